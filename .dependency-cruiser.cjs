@@ -1,0 +1,31 @@
+// The one-way layers of DESIGN §3, enforced. `npm run lint` fails on any of these.
+const layer = (name) => `^src/${name}/`;
+const rule = (name, comment, from, to) => ({ name, comment, severity: 'error', from: { path: from }, to });
+
+module.exports = {
+  forbidden: [
+    { name: 'no-cycles', comment: 'No import cycles anywhere in src.', severity: 'error', from: { path: '^src' }, to: { circular: true } },
+    rule('wire-is-pure', 'wire knows only RLP and bytes.', layer('wire'),
+      { path: ['^src/(net|flow|verify|client|proxy|serve|admin|store|cli)/', 'ethers', '@ethereumjs/devp2p', '^(node:)?(net|fs|http|dgram|child_process)$'] }),
+    rule('verify-is-pure', 'verify may read wire types, nothing with I/O.', layer('verify'),
+      { path: ['^src/(net|flow|client|proxy|serve|admin|store|cli)/', '@ethereumjs/devp2p', '^(node:)?(net|fs|http|dgram|child_process)$'] }),
+    rule('flow-is-pure', 'flow control is arithmetic with an injected clock.', layer('flow'),
+      { path: ['^src/(wire|net|verify|client|proxy|serve|admin|store|cli)/', 'ethers', '@ethereumjs/', '^(node:)?(net|fs|http|dgram|child_process)$'] }),
+    rule('net-knows-no-ethers', 'net is RLPx + wire; it knows nothing of ethers or the layers above.', layer('net'),
+      { path: ['^src/(verify|client|proxy|serve|admin|cli)/', 'ethers'] }),
+    rule('client-knows-no-rlpx', 'the provider knows nothing of RLPx: it uses net only through its peer API.', layer('client'),
+      { path: ['^src/(serve|proxy|admin|cli)/', '@ethereumjs/devp2p'] }),
+    rule('store-is-low', 'store is persistence only.', layer('store'),
+      { path: ['^src/(net|client|proxy|serve|admin|cli)/', 'ethers'] }),
+    rule('serve-not-client', 'the server does not depend on the light client.', layer('serve'),
+      { path: ['^src/(client|proxy|cli)/'] }),
+    rule('proxy-not-serve', 'the proxy is the client engine behind JSON-RPC.', layer('proxy'),
+      { path: ['^src/(serve|cli)/', '@ethereumjs/devp2p'] }),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

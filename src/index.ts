@@ -1,0 +1,2 @@
+// Public entry point of the les-provider package. Grows as the layers land.
+export { LespError } from './errors.js';
