@@ -1,0 +1,115 @@
+/**
+ * Starts a real anvil (from the npm package @foundry-rs/anvil) on a free 127.0.0.1 port for one
+ * test file, and stops it. Nothing here depends on a node left running.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
+
+const require = createRequire(import.meta.url);
+
+/** The platform binary that @foundry-rs/anvil ships as an optional dependency. */
+export function anvilBinary(): string {
+  const pkg = `@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  return join(dirname(require.resolve(`${pkg}/package.json`)), 'bin', 'anvil');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AnvilOptions {
+  /** e.g. 'prague', 'cancun', 'shanghai', 'london', 'berlin'. Default: prague. */
+  hardfork?: string;
+  chainId?: number;
+  /** Extra command-line arguments. */
+  args?: string[];
+}
+
+export interface Anvil {
+  url: string;
+  port: number;
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export async function rpcCall<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } };
+  if (body.error) throw new RpcError(body.error.code, `${method}: ${body.error.message}`, body.error.data);
+  return body.result as T;
+}
+
+export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
+  const port = await freePort();
+  const args = [
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--hardfork', options.hardfork ?? 'prague',
+    '--chain-id', String(options.chainId ?? 31337),
+    ...(options.args ?? []),
+  ];
+  const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    if (output.length < 20000) output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    if (output.length < 20000) output += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}:\n${output}`);
+    try {
+      await rpcCall(url, 'eth_chainId');
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`anvil did not answer within 20 s:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  return {
+    url,
+    port,
+    rpc: <T>(method: string, params: unknown[] = []) => rpcCall<T>(url, method, params),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
