@@ -1,0 +1,156 @@
+/**
+ * The client's view of one server's flow-control buffer (LES spec "Client Side Flow Control",
+ * DESIGN §4; go-ethereum's les/flowcontrol ServerNode). BLE is a lower estimate of the BV the
+ * server will find when our next request arrives, so a client that sends only when `canSend`
+ * says so is never throttled.
+ */
+import { type Clock, systemClock } from './clock.js';
+import { CostLedger } from './cost-ledger.js';
+import { FlowError, checkAmount } from './errors.js';
+import { type FlowParams, checkParams, recharged, reparamed } from './params.js';
+
+/**
+ * Headroom kept above a request's max cost: 1 ms of recharge. It absorbs what the estimate
+ * cannot see: a request delayed more than the one sent after it (the server's buffer sat full
+ * while ours recharged) and clocks that run at slightly different rates.
+ */
+export const SAFETY_MARGIN_MS = 1;
+
+/**
+ * Floating-point slack in the send gate, 1 µs of recharge (a thousandth of the margin): after
+ * waiting exactly `waitTime`, rounding in `now − last` must not leave us a hair short.
+ */
+const SLACK_MS = 0.001;
+
+export class ServerBufferEstimate {
+  private params: FlowParams;
+  private value: number;
+  private last: number;
+  private isStopped = false;
+  private readonly sent = new CostLedger();
+
+  constructor(
+    params: FlowParams,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.params = checkParams(params);
+    this.value = this.params.bl;
+    this.last = clock.now();
+  }
+
+  /** BLE now, recharged; may be fractional, and negative if the caller sent past the gate. */
+  get ble(): number {
+    this.recharge();
+    return this.value;
+  }
+
+  get bl(): number {
+    return this.params.bl;
+  }
+
+  get mrr(): number {
+    return this.params.mrr;
+  }
+
+  /** Requests sent and neither answered nor given up at a StopMsg. */
+  get inFlight(): number {
+    return this.sent.size;
+  }
+
+  /** Between a StopMsg and the ResumeMsg that follows it. */
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /**
+   * BLE needed to send a request of `maxCost`: maxCost plus the safety margin, but no more than
+   * BL (else a request costing nearly BL could never go); Infinity if maxCost > BL, which no
+   * server can accept.
+   */
+  private needed(maxCost: number): number {
+    checkAmount(maxCost, 'maxCost');
+    if (maxCost > this.params.bl) return Infinity;
+    return Math.min(maxCost + this.params.mrr * SAFETY_MARGIN_MS, this.params.bl);
+  }
+
+  canSend(maxCost: number): boolean {
+    const need = this.needed(maxCost);
+    if (this.isStopped || need === Infinity) return false;
+    return this.ble >= need - this.params.mrr * SLACK_MS;
+  }
+
+  /** Milliseconds until `canSend(maxCost)`: 0 if now, Infinity while stopped or if never. */
+  waitTime(maxCost: number): number {
+    if (this.canSend(maxCost)) return 0;
+    const need = this.needed(maxCost);
+    if (this.isStopped || need === Infinity || this.params.mrr === 0) return Infinity;
+    return (need - this.value) / this.params.mrr;
+  }
+
+  /**
+   * Books a request as sent. Does not check `canSend`: a client may knowingly overrun (les/3+
+   * servers answer with StopMsg) and then BLE goes below zero.
+   */
+  onSend(reqID: bigint, maxCost: number): void {
+    if (this.isStopped) throw new FlowError('STOPPED', 'reqID', `request ${reqID} sent between StopMsg and ResumeMsg`);
+    checkAmount(maxCost, 'maxCost');
+    this.recharge();
+    this.sent.record(reqID, maxCost);
+    this.value -= maxCost;
+  }
+
+  /**
+   * A reply carrying `bv`: BLE = max(BLE, BV − costs sent after that request), at most BL. A
+   * lower value is ignored: it only means this reply was overtaken by a later one. Returns false
+   * (and changes nothing) for a reqID not in flight: unknown, answered twice, or given up at a stop.
+   */
+  onReply(reqID: bigint, bv: number): boolean {
+    checkAmount(bv, 'bv');
+    this.recharge();
+    const entry = this.sent.take(reqID);
+    if (entry === undefined) return false;
+    this.value = Math.min(this.params.bl, Math.max(this.value, bv - entry.after));
+    return true;
+  }
+
+  /**
+   * StopMsg: no more sending until ResumeMsg; requests in flight will never be answered. Returns
+   * their reqIDs, oldest first, for the caller to re-route.
+   */
+  onStop(): bigint[] {
+    this.recharge();
+    this.isStopped = true;
+    return this.sent.clear();
+  }
+
+  /**
+   * ResumeMsg carrying `bv`. After a StopMsg: BLE = BV (nothing is in flight). Without one it is
+   * a plain buffer update, read like a reply that every request in flight was sent after: BLE =
+   * max(BLE, BV − costs in flight).
+   */
+  onResume(bv: number): void {
+    checkAmount(bv, 'bv');
+    this.recharge();
+    if (this.isStopped) {
+      this.value = Math.min(bv, this.params.bl);
+      this.isStopped = false;
+    } else {
+      this.value = Math.min(this.params.bl, Math.max(this.value, bv - this.sent.inFlightCost));
+    }
+  }
+
+  /** New BL/MRR announced by the server: a larger BL adds the difference, a smaller one clamps. */
+  setParams(params: FlowParams): void {
+    const next = checkParams(params);
+    this.recharge();
+    this.value = reparamed(this.value, this.params, next);
+    this.params = next;
+  }
+
+  private recharge(): void {
+    const now = this.clock.now();
+    if (now <= this.last) return;
+    this.value = recharged(this.value, now - this.last, this.params);
+    this.last = now;
+  }
+}
