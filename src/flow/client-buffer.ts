@@ -17,10 +17,11 @@ import { type FlowParams, checkParams, recharged, reparamed } from './params.js'
 export const SAFETY_MARGIN_MS = 1;
 
 /**
- * Floating-point slack in the send gate, 1 µs of recharge (a thousandth of the margin): after
- * waiting exactly `waitTime`, rounding in `now − last` must not leave us a hair short.
+ * Rounding slack in the send gate, relative (2^-48, a few ulps): after waiting exactly
+ * `waitTime`, rounding in `now − last` and in the recharge must not leave BLE a hair short.
+ * It grows with the clock's magnitude because so does the rounding of `now − last`.
  */
-const SLACK_MS = 0.001;
+const SLACK = 2 ** -48;
 
 export class ServerBufferEstimate {
   private params: FlowParams;
@@ -76,7 +77,8 @@ export class ServerBufferEstimate {
   canSend(maxCost: number): boolean {
     const need = this.needed(maxCost);
     if (this.isStopped || need === Infinity) return false;
-    return this.ble >= need - this.params.mrr * SLACK_MS;
+    const ble = this.ble; // recharges, so `last` is now
+    return ble >= need - SLACK * (this.params.mrr * Math.abs(this.last) + need);
   }
 
   /** Milliseconds until `canSend(maxCost)`: 0 if now, Infinity while stopped or if never. */
