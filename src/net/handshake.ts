@@ -1,0 +1,63 @@
+/**
+ * The Status checks of the LES handshake, as pure functions. Both sides send Status first; the
+ * remote one must speak the agreed version, be on our network and genesis, carry a forkID on
+ * les/4, and, when we are the client, be a server (announce the flow-control keys).
+ * The forkID is required but not validated against a fork schedule: the net layer has none.
+ */
+import { equalBytes } from './bytes.js';
+import type { LesVersion } from '../wire/codes.js';
+import type { Status } from '../wire/status.js';
+import { HandshakeError } from './errors.js';
+
+export type Role = 'server' | 'client';
+
+/** Our Status as sent on a connection of `version`: the version written in, checked for shape. */
+export function localStatusFor(status: Status, version: LesVersion, role: Role): Status {
+  const out: Status = { ...status, protocolVersion: version };
+  if (version >= 4 && out.forkID === undefined) {
+    throw new HandshakeError('LOCAL_STATUS', 'our Status lacks forkID, mandatory on les/4', { field: 'forkID' });
+  }
+  if (role === 'server') {
+    for (const [field, key] of FLOW_CONTROL_KEYS) {
+      if (out[field] === undefined) {
+        throw new HandshakeError('LOCAL_STATUS', `our server Status lacks ${key}`, { field: key });
+      }
+    }
+  }
+  return out;
+}
+
+const FLOW_CONTROL_KEYS = [
+  ['flowControlBL', 'flowControl/BL'],
+  ['flowControlMRR', 'flowControl/MRR'],
+  ['flowControlMRC', 'flowControl/MRC'],
+] as const;
+
+/** Throws HandshakeError (code and Status key) unless `remote` may talk to `local` on `version`. */
+export function checkRemoteStatus(local: Status, remote: Status, version: LesVersion, role: Role): void {
+  if (remote.protocolVersion !== version) {
+    throw new HandshakeError(
+      'VERSION_MISMATCH',
+      `remote Status says protocolVersion ${remote.protocolVersion}, the connection is les/${version}`,
+      { field: 'protocolVersion' },
+    );
+  }
+  if (remote.networkId !== local.networkId) {
+    throw new HandshakeError('NETWORK_MISMATCH', `remote networkId ${remote.networkId}, ours ${local.networkId}`, {
+      field: 'networkId',
+    });
+  }
+  if (!equalBytes(remote.genesisHash, local.genesisHash)) {
+    throw new HandshakeError('GENESIS_MISMATCH', 'remote genesisHash differs from ours', { field: 'genesisHash' });
+  }
+  if (version >= 4 && remote.forkID === undefined) {
+    throw new HandshakeError('MISSING_FORKID', 'remote Status lacks forkID, mandatory on les/4', { field: 'forkID' });
+  }
+  if (role === 'client') {
+    for (const [field, key] of FLOW_CONTROL_KEYS) {
+      if (remote[field] === undefined) {
+        throw new HandshakeError('NOT_A_SERVER', `remote Status lacks ${key}: not an LES server`, { field: key });
+      }
+    }
+  }
+}
