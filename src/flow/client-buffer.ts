@@ -64,14 +64,15 @@ export class ServerBufferEstimate {
   }
 
   /**
-   * BLE needed to send a request of `maxCost`: maxCost plus the safety margin, but no more than
-   * BL (else a request costing nearly BL could never go); Infinity if maxCost > BL, which no
-   * server can accept.
+   * BLE needed to send a request of `maxCost`: maxCost plus the safety margin; Infinity when that
+   * exceeds BL. go-ethereum caps the need at BL instead, which sends a request costing nearly BL
+   * with no margin at all (exactly when a delayed request can make it fail); here such a request
+   * never goes and the caller splits it (largest sendable max cost: BL − 1 ms of MRR).
    */
   private needed(maxCost: number): number {
     checkAmount(maxCost, 'maxCost');
-    if (maxCost > this.params.bl) return Infinity;
-    return Math.min(maxCost + this.params.mrr * SAFETY_MARGIN_MS, this.params.bl);
+    const need = maxCost + this.params.mrr * SAFETY_MARGIN_MS;
+    return need > this.params.bl ? Infinity : need;
   }
 
   canSend(maxCost: number): boolean {

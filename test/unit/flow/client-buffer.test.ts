@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FlowError, ManualClock, ServerBufferEstimate } from '../../../src/flow/index.js';
+import { ClientBuffer, FlowError, ManualClock, ServerBufferEstimate } from '../../../src/flow/index.js';
 
 // Minimum capacity of DESIGN §4: MRR 16000 cost units/ms, BL 96,000,000; 1 ms margin = 16000.
 const MIN = { bl: 96_000_000, mrr: 16000 };
@@ -60,11 +60,32 @@ describe('ServerBufferEstimate: send gate', () => {
     assert.equal(est.waitTime(2_000_000), 0);
   });
 
-  it('caps the margin at BL, and never sends a request dearer than BL', () => {
-    const { est } = estimate();
-    assert.equal(est.canSend(96_000_000 - 1000), true); // maxCost + margin > BL: a full buffer suffices
+  it('never sends a request dearer than BL − 1 ms of MRR, however full the buffer', () => {
+    const { clock, est } = estimate();
+    assert.equal(est.canSend(96_000_000 - 16_000), true);
+    assert.equal(est.canSend(96_000_000 - 15_999), false);
+    assert.equal(est.waitTime(96_000_000 - 15_999), Infinity);
+    clock.advance(60_000);
     assert.equal(est.canSend(96_000_001), false);
-    assert.equal(est.waitTime(96_000_001), Infinity);
+  });
+
+  it('the margin covers a request held up behind one delayed 0.5 ms more (server at BL)', () => {
+    // Client and server share a clock; A costs 400 (0.4 ms of recharge) and takes 10.5 ms to
+    // arrive, B is sent when BLE is back at BL and, queued behind A, arrives at the same time.
+    const clock = new ManualClock(0);
+    const est = new ServerBufferEstimate(SMALL, clock);
+    const server = new ClientBuffer(SMALL, clock);
+    est.onSend(1n, 400);
+    clock.advance(0.4);
+    assert.equal(est.ble, 10_000_000);
+    const biggest = 10_000_000 - 1000; // BL − 1 ms of MRR 1000
+    assert.equal(est.canSend(biggest), true);
+    assert.equal(est.canSend(biggest + 1), false);
+    est.onSend(2n, biggest);
+    clock.advance(10.1); // t = 10.5: both arrive, BV still at BL (capped while A was in transit)
+    assert.equal(server.bv, 10_000_000);
+    assert.equal(server.accept(1n, 400).accepted, true);
+    assert.equal(server.accept(2n, biggest).accepted, true); // 9,999,600 ≥ 9,999,000
   });
 
   it('waits forever when short and MRR is 0', () => {
