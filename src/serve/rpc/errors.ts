@@ -1,0 +1,41 @@
+import { LespError } from '../../errors.js';
+
+/**
+ * How a call to the execution node failed:
+ * - NODE_RPC_ERROR: the node answered with a JSON-RPC error (`rpcCode`, `data` carry it);
+ * - NODE_UNREACHABLE: no HTTP answer (connection refused, reset, DNS);
+ * - NODE_TIMEOUT: no answer within the call's timeout;
+ * - NODE_HTTP_ERROR: an HTTP status other than 200 (`httpStatus`);
+ * - NODE_BAD_RESPONSE: an answer that is not the JSON-RPC or the value shape asked for (`field`).
+ */
+export type NodeRpcErrorCode = 'NODE_RPC_ERROR' | 'NODE_UNREACHABLE' | 'NODE_TIMEOUT' | 'NODE_HTTP_ERROR' | 'NODE_BAD_RESPONSE';
+
+export class NodeRpcError extends LespError {
+  readonly method: string;
+  /** The JSON-RPC error code, for NODE_RPC_ERROR. */
+  readonly rpcCode: number | undefined;
+  readonly data: unknown;
+  readonly httpStatus: number | undefined;
+
+  constructor(
+    code: NodeRpcErrorCode,
+    method: string,
+    message: string,
+    options: { field?: string; rpcCode?: number; data?: unknown; httpStatus?: number; cause?: unknown } = {},
+  ) {
+    super(code, `${method}: ${message}`, { field: options.field, cause: options.cause });
+    this.method = method;
+    this.rpcCode = options.rpcCode;
+    this.data = options.data;
+    this.httpStatus = options.httpStatus;
+  }
+
+  /** True when nothing reached the node or nothing came back: a read may be tried again. */
+  get transient(): boolean {
+    return (
+      this.code === 'NODE_UNREACHABLE' ||
+      this.code === 'NODE_TIMEOUT' ||
+      (this.code === 'NODE_HTTP_ERROR' && (this.httpStatus === 429 || (this.httpStatus ?? 0) >= 500))
+    );
+  }
+}
