@@ -46,8 +46,11 @@ export function checkNodeId(id: Uint8Array): void {
 
 /** Parse a node id given as 128 hex digits (optionally 0x-prefixed). */
 export function parseNodeId(text: string): Uint8Array {
-  const hex = text.startsWith('0x') ? text.slice(2) : text;
-  if (!NODE_ID_HEX.test(hex)) throw new EnodeError('nodeId', 'expected 128 hex digits');
+  return nodeIdFromHex(typeof text === 'string' && text.startsWith('0x') ? text.slice(2) : text);
+}
+
+function nodeIdFromHex(hex: string): Uint8Array {
+  if (typeof hex !== 'string' || !NODE_ID_HEX.test(hex)) throw new EnodeError('nodeId', 'expected 128 hex digits');
   const id = hexToBytes(hex);
   checkNodeId(id);
   return id;
@@ -70,7 +73,7 @@ export function parseEnode(url: string): Enode {
   const rest = url.slice(SCHEME.length);
   const at = rest.indexOf('@');
   if (at < 0) throw new EnodeError('host', 'missing "@<ip>:<port>"');
-  const id = parseNodeId(rest.slice(0, at));
+  const id = nodeIdFromHex(rest.slice(0, at));
 
   const afterAt = rest.slice(at + 1);
   const q = afterAt.indexOf('?');
