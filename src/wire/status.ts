@@ -165,7 +165,12 @@ export function encodeStatus(status: Status): Uint8Array {
 }
 
 export function decodeStatus(data: Uint8Array): Status {
-  const entries = readList(decodeRlp(data, MSG), MSG, 'entries', { max: MAX_STATUS_ENTRIES });
+  return statusFromRlp(decodeRlp(data, MSG));
+}
+
+/** Status from an already-decoded RLP item (the network layer decodes a payload once). */
+export function statusFromRlp(item: RlpItem): Status {
+  const entries = readList(item, MSG, 'entries', { max: MAX_STATUS_ENTRIES });
   const out: Partial<Record<KnownField, unknown>> & { unknown: Status['unknown'] } = { unknown: [] };
   entries.forEach((entry, i) => {
     const [rawKey, value] = readList(entry, MSG, `entries[${i}]`, { len: 2 }) as [RlpItem, RlpItem];
