@@ -15,6 +15,8 @@ module.exports = {
       { path: ['^src/(verify|client|proxy|serve|admin|cli)/', 'ethers'] }),
     rule('client-knows-no-rlpx', 'the provider knows nothing of RLPx: it uses net only through its peer API.', layer('client'),
       { path: ['^src/(serve|proxy|admin|cli)/', '@ethereumjs/devp2p'] }),
+    rule('config-is-low', 'network config is plain data and parsing.', layer('config'),
+      { path: ['^src/(wire|net|flow|verify|client|proxy|serve|admin|store|cli)/', 'ethers', '@ethereumjs/devp2p', '^(node:)?(net|fs|http|dgram|child_process)$'] }),
     rule('store-is-low', 'store is persistence only.', layer('store'),
       { path: ['^src/(net|client|proxy|serve|admin|cli)/', 'ethers'] }),
     rule('serve-not-client', 'the server does not depend on the light client.', layer('serve'),
