@@ -8,7 +8,7 @@ import { MAX_MESSAGE_SIZE } from './limits.js';
 export type RlpItem = Uint8Array | RlpItem[];
 
 /**
- * Nesting deeper than this is refused. No LES message nests past ~8 (a legacy receipt's topics
+ * Lists nested deeper than this are refused. No LES message nests past ~8 (a legacy receipt's topics
  * inside Receipts); the cap keeps the decoder's recursion, and every later walk, bounded.
  */
 export const MAX_RLP_DEPTH = 64;
