@@ -2,7 +2,7 @@
  * devp2p's RLPx endpoint with what LesNode needs and devp2p does not offer: every socket tracked
  * (to close them all, and to learn when a dial died before the RLPx Hello, which devp2p reports
  * nowhere), the bound address, the Hello's listen port set after binding, and the refill timer
- * unref'd (no discovery here, so it has nothing to refill).
+ * unref'd (no discovery here, so it has nothing to refill), and Nagle's algorithm off.
  */
 import type { Socket } from 'node:net';
 import { Common } from '@ethereumjs/common';
@@ -38,6 +38,9 @@ export class LesRlpx extends RLPx {
   }
 
   override _onConnect(socket: Socket, peerId: Uint8Array | null): void {
+    // devp2p writes each frame's header and body separately: with Nagle's algorithm the body
+    // waits for the peer's delayed ACK (~40 ms per message on Linux).
+    socket.setNoDelay(true);
     super._onConnect(socket, peerId);
     this.sockets.add(socket);
     const idHex = peerId === null ? undefined : bytesToHex(peerId);
