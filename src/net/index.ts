@@ -20,6 +20,7 @@ export { LES_CAPABILITIES, LesProtocol, lesCapability } from './les-protocol.js'
 export {
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_MAX_PEERS,
+  RLPX_HANDSHAKE_TIMEOUT_MS,
   type DialTarget,
   LesNode,
   type LesNodeEvents,

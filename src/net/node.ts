@@ -21,6 +21,8 @@ import { LesRlpx } from './rlpx.js';
 
 export const DEFAULT_DIAL_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_PEERS = 25;
+/** Limit on the RLPx handshake (auth, ack, Hello) of any socket, inbound or outbound. */
+export const RLPX_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long close() lets peers finish the Disconnect exchange before destroying sockets. */
 const CLOSE_GRACE_MS = 3_000;
 
@@ -41,6 +43,8 @@ export interface LesNodeOptions {
   requestTimeoutMs?: number;
   /** Limit on dial(): TCP connect, RLPx handshake and Status handshake together. */
   dialTimeoutMs?: number;
+  /** Limit on the RLPx handshake of every socket (default RLPX_HANDSHAKE_TIMEOUT_MS). */
+  rlpxHandshakeTimeoutMs?: number;
   maxPeers?: number;
   clientId?: string;
 }
@@ -105,8 +109,13 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
       capabilities: versions.map(lesCapability),
       maxPeers: options.maxPeers ?? DEFAULT_MAX_PEERS,
       clientId: options.clientId ?? `les-provider/${options.role}`,
+      rlpxHandshakeTimeoutMs: options.rlpxHandshakeTimeoutMs ?? RLPX_HANDSHAKE_TIMEOUT_MS,
+      // Deferred past the promise callbacks of a LesPeer on that socket, whose close (with its
+      // reason) settles the dial first when the RLPx Hello got that far.
       onDialSocketClosed: (idHex) =>
-        this.#settleDial(idHex, new DialError('CONNECTION_CLOSED', `connection to ${idHex.slice(0, 16)}… closed before the handshake`)),
+        setImmediate(() =>
+          this.#settleDial(idHex, new DialError('CONNECTION_CLOSED', `connection to ${idHex.slice(0, 16)}… closed before the handshake`)),
+        ),
     });
     this.#rlpx.events.on('peer:added', (peer: Devp2pPeer) => this.#onRlpxPeer(peer));
     this.#rlpx.events.on('peer:error', (peer: Devp2pPeer, error: Error) => this.#onRlpxError(peer, error));
@@ -205,6 +214,7 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
     for (const key of [...this.#dials.keys()]) this.#settleDial(key, new DialError('NODE_CLOSED', 'node closed while dialing'));
     for (const peer of [...this.#handshaking, ...this.#peers.values()]) peer.disconnect(DisconnectReason.ClientQuitting);
     if (this.#rlpx._isAlive()) this.#rlpx.destroy();
+    this.#rlpx.destroyUnhandshaken();
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (this.#rlpx.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     for (const socket of this.#rlpx.sockets) socket.destroy();

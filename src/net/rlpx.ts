@@ -6,13 +6,15 @@
  */
 import type { Socket } from 'node:net';
 import { Common } from '@ethereumjs/common';
-import { RLPx, type Capabilities } from '@ethereumjs/devp2p';
+import { RLPx, type Capabilities, type Peer } from '@ethereumjs/devp2p';
 import { bytesToHex } from './bytes.js';
 
 export interface LesRlpxOptions {
   capabilities: Capabilities[];
   maxPeers: number;
   clientId: string;
+  /** Sockets that have not completed the RLPx handshake (auth, ack, Hello) by then are destroyed. */
+  rlpxHandshakeTimeoutMs: number;
   /** Called when the socket to a dialed node closes (after devp2p handled the close). */
   onDialSocketClosed(idHex: string): void;
 }
@@ -22,6 +24,10 @@ export class LesRlpx extends RLPx {
   /** Outbound sockets by remote node id (hex). */
   readonly outbound = new Map<string, Socket>();
   readonly #onDialSocketClosed: (idHex: string) => void;
+  readonly #rlpxHandshakeTimeoutMs: number;
+  /** Sockets before their devp2p peer connected: devp2p has no timeout there, and a peer that
+   * fails the ECIES exchange leaves its socket open. */
+  readonly #beforeHello = new Map<Socket, ReturnType<typeof setTimeout>>();
 
   constructor(privateKey: Uint8Array, options: LesRlpxOptions) {
     super(privateKey, {
@@ -34,24 +40,43 @@ export class LesRlpx extends RLPx {
       listenPort: null,
     });
     this.#onDialSocketClosed = options.onDialSocketClosed;
+    this.#rlpxHandshakeTimeoutMs = options.rlpxHandshakeTimeoutMs;
     this._refillIntervalId.unref();
+    this.events.on('peer:added', (peer: Peer) => this.#helloDone(peer['_socket']));
   }
 
   override _onConnect(socket: Socket, peerId: Uint8Array | null): void {
+    // A dial whose TCP connect completes after destroy(): nobody wants this socket any more.
+    if (!this._isAlive()) {
+      socket.destroy();
+      return;
+    }
     // devp2p writes each frame's header and body separately: with Nagle's algorithm the body
     // waits for the peer's delayed ACK (~40 ms per message on Linux).
     socket.setNoDelay(true);
     super._onConnect(socket, peerId);
     this.sockets.add(socket);
+    this.#beforeHello.set(socket, setTimeout(() => socket.destroy(), this.#rlpxHandshakeTimeoutMs));
     const idHex = peerId === null ? undefined : bytesToHex(peerId);
     if (idHex !== undefined) this.outbound.set(idHex, socket);
     // Registered after devp2p's own close handling, so a handshaken peer reports its close first.
     socket.once('close', () => {
       this.sockets.delete(socket);
+      this.#helloDone(socket);
       if (idHex === undefined) return;
       if (this.outbound.get(idHex) === socket) this.outbound.delete(idHex);
       this.#onDialSocketClosed(idHex);
     });
+  }
+
+  /** Destroy every socket whose RLPx handshake has not completed (nobody to say goodbye to). */
+  destroyUnhandshaken(): void {
+    for (const socket of this.#beforeHello.keys()) socket.destroy();
+  }
+
+  #helloDone(socket: Socket): void {
+    clearTimeout(this.#beforeHello.get(socket));
+    this.#beforeHello.delete(socket);
   }
 
   /** The TCP port the server is bound to, or undefined. */
