@@ -45,6 +45,7 @@ export {
   accountKey,
   decodeAccount,
   emptyAccount,
+  encodeAccount,
   readAccount,
   readStorage,
   storageKey,

@@ -8,7 +8,7 @@ import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { equalBytes, hex0x, uintBE } from './bytes.js';
 import { VerificationError } from './errors.js';
 import { ProofNodeSet, type WalkOptions } from './proof.js';
-import { decodeRlpItem, readBigUint, readBytes, readList } from './rlp.js';
+import { decodeRlpItem, encodeRlpItem, encodeUint, readBigUint, readBytes, readList } from './rlp.js';
 import { EMPTY_TRIE_ROOT } from './trie-builder.js';
 
 export interface Account {
@@ -56,6 +56,14 @@ export function decodeAccount(rlp: Uint8Array, field = 'account'): Account {
     storageRoot: readBytes(storageRoot, `${field}.storageRoot`, { len: 32 }),
     codeHash: readBytes(codeHash, `${field}.codeHash`, { len: 32 }),
   };
+}
+
+/** The state-trie value of an account (what a server puts in its trie). */
+export function encodeAccount(a: Account): Uint8Array {
+  if (a.storageRoot.length !== 32 || a.codeHash.length !== 32) {
+    throw new VerificationError('BAD_ENCODING', 'account', 'storageRoot and codeHash must be 32 bytes');
+  }
+  return encodeRlpItem([encodeUint(a.nonce), encodeUint(a.balance), a.storageRoot, a.codeHash]);
 }
 
 /** The account at `ref` under `stateRoot`, or undefined when proven absent. */

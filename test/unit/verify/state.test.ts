@@ -8,6 +8,7 @@ import {
   EMPTY_TRIE_ROOT,
   ProofNodeSet,
   decodeAccount,
+  encodeAccount,
   readAccount,
   readStorage,
   verifyAccountProof,
@@ -47,6 +48,13 @@ describe('state proofs', () => {
       assert.equal(acc?.balance, 10n ** 18n * BigInt(i + 1));
       assert.deepEqual(verifyAccountProof(state.root(), keccak256(a), await minimalProof(state, a)), acc);
     }
+  });
+
+  it('encodeAccount writes the state-trie value rlp([nonce, balance, storageRoot, codeHash])', () => {
+    const rlp = accountRlp(3, EMPTY_TRIE_ROOT, EMPTY_CODE_HASH);
+    const acc = decodeAccount(rlp);
+    assert.deepEqual(encodeAccount(acc), rlp);
+    assert.deepEqual(acc, { nonce: 3n, balance: 4n * 10n ** 18n, storageRoot: EMPTY_TRIE_ROOT, codeHash: EMPTY_CODE_HASH });
   });
 
   it('proves an absent account absent', async () => {
