@@ -10,6 +10,7 @@
 import { LES, type Capabilities, type Peer as Devp2pPeer } from '@ethereumjs/devp2p';
 import * as snappy from 'snappyjs';
 import { type LesVersion, MESSAGE_SPACE, SUPPORTED_VERSIONS } from '../wire/codes.js';
+import { MAX_MESSAGE_SIZE } from '../wire/limits.js';
 import { DisconnectReason } from './disconnect.js';
 import type { LesTransport, TransportHandlers } from './transport.js';
 
@@ -18,6 +19,8 @@ const MAX_EARLY_MESSAGES = 64;
 /** RLPx base-protocol codes devp2p handles itself; observed only for liveness counters. */
 const RLPX_PING = 0x02;
 const RLPX_PONG = 0x03;
+/** Codes below this belong to the RLPx base protocol; the first capability starts here. */
+const RLPX_BASE_LENGTH = 16;
 
 export class LesProtocol extends LES {
   #handlers: TransportHandlers | undefined;
@@ -68,6 +71,47 @@ export function lesCapability(version: LesVersion): Capabilities {
 /** les/2, les/3 and les/4 with the spec's message-space lengths. */
 export const LES_CAPABILITIES: readonly Capabilities[] = SUPPORTED_VERSIONS.map(lesCapability);
 
+/**
+ * The uncompressed length a snappy block declares in its leading varint, or -1 when the varint
+ * is unreadable. (Raw snappy block format: the length comes first, as a little-endian base-128
+ * varint of at most 5 bytes.)
+ */
+export function snappyDeclaredLength(block: Uint8Array): number {
+  let length = 0;
+  for (let i = 0; i < 5 && i < block.length; i++) {
+    const b = block[i] as number;
+    length += (b & 0x7f) * 2 ** (7 * i);
+    if (b < 0x80) return length;
+  }
+  return -1;
+}
+
+/**
+ * devp2p decompresses every frame before handing it over, allocating whatever length the snappy
+ * header declares: a 14 MiB frame of compressed zeros becomes 300 MiB and ~2 s of CPU. Check the
+ * declared length as each frame is decrypted and refuse oversized ones before that happens.
+ * Throwing here makes devp2p disconnect with SUBPROTOCOL_ERROR.
+ */
+function guardFrameSize(peer: Devp2pPeer, offset: number, oversized: (code: number, size: number) => void): void {
+  const ecies = peer['_eciesSession'];
+  const parseBody = ecies.parseBody.bind(ecies);
+  ecies.parseBody = (data: Uint8Array) => {
+    const body = parseBody(data);
+    const hello = peer.getHelloMessage();
+    if (body === undefined || body.length === 0 || hello === null || hello.protocolVersion < 5) return body;
+    // body = rlp(frame code) ‖ compressed payload; frame codes are small integers.
+    const first = body[0] as number;
+    const codeLength = first < 0x80 ? 1 : 1 + (first - 0x80);
+    const declared = snappyDeclaredLength(body.subarray(codeLength));
+    if (declared > MAX_MESSAGE_SIZE) {
+      const frameCode = first < 0x80 ? first : (body[1] ?? 0);
+      oversized(frameCode - offset, declared);
+      throw new Error(`frame declares ${declared} bytes uncompressed, over ${MAX_MESSAGE_SIZE}`);
+    }
+    return body;
+  };
+}
+
 /** A LesTransport over one devp2p peer whose shared les protocol is `protocol`. */
 export function rlpxTransport(peer: Devp2pPeer, protocol: LesProtocol): LesTransport {
   const socket = peer['_socket'];
@@ -93,6 +137,10 @@ export function rlpxTransport(peer: Devp2pPeer, protocol: LesProtocol): LesTrans
           else if (code === RLPX_PONG) keepalive('pong');
           base(code, msg);
         };
+      }
+      if (handlers.oversized !== undefined) {
+        const offset = peer._protocols.find((p) => p.protocol === protocol)?.offset ?? RLPX_BASE_LENGTH;
+        guardFrameSize(peer, offset, handlers.oversized);
       }
       protocol.attach(handlers);
     },

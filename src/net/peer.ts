@@ -177,6 +177,8 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
         if (this.#state !== 'closed') this.#close(reason, byUs ? 'local' : 'remote');
       },
       keepalive: (kind) => this.#counters.keepalive(kind),
+      oversized: (code, size) =>
+        this.#violation({ kind: 'too-large', code, detail: `declares ${size} bytes, over ${MAX_MESSAGE_SIZE}; refused before decompression` }),
     });
     return this.#handshake;
   }

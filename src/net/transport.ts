@@ -11,6 +11,11 @@ export interface TransportHandlers {
   close(reason: number | undefined, byUs: boolean): void;
   /** An RLPx-level Ping or Pong arrived (liveness; devp2p answers pings itself). */
   keepalive?(kind: 'ping' | 'pong'): void;
+  /**
+   * A message declared larger than MAX_MESSAGE_SIZE was refused before decompression; the
+   * transport closes the connection itself (close() follows).
+   */
+  oversized?(code: number, size: number): void;
 }
 
 export interface LesTransport {

@@ -6,9 +6,15 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { RLP } from '@ethereumjs/rlp';
+import type { Peer as Devp2pPeer } from '@ethereumjs/devp2p';
 import { PeerClosedError, RequestTimeoutError } from '../../src/net/errors.js';
+import { LES_CAPABILITIES, LesProtocol } from '../../src/net/les-protocol.js';
+import { LesNode } from '../../src/net/node.js';
+import { LesRlpx } from '../../src/net/rlpx.js';
+import { encodeStatus } from '../../src/wire/status.js';
+import { clientStatus, serverStatus } from '../unit/net/fixtures.js';
 import type { IncomingRequest } from '../../src/net/envelope.js';
-import type { PeerCloseInfo, ProtocolViolation } from '../../src/net/peer.js';
+import type { LesPeer, PeerCloseInfo, ProtocolViolation } from '../../src/net/peer.js';
 import type { Announce } from '../../src/wire/announce.js';
 import { until } from '../unit/net/fake-transport.js';
 import { type Pair, startPair } from '../unit/net/rlpx-pair.js';
@@ -21,8 +27,12 @@ const GET_RECEIPTS = 0x06;
 const STOP_MSG = 0x16;
 const RESUME_MSG = 0x17;
 const USELESS_PEER = 0x03;
+const SUBPROTOCOL_ERROR = 0x10;
+const TEN_MIB = 10 * 1024 * 1024;
+/** RLPx: the first capability's codes start after the 16 base-protocol codes. */
+const LES_OFFSET = 16;
 
-const open: Pair[] = [];
+const open: Array<{ close(): Promise<void> }> = [];
 after(async () => {
   await Promise.all(open.map((o) => o.close()));
 });
@@ -158,5 +168,62 @@ describe('LES traffic over RLPx on 127.0.0.1', () => {
     const parallel = (performance.now() - t1) / n;
     assert.equal(p.toServer.stats().repliesMatched, 20 + 2 * n);
     t.diagnostic(`sequential ${sequential.toFixed(2)} ms/request, ${n} in flight ${parallel.toFixed(3)} ms/request`);
+  });
+
+  it('takes a message of exactly 10 MiB, and refuses a frame declaring more before decompressing it', async () => {
+    const server = new LesNode({ role: 'server', status: serverStatus() });
+    await server.listen(0);
+    // A bare devp2p client, so that it can write frames LesPeer would never send.
+    const raw = new LesRlpx(new Uint8Array(32).fill(0x77), {
+      capabilities: [...LES_CAPABILITIES],
+      maxPeers: 1,
+      clientId: 'raw-test-client',
+      rlpxHandshakeTimeoutMs: 5000,
+      onDialSocketClosed: () => undefined,
+    });
+    open.push({
+      close: async () => {
+        raw.destroyUnhandshaken();
+        if (raw._isAlive()) raw.destroy();
+        await server.close();
+      },
+    });
+    const serverPeer = once(server, 'peer') as Promise<[LesPeer]>;
+    const rawPeer = once(raw.events, 'peer:added') as Promise<[Devp2pPeer]>;
+    await raw.connect({ id: server.id, address: '127.0.0.1', tcpPort: server.port ?? 0 });
+    const [devp2pPeer] = await rawPeer;
+    const les = devp2pPeer.getProtocols().find((x): x is LesProtocol => x instanceof LesProtocol);
+    assert.ok(les);
+    les.sendRaw(0x00, encodeStatus(clientStatus()));
+    const [toClient] = await serverPeer;
+    const errors: ProtocolViolation[] = [];
+    toClient.on('protocolError', (v) => errors.push(v));
+    const closed = once(toClient, 'close') as Promise<[PeerCloseInfo]>;
+
+    // [reqID, BV, [filler]] of exactly 10 MiB: accepted (and, unasked for, an unknown reqID).
+    const filler = new Uint8Array(TEN_MIB - 14);
+    const atLimit = RLP.encode([1, 1, [filler]]);
+    assert.equal(atLimit.length, TEN_MIB);
+    les.sendRaw(BLOCK_HEADERS, atLimit);
+    await until(() => errors.length === 1, 10_000);
+    assert.equal(errors[0]?.kind, 'unknown-reqid');
+
+    // A snappy block whose header declares 300 MiB (devp2p would allocate it all first).
+    const declared = 300 * 1024 * 1024;
+    const varint: number[] = [];
+    for (let v = declared; ; v = Math.floor(v / 128)) {
+      if (v < 128) {
+        varint.push(v);
+        break;
+      }
+      varint.push((v % 128) | 0x80);
+    }
+    devp2pPeer._sendMessage(LES_OFFSET + BLOCK_HEADERS, Uint8Array.from([...varint, 0x00]));
+    const [info] = await closed;
+    assert.equal(errors[1]?.kind, 'too-large');
+    assert.equal(errors[1]?.code, BLOCK_HEADERS);
+    assert.match(errors[1]?.detail ?? '', /before decompression/);
+    assert.equal(info.reason, SUBPROTOCOL_ERROR);
+    assert.equal(toClient.stats().byMessage.BlockHeaders?.messagesIn, 1);
   });
 });
