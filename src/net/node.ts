@@ -253,7 +253,8 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
     const key = bytesToHex(transport.remoteId);
     const where = { remoteId: key, host: transport.remoteHost, port: transport.remotePort };
     const fail = (error: Error): void => {
-      if (!this.#settleDial(key, error)) this.emit('peerError', { error, ...where });
+      // A handshake cut short by our own close() is no failure worth reporting.
+      if (!this.#settleDial(key, error) && this.#closing === undefined) this.emit('peerError', { error, ...where });
     };
     let status: Status;
     try {
@@ -277,8 +278,8 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
       peer.once('close', () => {
         if (this.#peers.get(key) === peer) this.#peers.delete(key);
       });
-      this.emit('peer', peer);
       this.#settleDial(key, peer);
+      this.emit('peer', peer);
     });
     peer.start().catch((err: Error) => {
       this.#handshaking.delete(peer);

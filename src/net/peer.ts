@@ -148,6 +148,7 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
    */
   start(): Promise<Status> {
     if (this.#handshake !== undefined) return this.#handshake;
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
     this.#handshake = new Promise<Status>((resolve, reject) => {
       this.#settleHandshake = { resolve, reject };
     });
