@@ -3,6 +3,13 @@ import { ClassicLevel } from 'classic-level';
 import { StoreError } from './errors.js';
 import { type KvBackend, type KvWriteOptions, KvStore } from './kv.js';
 
+/** LevelDB hands out Buffers; callers get plain Uint8Array views, as from the memory backend. */
+function plain(b: Uint8Array): Uint8Array;
+function plain(b: Uint8Array | undefined): Uint8Array | undefined;
+function plain(b: Uint8Array | undefined): Uint8Array | undefined {
+  return b === undefined || b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 class LevelBackend implements KvBackend {
   private readonly db: ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -15,12 +22,12 @@ class LevelBackend implements KvBackend {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return io('get', () => this.db.get(key));
+    return plain(await io('get', () => this.db.get(key)));
   }
 
   getSync(key: Uint8Array): Uint8Array | undefined {
     try {
-      return this.db.getSync(key);
+      return plain(this.db.getSync(key));
     } catch (cause) {
       throw new StoreError('STORE_IO', `LevelDB get failed: ${(cause as Error).message}`, { cause });
     }
@@ -42,7 +49,7 @@ class LevelBackend implements KvBackend {
       for (;;) {
         const batch = await io('iterate', () => it.nextv(256));
         if (batch.length === 0) return;
-        for (const entry of batch) yield entry;
+        for (const [k, v] of batch) yield [plain(k), plain(v)];
       }
     } finally {
       await it.close();

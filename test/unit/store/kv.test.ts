@@ -181,3 +181,19 @@ describe('LevelDB store on disk', () => {
     await db.close();
   });
 });
+
+describe('values read back', () => {
+  it('are plain Uint8Array on both backends (LevelDB hands out Buffers)', async () => {
+    for (const [, open] of backends) {
+      const db = await open();
+      await db.put(s('k'), s('v'));
+      assert.equal((await db.get(s('k')))!.constructor, Uint8Array);
+      assert.equal(db.getSync(s('k'))!.constructor, Uint8Array);
+      for await (const [k, v] of db.iterate()) {
+        assert.equal(k.constructor, Uint8Array);
+        assert.equal(v.constructor, Uint8Array);
+      }
+      await db.close();
+    }
+  });
+});
