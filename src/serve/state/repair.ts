@@ -6,6 +6,10 @@
  * whether the account exists at all (an empty account can exist in the trie). Only addresses and
  * slots whose preimages we hold can be repaired this way; the header root check afterwards decides
  * whether that was enough.
+ *
+ * An answer that does not prove is set aside, not trusted. anvil 1.7.1 gives them for a block that
+ * is no longer its head when cheat methods (anvil_setBalance, anvil_setStorageAt, ...) ran after
+ * that block: its "state at N" then includes those later changes.
  */
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import type { NodeRpcClient } from '../rpc/client.js';
@@ -51,34 +55,49 @@ function proven<T>(field: string, fn: () => T): T {
   }
 }
 
+export interface ProvenAccounts {
+  proven: ProvenAccount[];
+  /** Accounts whose answer did not prove against the header root, with the reason. */
+  rejected: Array<{ address: Uint8Array; reason: string }>;
+}
+
 export async function fetchProvenAccounts(
   rpc: NodeRpcClient,
   block: { hash: Uint8Array; stateRoot: Uint8Array },
   targets: readonly RepairTarget[],
-): Promise<ProvenAccount[]> {
+): Promise<ProvenAccounts> {
   const at = { blockHash: toHex(block.hash) };
-  const out: ProvenAccount[] = [];
+  const out: ProvenAccounts = { proven: [], rejected: [] };
   for (let i = 0; i < targets.length; i += ACCOUNTS_PER_BATCH) {
     const chunk = targets.slice(i, i + ACCOUNTS_PER_BATCH);
     const results = await rpc.batch(chunk.map((t) => ({ method: 'eth_getProof', params: [toHex(t.address), t.slots.map(toHex), at] })));
     chunk.forEach((t, j) => {
-      const f = `[0x${hexKey(t.address)}]`;
-      const o = readObject(results[j], f, fail);
-      const accountValue = proven(`${f}.accountProof`, () => walkTrie(proofReader(o.accountProof, `${f}.accountProof`), block.stateRoot, keccak256(t.address)));
-      const account = accountValue === undefined ? undefined : decodeAccount(accountValue);
-      const proofs = readArray(o.storageProof ?? [], `${f}.storageProof`, fail);
-      if (proofs.length !== t.slots.length) throw fail(`${f}.storageProof`, `expected ${t.slots.length} entries, got ${proofs.length}`);
-      const slots = t.slots.map((slot, k) => {
-        if (account === undefined) return { slot, value: 0n };
-        const sf = `${f}.storageProof[${k}].proof`;
-        const reader = proofReader(readObject(proofs[k], sf, fail).proof, sf);
-        const v = proven(sf, () => walkTrie(reader, account.storageRoot, keccak256(slot)));
-        return { slot, value: v === undefined ? 0n : decodeStorageValue(v) };
-      });
-      out.push({ address: t.address, account, slots });
+      try {
+        out.proven.push(provenAccount(t, results[j], block.stateRoot));
+      } catch (e) {
+        if (!(e instanceof StateError) || e.code !== 'STATE_BAD_TRACE') throw e;
+        out.rejected.push({ address: t.address, reason: e.message });
+      }
     });
   }
   return out;
+}
+
+function provenAccount(t: RepairTarget, result: unknown, stateRoot: Uint8Array): ProvenAccount {
+  const f = `[0x${hexKey(t.address)}]`;
+  const o = readObject(result, f, fail);
+  const accountValue = proven(`${f}.accountProof`, () => walkTrie(proofReader(o.accountProof, `${f}.accountProof`), stateRoot, keccak256(t.address)));
+  const account = accountValue === undefined ? undefined : decodeAccount(accountValue);
+  const proofs = readArray(o.storageProof ?? [], `${f}.storageProof`, fail);
+  if (proofs.length !== t.slots.length) throw fail(`${f}.storageProof`, `expected ${t.slots.length} entries, got ${proofs.length}`);
+  const slots = t.slots.map((slot, k) => {
+    if (account === undefined) return { slot, value: 0n };
+    const sf = `${f}.storageProof[${k}].proof`;
+    const reader = proofReader(readObject(proofs[k], sf, fail).proof, sf);
+    const v = proven(sf, () => walkTrie(reader, account.storageRoot, keccak256(slot)));
+    return { slot, value: v === undefined ? 0n : decodeStorageValue(v) };
+  });
+  return { address: t.address, account, slots };
 }
 
 /**

@@ -293,8 +293,13 @@ export class StateTracker extends EventEmitter<StateTrackerEvents> {
       targets = known.targets;
     }
     if (targets.length === 0) return false;
-    const accounts = await fetchProvenAccounts(this.rpc, block, targets);
-    await overrideFromProofs(this.rpc, block.hash, accounts, diff, (h) => this.prover.getCode(h));
+    const { proven, rejected } = await fetchProvenAccounts(this.rpc, block, targets);
+    if (rejected.length > 0) {
+      const sample = rejected.slice(0, 3).map((r) => toHex(r.address));
+      this.log.warn({ number: block.number, stage, rejected: rejected.length, sample }, 'state: node answers that do not prove were set aside');
+    }
+    if (proven.length === 0) return false;
+    await overrideFromProofs(this.rpc, block.hash, proven, diff, (h) => this.prover.getCode(h));
     return true;
   }
 
