@@ -12,6 +12,8 @@ export {
   verifyHeaderHash,
 } from './header.js';
 export { headerFromRpc } from './header-rpc.js';
+export { RPC_TX_TYPES, type RpcJson, rpcArray, rpcData, rpcObject, rpcQuantity, txFromRpc } from './tx-rpc.js';
+export { receiptFromRpc, receiptObjectFromRpc } from './receipt-rpc.js';
 export { EMPTY_TRIE_ROOT, orderedTrieRoot, trieRoot } from './trie-builder.js';
 export { type Log, type Receipt, decodeReceipt, decodeReceiptItem, encodeReceipt, typedItemBytes } from './receipts.js';
 export {
