@@ -1,3 +1,7 @@
+/**
+ * What the section indexers (CHT, BloomBits) read from the chain: the canonical chain's hashes,
+ * total difficulties and blooms by number. ChainStore implements it.
+ */
 export interface SectionSource {
   /** Highest canonical block number stored. */
   headNumber(): number;

@@ -1,0 +1,142 @@
+/**
+ * Reads blocks from the execution node and checks them (block-json.ts) into ChainBlocks:
+ * header-only batches for filling history, full blocks (body + receipts) for new heads, and
+ * bodies / receipts of stored headers on demand (the store's BlockFetcher).
+ *
+ * Receipts are asked by block hash, so a reorg between the two calls cannot pair one block's
+ * receipts with another's header (the root check would refuse them anyway).
+ */
+import type { RpcBlockHead } from '../rpc/block.js';
+import type { NodeRpcClient } from '../rpc/client.js';
+import { NodeRpcError } from '../rpc/errors.js';
+import { quantityHex, toHex } from '../rpc/hex.js';
+import { rpcData } from '../../verify/tx-rpc.js';
+import {
+  type CheckedHeader,
+  blockHeadOf,
+  checkedBody,
+  checkedHeader,
+  checkedReceipts,
+  listedTxHashes,
+} from './block-json.js';
+import type { StoredBody } from './codec.js';
+import type { BlockFetcher, ChainBlock, StoredHeader } from './store.js';
+
+/** A checked block with the fields the state tracker reads. */
+export interface FetchedBlock extends ChainBlock {
+  head: RpcBlockHead;
+}
+
+export interface HeaderBatch {
+  /** Checked blocks from the first number asked, in order, up to the first gap or failure. */
+  blocks: FetchedBlock[];
+  /** Why the batch stopped early (a block that failed a check, or the node's error for it). */
+  failure?: unknown;
+}
+
+export interface NodeBlockSourceOptions {
+  /** Ask `debug_getRawTransaction` for transactions the JSON cannot rebuild. Default true. */
+  rawTxFallback?: boolean;
+}
+
+export class NodeBlockSource implements BlockFetcher {
+  /** Per process: calls by kind, for tests and tuning. */
+  readonly stats = { headerBatches: 0, headersFetched: 0, fullBlocks: 0, headerByHash: 0, rawTxs: 0 };
+  private readonly rpc: NodeRpcClient;
+  private readonly rawTxFallback: boolean;
+
+  constructor(rpc: NodeRpcClient, options: NodeBlockSourceOptions = {}) {
+    this.rpc = rpc;
+    this.rawTxFallback = options.rawTxFallback ?? true;
+  }
+
+  /** The node's head header, checked; undefined if it has none. */
+  async latest(): Promise<CheckedHeader | undefined> {
+    const json = await this.rpc.call('eth_getBlockByNumber', ['latest', false]);
+    return json === null ? undefined : checkedHeader(json);
+  }
+
+  /** Blocks from..from+count−1 without transaction bodies, in one JSON-RPC batch. */
+  async headersByNumber(from: number, count: number): Promise<HeaderBatch> {
+    this.stats.headerBatches++;
+    const calls = Array.from({ length: count }, (_, i) => ({ method: 'eth_getBlockByNumber', params: [quantityHex(from + i), false] }));
+    const answers = await this.rpc.batchSettled(calls);
+    const blocks: FetchedBlock[] = [];
+    for (let i = 0; i < answers.length; i++) {
+      const a = answers[i];
+      if (a === undefined || !a.ok) return { blocks, failure: a?.error };
+      if (a.result === null) return { blocks };
+      try {
+        const h = checkedHeader(a.result);
+        if (h.number !== from + i) return { blocks, failure: new NodeRpcError('NODE_BAD_RESPONSE', 'eth_getBlockByNumber', `asked for block ${from + i}, got ${h.number}`, { field: 'number' }) };
+        blocks.push(this.headerOnly(h));
+      } catch (failure) {
+        return { blocks, failure };
+      }
+      this.stats.headersFetched++;
+    }
+    return { blocks };
+  }
+
+  /** One block without transaction bodies, by hash; undefined if the node does not have it. */
+  async headerByHash(hash: Uint8Array): Promise<FetchedBlock | undefined> {
+    this.stats.headerByHash++;
+    const json = await this.rpc.call('eth_getBlockByHash', [toHex(hash), false]);
+    return json === null ? undefined : this.headerOnly(checkedHeader(json, hash));
+  }
+
+  /** A block with its body and receipts, all checked; undefined if the node does not have it. */
+  async fullBlock(at: number | Uint8Array): Promise<FetchedBlock | undefined> {
+    this.stats.fullBlocks++;
+    const json =
+      at instanceof Uint8Array
+        ? await this.rpc.call('eth_getBlockByHash', [toHex(at), true])
+        : await this.rpc.call('eth_getBlockByNumber', [quantityHex(at), true]);
+    if (json === null) return undefined;
+    const h = checkedHeader(json, at instanceof Uint8Array ? at : undefined);
+    const head = blockHeadOf(h);
+    const { body, txHashes } = await checkedBody(h, this.bodyHelpers(h.hash));
+    const receiptsJson = await this.rpc.call('eth_getBlockReceipts', [toHex(h.hash)]);
+    if (receiptsJson === null) return undefined;
+    const receipts = checkedReceipts(h, receiptsJson, body.transactions.length);
+    return { hash: h.hash, number: h.number, header: h.header, rlp: h.rlp, txHashes, body, receipts, head };
+  }
+
+  /** BlockFetcher: the body of a stored header, checked against it. */
+  async fetchBody(stored: StoredHeader): Promise<StoredBody | undefined> {
+    const json = await this.rpc.call('eth_getBlockByHash', [toHex(stored.hash), true]);
+    if (json === null) return undefined;
+    const h = checkedHeader(json, stored.hash);
+    return (await checkedBody(h, this.bodyHelpers(h.hash))).body;
+  }
+
+  /** BlockFetcher: the receipts of a stored header, checked against its receiptsRoot. */
+  async fetchReceipts(stored: StoredHeader): Promise<Uint8Array[] | undefined> {
+    const json = await this.rpc.call('eth_getBlockReceipts', [toHex(stored.hash)]);
+    return json === null ? undefined : checkedReceipts(stored, json);
+  }
+
+  private headerOnly(h: CheckedHeader): FetchedBlock {
+    return { hash: h.hash, number: h.number, header: h.header, rlp: h.rlp, txHashes: listedTxHashes(h), head: blockHeadOf(h) };
+  }
+
+  private bodyHelpers(blockHash: Uint8Array) {
+    return {
+      rawTx: this.rawTxFallback
+        ? async (hash: Uint8Array) => {
+            this.stats.rawTxs++;
+            try {
+              const raw = await this.rpc.call('debug_getRawTransaction', [toHex(hash)]);
+              return raw === null ? undefined : rpcData(raw, 'raw');
+            } catch (e) {
+              // No debug namespace, or a malformed answer: the JSON rebuild's error stands.
+              if (e instanceof NodeRpcError && e.code === 'NODE_RPC_ERROR') return undefined;
+              if (e instanceof Error && 'code' in e && e.code === 'BAD_ENCODING') return undefined;
+              throw e;
+            }
+          }
+        : undefined,
+      uncle: (index: number) => this.rpc.call('eth_getUncleByBlockHashAndIndex', [toHex(blockHash), quantityHex(index)]),
+    };
+  }
+}
