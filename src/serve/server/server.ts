@@ -1,0 +1,222 @@
+/**
+ * LesServer: an LES server (les/2-4) in front of an execution node. `start()` opens the store
+ * (LevelDB under `datadir`, else memory), opens the backend (chain follower, state tracker,
+ * section indexers; see stack.ts), starts an RLPx listener in the server role and serves every
+ * client through LesService; `stop()` stops accepting, disconnects the clients, stops following
+ * and closes (flushes) the store.
+ *
+ * Announces order heads by (TD, number), since post-merge chains keep TD constant: a client is
+ * never announced a head that is not higher by that order than the last one it got from us.
+ */
+import { EventEmitter } from 'node:events';
+import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
+import { DEVNET, type NetworkConfig } from '../../config/network.js';
+import { LesNode, nodeIdFromPrivateKey } from '../../net/index.js';
+import { openLevelStore } from '../../store/level.js';
+import { openMemoryStore } from '../../store/memory.js';
+import type { KvStore } from '../../store/kv.js';
+import type { LesVersion } from '../../wire/index.js';
+import type { ProgressStream } from '../indexer/index.js';
+import type { HeadEvent } from './backend.js';
+import type { CapacityOptions } from './capacity.js';
+import { ServeError } from './errors.js';
+import { type ServeLog, type ServePolicy, silentLog } from './handlers/types.js';
+import { LesService, type ServiceStats } from './service.js';
+import type { SessionInfo } from './session.js';
+import { ServeStack } from './stack.js';
+
+export const DEFAULT_LES_PORT = 30303;
+
+export interface LesServerOptions {
+  /** The execution node: http(s):// for calls, ws(s):// adds newHeads notifications. */
+  rpcUrl: string;
+  /** LevelDB directory; absent: an in-memory store (nothing survives a restart). */
+  datadir?: string;
+  /** 32-byte secp256k1 node key; absent: a fresh one per start. */
+  nodeKey?: Uint8Array;
+  host?: string;
+  /** 0 picks a free port. Default 30303. */
+  port?: number;
+  network?: NetworkConfig;
+  /** Overrides network.sectionSize. */
+  sectionSize?: number;
+  /** Overrides network.buildConfirmations. */
+  confirmations?: number;
+  /** serveRecentState: 0 (default) = every block since the state start. */
+  recentState?: number;
+  /** recentTxLookup (les/4): 0 (default) = all. */
+  recentTxLookup?: number;
+  /** Relay SendTxV2 to the node. Default true. */
+  txRelay?: boolean;
+  capacity?: CapacityOptions;
+  /** les versions offered. Default 2, 3, 4. */
+  versions?: readonly LesVersion[];
+  /** Follower poll interval. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Where the section-building progress bar goes (TTY only); null for none. */
+  progressStream?: ProgressStream | null;
+  log?: ServeLog;
+}
+
+export interface LesServerStats extends ServiceStats {
+  enode: string;
+  head: { number: number; hash: string; td: string };
+  sections: number;
+  stateStart: number;
+  stateHead: number;
+}
+
+export interface LesServerEvents {
+  started: [info: { enode: string; head: number }];
+  head: [head: HeadEvent];
+  client: [info: SessionInfo];
+  clientGone: [info: SessionInfo];
+  stopped: [];
+}
+
+type Running = { store: KvStore; stack: ServeStack; node: LesNode; service: LesService };
+
+function checkCount(value: number | undefined, field: string, min = 0): number | undefined {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
+    throw new ServeError('SERVE_BAD_OPTIONS', `${field} must be an integer ≥ ${min}, got ${value}`, { field });
+  }
+  return value;
+}
+
+/** The network config with the section overrides applied. */
+export function effectiveNetwork(options: Pick<LesServerOptions, 'network' | 'sectionSize' | 'confirmations'>): NetworkConfig {
+  const base = options.network ?? DEVNET;
+  const sectionSize = checkCount(options.sectionSize, 'sectionSize', 8) ?? base.sectionSize;
+  const build = checkCount(options.confirmations, 'confirmations') ?? base.buildConfirmations;
+  return { ...base, sectionSize, buildConfirmations: build, useConfirmations: Math.max(base.useConfirmations, build) };
+}
+
+export class LesServer extends EventEmitter<LesServerEvents> {
+  readonly options: Readonly<LesServerOptions>;
+  readonly network: NetworkConfig;
+  readonly policy: ServePolicy;
+  readonly #log: ServeLog;
+  #running: Running | undefined;
+  #starting = false;
+
+  constructor(options: LesServerOptions) {
+    super();
+    if (typeof options.rpcUrl !== 'string' || options.rpcUrl.length === 0) {
+      throw new ServeError('SERVE_BAD_OPTIONS', 'rpcUrl is required', { field: 'rpcUrl' });
+    }
+    if (options.nodeKey !== undefined && (!(options.nodeKey instanceof Uint8Array) || options.nodeKey.length !== 32)) {
+      throw new ServeError('SERVE_BAD_OPTIONS', 'nodeKey must be 32 bytes', { field: 'nodeKey' });
+    }
+    if (options.nodeKey !== undefined) nodeIdFromPrivateKey(options.nodeKey); // throws for a key off the curve
+    checkCount(options.port, 'port');
+    if (options.port !== undefined && options.port > 65535) throw new ServeError('SERVE_BAD_OPTIONS', 'port must be ≤ 65535', { field: 'port' });
+    this.options = options;
+    this.network = effectiveNetwork(options);
+    this.policy = {
+      recentState: checkCount(options.recentState, 'recentState') ?? 0,
+      recentTxLookup: checkCount(options.recentTxLookup, 'recentTxLookup') ?? 0,
+      txRelay: options.txRelay ?? true,
+    };
+    this.#log = options.log ?? silentLog;
+  }
+
+  get started(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** The enode URL clients dial. */
+  get enode(): string {
+    return this.#need().node.enode;
+  }
+
+  get service(): LesService {
+    return this.#need().service;
+  }
+
+  get stack(): ServeStack {
+    return this.#need().stack;
+  }
+
+  async start(): Promise<string> {
+    if (this.#running !== undefined || this.#starting) throw new ServeError('SERVE_ALREADY_STARTED', 'start() was already called');
+    this.#starting = true;
+    const log = this.#log;
+    const store = this.options.datadir === undefined ? openMemoryStore() : await openLevelStore(this.options.datadir);
+    let stack: ServeStack | undefined;
+    try {
+      log.info({ rpc: this.options.rpcUrl, datadir: this.options.datadir ?? '(memory)', network: this.network.name }, 'serve: starting');
+      // The service needs the backend and the backend's head events need the service.
+      const late: { service?: LesService } = {};
+      stack = await ServeStack.open({
+        rpcUrl: this.options.rpcUrl,
+        store,
+        network: this.network,
+        log,
+        pollIntervalMs: this.options.pollIntervalMs,
+        progressStream: this.options.progressStream,
+        onHead: async (head) => {
+          this.emit('head', head);
+          await late.service?.onHead(head);
+        },
+      });
+      const nodeKey = this.options.nodeKey ?? secp256k1.utils.randomPrivateKey();
+      const node = new LesNode({
+        role: 'server',
+        status: (ctx) => (late.service as LesService).statusFor(ctx),
+        privateKey: nodeKey,
+        versions: this.options.versions,
+        clientId: 'les-provider/server',
+      });
+      const service = new LesService({ backend: stack.backend, network: this.network, nodeKey, policy: this.policy, capacity: this.options.capacity, log });
+      service.on('client', (info) => this.emit('client', info));
+      service.on('clientGone', (info) => this.emit('clientGone', info));
+      late.service = service;
+      service.attach(node);
+      await node.listen(this.options.port ?? DEFAULT_LES_PORT, this.options.host ?? '127.0.0.1');
+      stack.start();
+      this.#running = { store, stack, node, service };
+      const head = stack.backend.chain.head();
+      log.info({ enode: node.enode, head: head.number, sections: stack.indexer.sectionCount, stateStart: stack.backend.state.startBlock() }, 'serve: listening');
+      this.emit('started', { enode: node.enode, head: head.number });
+      return node.enode;
+    } catch (err) {
+      await stack?.stop().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      throw err;
+    } finally {
+      this.#starting = false;
+    }
+  }
+
+  /** Stops accepting, disconnects every client, stops following, flushes and closes the store. Idempotent. */
+  async stop(): Promise<void> {
+    const r = this.#running;
+    if (r === undefined) return;
+    this.#running = undefined;
+    await r.node.close();
+    r.service.close();
+    await r.stack.stop();
+    await r.store.close();
+    this.#log.info({}, 'serve: stopped, store closed');
+    this.emit('stopped');
+  }
+
+  /** Read-only numbers for the management layer. */
+  stats(): LesServerStats {
+    const r = this.#need();
+    const head = r.stack.backend.chain.head();
+    return {
+      enode: r.node.enode,
+      head: { number: head.number, hash: `0x${Buffer.from(head.hash).toString('hex')}`, td: head.td.toString() },
+      sections: r.stack.indexer.sectionCount,
+      stateStart: r.stack.backend.state.startBlock(),
+      stateHead: r.stack.tracker.head.number,
+      ...r.service.stats(),
+    };
+  }
+
+  #need(): Running {
+    if (this.#running === undefined) throw new ServeError('SERVE_NOT_STARTED', 'the server is not running; call start()');
+    return this.#running;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The backend a LesServer serves from, opened on one store: the chain store and its follower of
+ * the execution node, the state tracker driven by the follower's blocks, and the section indexers
+ * built from the chain store. Head events are handled one at a time, in order: the indexers are
+ * scheduled (told of replaced canonical blocks after a reorg), the head snapshot is refreshed, the
+ * state catches up with the head, then `onHead` hears of it (announces).
+ */
+import type { NetworkConfig } from '../../config/network.js';
+import type { KvStore } from '../../store/kv.js';
+import { ChainFollower, ChainStore, type HeadEvent as ChainHeadEvent, StateFeed, nodeEndpoints } from '../chain/index.js';
+import { type ProgressStream, SectionIndexer } from '../indexer/index.js';
+import { NodeRpcClient } from '../rpc/client.js';
+import { StateTracker } from '../state/tracker.js';
+import { ChainStoreReader, IndexerReader, NodeTxPool, TrackerStateReader } from './adapters.js';
+import type { HeadEvent, ServeBackend } from './backend.js';
+import { ServeError } from './errors.js';
+import type { ServeLog } from './handlers/types.js';
+
+export interface StackOptions {
+  rpcUrl: string;
+  store: KvStore;
+  network: NetworkConfig;
+  log: ServeLog;
+  /** Follower poll interval. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Where the indexers' progress bar goes (a TTY only); null for none. */
+  progressStream?: ProgressStream | null;
+  /** Called for every head after the state has caught up with it (not while filling history). */
+  onHead(head: HeadEvent): Promise<void> | void;
+}
+
+export class ServeStack {
+  readonly rpc: NodeRpcClient;
+  readonly chainStore: ChainStore;
+  readonly follower: ChainFollower;
+  readonly tracker: StateTracker;
+  readonly feed: StateFeed;
+  readonly indexer: SectionIndexer;
+  readonly backend: ServeBackend;
+  readonly #chain: ChainStoreReader;
+  readonly #options: StackOptions;
+  #heads: Promise<void> = Promise.resolve();
+  #lastHead: { number: number } | undefined;
+
+  private constructor(parts: Omit<ServeStack, 'backend' | 'start' | 'stop' | 'idle'> & { chain: ChainStoreReader; state: TrackerStateReader; options: StackOptions }) {
+    this.rpc = parts.rpc;
+    this.chainStore = parts.chainStore;
+    this.follower = parts.follower;
+    this.tracker = parts.tracker;
+    this.feed = parts.feed;
+    this.indexer = parts.indexer;
+    this.#chain = parts.chain;
+    this.#options = parts.options;
+    this.backend = { chain: parts.chain, state: parts.state, helperTries: new IndexerReader(parts.indexer), txPool: new NodeTxPool(parts.rpc) };
+    this.#lastHead = parts.chain.head();
+  }
+
+  /** Opens every component and brings the chain store to the node's head. Fails fast when the node does not answer. */
+  static async open(options: StackOptions): Promise<ServeStack> {
+    const { store, network, log } = options;
+    const endpoints = nodeEndpoints(options.rpcUrl);
+    const rpc = new NodeRpcClient({ url: endpoints.httpUrl, retries: 0, timeoutMs: 30_000 });
+    await checkNode(rpc, network);
+    const chainStore = await ChainStore.open({ store: store.namespace('chain') });
+    const follower = new ChainFollower({
+      store: chainStore,
+      rpc,
+      wsUrl: endpoints.wsUrl,
+      genesisHash: network.genesisHash,
+      pollIntervalMs: options.pollIntervalMs,
+      log,
+    });
+    const tracker = await StateTracker.open({ store: store.namespace('state'), rpc, log });
+    const feed = new StateFeed({ follower, tracker, rpc, log });
+    const indexer = await SectionIndexer.open({ store: store.namespace('indexer'), source: chainStore, network, log, progressStream: options.progressStream });
+    await follower.syncOnce();
+    if (follower.halted !== undefined) throw follower.halted;
+    const chain = await ChainStoreReader.open(chainStore);
+    if (chain === undefined) throw new ServeError('SERVE_NODE_UNREACHABLE', 'the node has no blocks to serve', { field: 'rpc' });
+    await feed.idle();
+    const state = await TrackerStateReader.open(tracker);
+    const stack = new ServeStack({ rpc, chainStore, follower, tracker, feed, indexer, chain, state, options });
+    follower.on('head', (ev) => stack.#queueHead(ev));
+    return stack;
+  }
+
+  /** Starts following the node and building sections. */
+  start(): void {
+    this.indexer.schedule();
+    this.follower.start();
+  }
+
+  /** Resolves when queued head events, state blocks and section builds are done. */
+  async idle(): Promise<void> {
+    await this.follower.syncOnce();
+    await this.feed.idle();
+    await this.#heads;
+    await this.indexer.idle();
+  }
+
+  /** Stops following and waits for work in progress; the store belongs to the caller. */
+  async stop(): Promise<void> {
+    await this.follower.stop();
+    await this.feed.detach();
+    await this.#heads;
+    await this.tracker.close();
+    await this.indexer.idle();
+  }
+
+  #queueHead(ev: ChainHeadEvent): void {
+    this.#heads = this.#heads.then(() => this.#onHead(ev)).catch((err: unknown) => {
+      this.#options.log.error({ err, number: ev.number }, 'serve: head event not handled');
+    });
+  }
+
+  async #onHead(ev: ChainHeadEvent): Promise<void> {
+    const prev = this.#lastHead;
+    this.#lastHead = { number: ev.number };
+    if (ev.reorgDepth > 0 && prev !== undefined) void this.indexer.canonicalChanged(prev.number - ev.reorgDepth + 1).catch(() => undefined);
+    else this.indexer.schedule();
+    const header = await this.chainStore.headerByHash(ev.hash);
+    if (header === undefined) return;
+    const head = { hash: ev.hash, number: ev.number, td: ev.td, timestamp: header.header.timestamp };
+    this.#chain.setHead(head);
+    if (ev.catchingUp) return;
+    await this.feed.idle();
+    await this.#options.onHead({ ...head, reorgDepth: ev.reorgDepth });
+  }
+}
+
+/** The node answers and is on the configured chain. */
+async function checkNode(rpc: NodeRpcClient, network: NetworkConfig): Promise<void> {
+  let chainId: bigint;
+  try {
+    chainId = BigInt(await rpc.call<string>('eth_chainId', [], { timeoutMs: 5000 }));
+  } catch (cause) {
+    throw new ServeError('SERVE_NODE_UNREACHABLE', `the node at ${rpc.url} does not answer: ${(cause as Error).message}`, { field: 'rpc', cause });
+  }
+  if (chainId !== network.chainId) {
+    throw new ServeError('SERVE_BAD_OPTIONS', `the node's chain id is ${chainId}, network ${network.name} expects ${network.chainId}`, { field: 'network' });
+  }
+}
