@@ -1,0 +1,106 @@
+/**
+ * State kinds, proven against a verified header's stateRoot (DESIGN §5):
+ *   stateProof  GetProofsV2 → ProofsV2. An account item asks [blockHash, keccak(address), "", 0];
+ *               a storage item [blockHash, keccak(address), keccak(slot), 0] and is answered with
+ *               the account path followed by the slot's path under the account's storageRoot
+ *               (an absent account proves every slot empty). One kind for both, so accounts and
+ *               slots coalesce into one message; the whole batch is walked over one ProofNodeSet
+ *               and every node sent must have been used.
+ *   code        GetContractCodes → ContractCodes: keccak256(code) = the proven account's
+ *               codeHash, which the item carries (so answers are keyed by codeHash).
+ */
+import { keccak256 } from 'ethereum-cryptography/keccak.js';
+import type { OdrKind, VerifiedHeader } from '../contracts.js';
+import { Code } from '../../wire/codes.js';
+import { MAX_CODE_REQS, decodeContractCodes, encodeGetContractCodes } from '../../wire/contract-codes.js';
+import { MAX_PROOF_REQS, decodeProofsV2, encodeGetProofsV2 } from '../../wire/proofs.js';
+import { ProofNodeSet } from '../../verify/proof.js';
+import { type Account, readAccount, readStorage, verifyCode } from '../../verify/state.js';
+import { answersFor, checkReplyCount, servesState, toHex } from './common.js';
+import { OdrError } from './errors.js';
+
+export interface StateProofItem {
+  header: VerifiedHeader;
+  /** 20-byte address. */
+  address: Uint8Array;
+  /** 32-byte slot: present for a storage proof, absent for an account proof. */
+  slot?: Uint8Array;
+}
+
+export interface StateProofResult {
+  /** null = proven absent. */
+  account: Account | null;
+  /** The slot's value, for a storage item (0n when absent). */
+  value?: bigint;
+}
+
+export interface CodeItem {
+  header: VerifiedHeader;
+  address: Uint8Array;
+  /** The proven account's codeHash. */
+  codeHash: Uint8Array;
+}
+
+function checkItem(item: StateProofItem, i: number): void {
+  if (item.address.length !== 20) throw new OdrError('BAD_ITEM', `items[${i}].address`, 'expected 20 bytes');
+  if (item.slot !== undefined && item.slot.length !== 32) throw new OdrError('BAD_ITEM', `items[${i}].slot`, 'expected 32 bytes');
+}
+
+export const stateProofKind: OdrKind<StateProofItem, StateProofResult> = {
+  name: 'stateProof',
+  code: Code.GetProofsV2,
+  maxItems: MAX_PROOF_REQS,
+  units: () => 1,
+  canServe: (server, item) => servesState(server, item.header.header.number),
+  key: (item) =>
+    item.slot === undefined
+      ? `account:${toHex(item.header.hash)}:${toHex(item.address)}`
+      : `storage:${toHex(item.header.hash)}:${toHex(item.address)}:${toHex(item.slot)}`,
+  encode(reqID, items) {
+    items.forEach(checkItem);
+    return encodeGetProofsV2({
+      reqID,
+      reqs: items.map((item) => ({
+        blockHash: item.header.hash,
+        accountKey: keccak256(item.address),
+        storageKey: item.slot === undefined ? new Uint8Array(0) : keccak256(item.slot),
+        fromLevel: 0,
+      })),
+    });
+  },
+  /** No partial answers: ProofsV2 has no per-item boundary, so a missing node fails the batch. */
+  verify(items, payload) {
+    const { nodes } = decodeProofsV2(payload);
+    if (nodes.length === 0) return items.map(() => undefined);
+    const set = new ProofNodeSet(nodes, 'ProofsV2.nodes');
+    const results = items.map((item, i): StateProofResult => {
+      const field = `proofs[${i}]`;
+      const account = readAccount(set, item.header.header.stateRoot, item.address, { field: `${field}.account` }) ?? null;
+      if (item.slot === undefined) return { account };
+      const value = account === null ? 0n : readStorage(set, account.storageRoot, { slot: item.slot }, { field: `${field}.storage` });
+      return { account, value };
+    });
+    set.assertAllUsed();
+    return results;
+  },
+};
+
+export const codeKind: OdrKind<CodeItem, Uint8Array> = {
+  name: 'code',
+  code: Code.GetContractCodes,
+  maxItems: MAX_CODE_REQS,
+  units: () => 1,
+  canServe: (server, item) => servesState(server, item.header.header.number),
+  key: (item) => `code:${toHex(item.codeHash)}`,
+  encode: (reqID, items) =>
+    encodeGetContractCodes({ reqID, reqs: items.map((i) => ({ blockHash: i.header.hash, accountKey: keccak256(i.address) })) }),
+  verify(items, payload) {
+    const { codes } = decodeContractCodes(payload);
+    checkReplyCount(codes.length, items.length, 'ContractCodes', 'codes');
+    return answersFor(items, codes.length, (item, i) => {
+      const code = codes[i] as Uint8Array;
+      verifyCode(code, item.codeHash);
+      return code;
+    });
+  },
+};
