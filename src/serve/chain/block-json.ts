@@ -65,6 +65,8 @@ export function checkedHeader(json: unknown, expectHash?: Uint8Array): CheckedHe
   const ref: BlockRef = { hash: expectHash };
   return badBlockGuard(ref, () => {
     const o = rpcObject(json, 'block');
+    // Name the block in errors as early as its fields allow.
+    if (typeof o.number === 'string' && /^0x[0-9a-fA-F]{1,13}$/.test(o.number)) ref.number = Number(o.number);
     ref.hash = rpcData(o.hash, 'block.hash', 32);
     const header = headerFromRpc(o);
     ref.number = header.number;
