@@ -107,7 +107,7 @@ describe('NodeBlockSource checks a full block before returning it', () => {
     ['a header field changed (hash no longer matches)', (n) => (n.block(TX_BLOCK).full.gasUsed = '0x1'), 'block.hash'],
     ['a missing header field', (n) => delete n.block(TX_BLOCK).full.stateRoot, 'header.stateRoot'],
     ['a 31-byte parentHash', (n) => (n.block(TX_BLOCK).full.parentHash = '0x' + '00'.repeat(31)), 'header.parentHash'],
-    ['no hash at all', (n) => delete n.block(TX_BLOCK).full.hash, 'block.hash'],
+    ['no hash at all', (n) => delete (n.block(TX_BLOCK).full as Json).hash, 'block.hash'],
     ['a transaction dropped (transactionsRoot)', (n) => n.block(TX_BLOCK).full.transactions.pop(), 'block.transactions'],
     ['transactions as hashes only', (n) => (n.block(TX_BLOCK).full.transactions = n.block(TX_BLOCK).headerOnly.transactions as Json[]), /block\.transactions\[0\]/],
     ['a receipt whose status is flipped (receiptsRoot)', (n) => ((n.block(TX_BLOCK).receipts[0] as Json).status = '0x0'), 'receipts'],
