@@ -1,0 +1,327 @@
+/**
+ * The client's servers: one LesNode in client role dials the configured enode URLs, keeps a
+ * ConnectedServer per handshaken connection, and redials with exponential backoff when one drops
+ * (longer after we dropped it for misbehaving). Servers are added and removed at run time
+ * (addnode / getpeerinfo build on add/remove/list). It is the scheduler's ServerSource and the
+ * header chain's source of verified announces.
+ */
+import { EventEmitter } from 'node:events';
+import type { NetworkConfig } from '../../config/network.js';
+import type { Clock } from '../../flow/index.js';
+import { type LesPeer, LesNode, type PeerCloseInfo, parseEnode } from '../../net/index.js';
+import type { Announce } from '../../wire/announce.js';
+import type { LesVersion } from '../../wire/codes.js';
+import { AnnounceType } from '../../wire/status.js';
+import { type Logger, type SchedulableServer, type ServerSource, type SourceListener, silentLogger } from '../scheduler/types.js';
+import { ServerPoolError } from './errors.js';
+import { ConnectedServer, ServerRecord } from './server.js';
+import { type OurHead, lightClientStatus } from './status.js';
+
+export interface ReconnectOptions {
+  /** First redial delay, ms. Default 1000. */
+  initialMs?: number;
+  /** Largest redial delay, ms. Default 60 000. */
+  maxMs?: number;
+  /** Delay multiplier per consecutive failure. Default 2. */
+  factor?: number;
+  /** Least delay after we dropped the server (hard timeout, invalid answers). Default 60 000. */
+  penaltyMs?: number;
+  /** A connection that lasted this long resets the backoff. Default 30 000. */
+  stableMs?: number;
+}
+
+export interface ServerPoolOptions {
+  network: NetworkConfig;
+  /** Required when the network config has none (a devnet learns it from its node). */
+  genesisHash?: Uint8Array;
+  /** Our current head, for the Status of each new connection. Default: genesis with TD 0. */
+  head?: () => OurHead;
+  /** Dialed by start(). */
+  servers?: ReadonlyArray<string | { enode: string; trusted?: boolean }>;
+  privateKey?: Uint8Array;
+  versions?: readonly LesVersion[];
+  dialTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  reconnect?: ReconnectOptions;
+  /** RTT assumed before the first reply, ms. Default 200. */
+  initialRttMs?: number;
+  /** The flow-control clock (monotonic ms). */
+  clock?: Clock;
+  /** Wall clock, ms since the epoch (connectedSince). */
+  now?: () => number;
+  logger?: Logger;
+}
+
+export type ServerState = 'connecting' | 'connected' | 'waiting';
+
+/** One server as management reports it. */
+export interface ServerInfo {
+  id: string;
+  enode: string;
+  trusted: boolean;
+  state: ServerState;
+  /** ms since the epoch; null while not connected. */
+  connectedSince: number | null;
+  version: LesVersion | null;
+  head: { hash: Uint8Array; number: number; td: bigint } | null;
+  ble: number | null;
+  bl: number | null;
+  mrr: number | null;
+  stopped: boolean;
+  score: number;
+  rttMs: number;
+  requests: number;
+  timeouts: number;
+  invalidAnswers: number;
+  badAnnounces: number;
+  stops: number;
+  protocolErrors: number;
+  /** Over all connections to it. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Dial attempts that failed or connections that dropped since the last stable one. */
+  failures: number;
+  lastError: string | null;
+  /** ms since the epoch of the next dial while waiting. */
+  nextDialAt: number | null;
+}
+
+export interface ServerPoolEvents {
+  added: [id: string];
+  removed: [id: string];
+  connected: [server: ConnectedServer];
+  disconnected: [id: string, info: { reason: string; droppedBecause?: string }];
+  /** A verified announce, for the header chain. */
+  announce: [serverId: string, announce: Announce, server: ConnectedServer];
+  /** An announce refused (bad signature, head not above the last, nonsense update). */
+  badAnnounce: [serverId: string, reason: Error];
+  dialFailed: [id: string, error: Error];
+}
+
+interface Entry {
+  id: string;
+  enode: string;
+  trusted: boolean;
+  state: ServerState;
+  record: ServerRecord;
+  server?: ConnectedServer;
+  failures: number;
+  lastError?: string;
+  timer?: ReturnType<typeof setTimeout>;
+  nextDialAt?: number;
+  removed: boolean;
+}
+
+const RECONNECT_DEFAULTS: Required<ReconnectOptions> = { initialMs: 1_000, maxMs: 60_000, factor: 2, penaltyMs: 60_000, stableMs: 30_000 };
+
+export class ServerPool extends EventEmitter<ServerPoolEvents> implements ServerSource {
+  readonly node: LesNode;
+  readonly #options: ServerPoolOptions;
+  readonly #genesisHash: Uint8Array;
+  readonly #reconnect: Required<ReconnectOptions>;
+  readonly #entries = new Map<string, Entry>();
+  readonly #listeners = new Set<SourceListener>();
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  #closed = false;
+
+  constructor(options: ServerPoolOptions) {
+    super();
+    const genesis = options.genesisHash ?? options.network.genesisHash;
+    if (genesis === undefined || genesis.length !== 32) {
+      throw new ServerPoolError('BAD_OPTIONS', 'genesisHash', `network ${options.network.name} needs a 32-byte genesisHash`);
+    }
+    this.#options = options;
+    this.#genesisHash = genesis;
+    this.#reconnect = { ...RECONNECT_DEFAULTS, ...options.reconnect };
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.node = new LesNode({
+      role: 'client',
+      status: (ctx) => {
+        const entry = this.#entries.get(hex(ctx.remoteId));
+        const head = options.head?.() ?? { hash: genesis, number: 0, td: 0n, time: 0 };
+        return lightClientStatus(options.network, genesis, head, entry?.trusted === true ? AnnounceType.Signed : AnnounceType.Simple);
+      },
+      privateKey: options.privateKey,
+      versions: options.versions,
+      dialTimeoutMs: options.dialTimeoutMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+    });
+    // Fires synchronously at the end of the handshake, before the peer's next message.
+    this.node.on('peer', (peer) => this.#onPeer(peer));
+  }
+
+  /** Dials the servers of the options. */
+  start(): void {
+    for (const s of this.#options.servers ?? []) {
+      const { enode, trusted } = typeof s === 'string' ? { enode: s, trusted: false } : s;
+      this.add(enode, { trusted: trusted === true });
+    }
+  }
+
+  /** Adds a server and dials it. Throws EnodeError for a bad URL, ServerPoolError if already present. */
+  add(enode: string, options: { trusted?: boolean } = {}): ServerInfo {
+    if (this.#closed) throw new ServerPoolError('POOL_CLOSED', 'enode', 'the server pool is closed');
+    const id = hex(parseEnode(enode).id);
+    if (this.#entries.has(id)) throw new ServerPoolError('ALREADY_ADDED', 'enode', `server ${id.slice(0, 16)}… is already in the pool`);
+    const entry: Entry = {
+      id,
+      enode,
+      trusted: options.trusted === true,
+      state: 'connecting',
+      record: new ServerRecord(this.#options.initialRttMs ?? 200),
+      failures: 0,
+      removed: false,
+    };
+    this.#entries.set(id, entry);
+    this.emit('added', id);
+    this.#dial(entry);
+    return this.#info(entry);
+  }
+
+  /** Removes a server (128 hex digits, optionally 0x-prefixed) and closes its connection. */
+  remove(id: string): void {
+    const key = id.replace(/^0x/, '').toLowerCase();
+    const entry = this.#entries.get(key);
+    if (entry === undefined) throw new ServerPoolError('UNKNOWN_SERVER', 'id', `no server ${key.slice(0, 16)}… in the pool`);
+    entry.removed = true;
+    this.#entries.delete(key);
+    clearTimeout(entry.timer);
+    entry.server?.close();
+    this.emit('removed', key);
+  }
+
+  list(): ServerInfo[] {
+    return [...this.#entries.values()].map((e) => this.#info(e));
+  }
+
+  get(id: string): ConnectedServer | undefined {
+    return this.#entries.get(id.replace(/^0x/, '').toLowerCase())?.server;
+  }
+
+  /** Connected servers (ServerSource). */
+  servers(): readonly SchedulableServer[] {
+    const out: ConnectedServer[] = [];
+    for (const e of this.#entries.values()) if (e.server?.connected === true) out.push(e.server);
+    return out;
+  }
+
+  connected(): ConnectedServer[] {
+    return this.servers() as ConnectedServer[];
+  }
+
+  subscribe(listener: SourceListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const e of this.#entries.values()) clearTimeout(e.timer);
+    await this.node.close();
+  }
+
+  #dial(entry: Entry): void {
+    if (this.#closed || entry.removed) return;
+    entry.state = 'connecting';
+    entry.nextDialAt = undefined;
+    this.node.dial(entry.enode).catch((err: unknown) => {
+      if (this.#closed || entry.removed || entry.server !== undefined) return;
+      const error = err instanceof Error ? err : new Error(String(err));
+      entry.lastError = error.message;
+      this.#logger.info({ server: entry.id.slice(0, 16), err: error.message }, 'dial failed');
+      this.emit('dialFailed', entry.id, error);
+      this.#redial(entry, undefined);
+    });
+  }
+
+  #onPeer(peer: LesPeer): void {
+    const entry = this.#entries.get(peer.id);
+    if (entry === undefined || entry.removed || entry.server !== undefined || this.#closed) {
+      peer.disconnect();
+      return;
+    }
+    const server = new ConnectedServer({ peer, trusted: entry.trusted, record: entry.record, clock: this.#options.clock, now: this.#now, logger: this.#logger });
+    entry.server = server;
+    entry.state = 'connected';
+    entry.lastError = undefined;
+    server.on('announce', (a) => this.emit('announce', entry.id, a, server));
+    server.on('badAnnounce', (_a, reason) => this.emit('badAnnounce', entry.id, reason));
+    server.on('stop', () => {
+      for (const l of this.#listeners) l.stop(server);
+    });
+    server.on('change', () => this.#changed());
+    peer.once('close', (info) => this.#onClose(entry, server, info));
+    this.#logger.info({ server: entry.id.slice(0, 16), version: peer.version, trusted: entry.trusted }, 'server connected');
+    this.emit('connected', server);
+    this.#changed();
+  }
+
+  #onClose(entry: Entry, server: ConnectedServer, info: PeerCloseInfo): void {
+    if (entry.server !== server) return;
+    const stats = server.stats();
+    entry.record.bytesIn += stats.bytesIn;
+    entry.record.bytesOut += stats.bytesOut;
+    entry.server = undefined;
+    const droppedBecause = server.disconnectReason;
+    entry.lastError = droppedBecause ?? `${info.initiator} closed: ${info.reasonName}`;
+    if (this.#now() - server.connectedSince >= this.#reconnect.stableMs) entry.failures = 0;
+    this.emit('disconnected', entry.id, droppedBecause === undefined ? { reason: info.reasonName } : { reason: info.reasonName, droppedBecause });
+    this.#changed();
+    this.#redial(entry, droppedBecause);
+  }
+
+  #redial(entry: Entry, droppedBecause: string | undefined): void {
+    if (this.#closed || entry.removed) return;
+    entry.failures++;
+    const r = this.#reconnect;
+    const backoff = Math.min(r.maxMs, r.initialMs * r.factor ** (entry.failures - 1)) * (0.75 + 0.25 * Math.random());
+    const delay = droppedBecause === undefined ? backoff : Math.max(r.penaltyMs, backoff);
+    entry.state = 'waiting';
+    entry.nextDialAt = this.#now() + delay;
+    entry.timer = setTimeout(() => this.#dial(entry), delay);
+    entry.timer.unref();
+  }
+
+  #changed(): void {
+    for (const l of this.#listeners) l.change();
+  }
+
+  #info(e: Entry): ServerInfo {
+    const s = e.server?.connected === true ? e.server : undefined;
+    const stats = s?.stats();
+    const r = e.record;
+    return {
+      id: e.id,
+      enode: e.enode,
+      trusted: e.trusted,
+      state: e.state,
+      connectedSince: s?.connectedSince ?? null,
+      version: s?.version ?? null,
+      head: s?.head ?? null,
+      ble: s?.flow.ble ?? null,
+      bl: s?.flow.bl ?? null,
+      mrr: s?.flow.mrr ?? null,
+      stopped: s?.flow.stopped ?? false,
+      score: r.reliability.value,
+      rttMs: r.rtt.value,
+      requests: r.requests,
+      timeouts: r.timeouts,
+      invalidAnswers: r.invalidAnswers,
+      badAnnounces: r.badAnnounces,
+      stops: r.stops,
+      protocolErrors: r.protocolErrors,
+      bytesIn: r.bytesIn + (stats?.bytesIn ?? 0),
+      bytesOut: r.bytesOut + (stats?.bytesOut ?? 0),
+      failures: e.failures,
+      lastError: e.lastError ?? null,
+      nextDialAt: e.nextDialAt ?? null,
+    };
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
