@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerServe } from './serve.js';
 
 const program = new Command('lesp')
   .description('les-provider: a verifying Ethereum light client over LES, its JSON-RPC proxy and its LES server')
@@ -10,5 +11,7 @@ program
   .action(() => {
     console.log('lesp devnet: not yet available (see issue 5); `npm test` runs the test suite');
   });
+
+registerServe(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,174 @@
+/**
+ * `lesp serve`: an LES server in front of an execution node. Prints its enode URL on stdout once
+ * listening, logs progress as pino JSON on stderr, exits 0 after flushing its store on SIGINT or
+ * SIGTERM. A bad flag, an unreadable key or config file, or a node that does not answer ends it
+ * with one line on stderr and exit code 1, never a stack trace.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
+import { pino } from 'pino';
+import { BUILTIN_NETWORKS, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
+import { LespError } from '../errors.js';
+import { DEFAULT_LES_PORT, LesServer } from '../serve/index.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+interface ServeFlags {
+  rpc: string;
+  port: number;
+  host: string;
+  datadir?: string;
+  nodekey?: Uint8Array;
+  nodekeyFile?: string;
+  network: string;
+  sectionSize?: number;
+  confirmations?: number;
+  recentState?: number;
+  logLevel: string;
+}
+
+/** Ends the command with one line: what went wrong. */
+class CliFailure extends Error {}
+
+function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+function urlArg(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol)) throw new InvalidArgumentError('expected an http(s):// or ws(s):// URL');
+  return value;
+}
+
+function parseKeyHex(text: string, where: string): Uint8Array {
+  const hex = text.trim().replace(/^0x/, '');
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new CliFailure(`${where}: a node key is 64 hex digits (32 bytes)`);
+  const key = Uint8Array.from(Buffer.from(hex, 'hex'));
+  if (!secp256k1.utils.isValidPrivateKey(key)) throw new CliFailure(`${where}: not a valid secp256k1 private key`);
+  return key;
+}
+
+function keyArg(value: string): Uint8Array {
+  try {
+    return parseKeyHex(value, '--nodekey');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--nodekey: /, ''));
+  }
+}
+
+function loadNetwork(name: string): NetworkConfig {
+  const builtin = BUILTIN_NETWORKS[name];
+  if (builtin !== undefined) return builtin;
+  let text: string;
+  try {
+    text = readFileSync(name, 'utf8');
+  } catch (err) {
+    throw new CliFailure(`--network: "${name}" is neither devnet, mainnet nor a readable config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseNetworkConfig(JSON.parse(text) as unknown);
+  } catch (err) {
+    throw new CliFailure(`--network ${name}: ${(err as Error).message}`);
+  }
+}
+
+/** The node key and where it came from: flag, file, the datadir (created once, then reused), or fresh. */
+function loadNodeKey(flags: ServeFlags): { key: Uint8Array; source: string } {
+  if (flags.nodekey !== undefined) return { key: flags.nodekey, source: '--nodekey' };
+  if (flags.nodekeyFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags.nodekeyFile, 'utf8');
+    } catch (err) {
+      throw new CliFailure(`--nodekey-file: cannot read ${flags.nodekeyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return { key: parseKeyHex(text, `--nodekey-file ${flags.nodekeyFile}`), source: flags.nodekeyFile };
+  }
+  if (flags.datadir === undefined) return { key: secp256k1.utils.randomPrivateKey(), source: 'ephemeral' };
+  const path = join(flags.datadir, 'nodekey');
+  if (existsSync(path)) return { key: parseKeyHex(readFileSync(path, 'utf8'), path), source: path };
+  mkdirSync(flags.datadir, { recursive: true });
+  const key = secp256k1.utils.randomPrivateKey();
+  writeFileSync(path, `${Buffer.from(key).toString('hex')}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { key, source: `${path} (new)` };
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const network = loadNetwork(flags.network);
+  const { key, source } = loadNodeKey(flags);
+  const log = pino({ level: flags.logLevel, base: { cmd: 'serve' } }, pino.destination({ dest: 2, sync: true }));
+  if (flags.datadir === undefined) log.warn({}, 'no --datadir: using a temporary in-memory store; nothing is kept after exit');
+  if (source === 'ephemeral') log.warn({}, 'no node key given: using an ephemeral one (a new enode every start; give --datadir to keep it)');
+  else log.info({ source }, 'node key loaded');
+  const server = new LesServer({
+    rpcUrl: flags.rpc,
+    datadir: flags.datadir,
+    nodeKey: key,
+    host: flags.host,
+    port: flags.port,
+    network,
+    sectionSize: flags.sectionSize,
+    confirmations: flags.confirmations,
+    recentState: flags.recentState,
+    log,
+  });
+  let stopping: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping !== undefined) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    log.info({ signal }, 'stopping');
+    stopping = server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const enode = await server.start();
+  console.log(enode);
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve light clients over LES (les/2-4) from an execution node')
+    .requiredOption('--rpc <url>', 'the execution node (http(s)://, or ws(s):// to also subscribe to new heads)', urlArg)
+    .option('--port <n>', 'RLPx listening port (0: any free port)', intArg(0, 65535), DEFAULT_LES_PORT)
+    .option('--host <addr>', 'listening address', '127.0.0.1')
+    .option('--datadir <dir>', 'LevelDB directory (default: a temporary in-memory store)')
+    .addOption(new Option('--nodekey <hex>', 'node private key, 64 hex digits').argParser(keyArg).conflicts('nodekeyFile'))
+    .option('--nodekey-file <file>', 'file holding the node private key in hex')
+    .option('--network <name|file>', 'devnet, mainnet or a network config JSON file', 'devnet')
+    .option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)', intArg(8))
+    .option('--confirmations <n>', 'confirmations before a section is built (overrides the network)', intArg(0))
+    .option('--recent-state <n>', 'serve state of the N latest blocks (0: every block since the state start)', intArg(0))
+    .addOption(new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
+    .showHelpAfterError(false)
+    .action(async (flags: ServeFlags) => {
+      try {
+        await runServe(flags);
+      } catch (err) {
+        const msg = err instanceof CliFailure || err instanceof LespError ? err.message : `unexpected failure: ${(err as Error).message}`;
+        console.error(`lesp serve: ${msg}`);
+        process.exit(1);
+      }
+    });
+}

@@ -1,0 +1,27 @@
+// Public API of the serve module: the LES server in front of an execution node (`lesp serve`),
+// the serving logic it is built from, and its read-only stats for the management layer.
+export { LesServer, type LesServerEvents, type LesServerOptions, type LesServerStats, DEFAULT_LES_PORT, effectiveNetwork } from './server/server.js';
+export { LesService, type LesServiceEvents, type LesServiceOptions, type ServiceStats } from './server/service.js';
+export { CapacityPool, type CapacityAssignment, type CapacityOptions, DEFAULT_TOTAL_CAPACITY, flowParamsFor } from './server/capacity.js';
+export { ClientFlow, type Admission, type FlowActions, MIN_RESUME_DELAY_MS } from './server/client-flow.js';
+export { ClientSession, type SessionCounters, type SessionInfo } from './server/session.js';
+export { BAD_REQUEST_PENALTY, type BadRequestKind, type DispatchTotals, RequestDispatcher } from './server/dispatcher.js';
+export { Announcer, compareHeads, reorgDepthFrom } from './server/announcer.js';
+export { buildServerStatus, type StatusInputs } from './server/status.js';
+export { HANDLERS, type HandlerTable } from './server/handlers/table.js';
+export type { Handler, ServeContext, ServeLog, ServePolicy, Served } from './server/handlers/types.js';
+export type {
+  ChainReader,
+  HeadEvent,
+  HelperTrieReader,
+  ProofItem,
+  RelayResult,
+  ServableState,
+  ServeBackend,
+  ServeHead,
+  ServedHeader,
+  StateReader,
+  TxPool,
+} from './server/backend.js';
+export { ServeError, type ServeErrorCode } from './server/errors.js';
+export { ServeStack, type StackOptions } from './server/stack.js';
