@@ -16,6 +16,7 @@ import { verifyAnnounceSignature } from '../../verify/announce-signature.js';
 import { VerificationError } from '../../verify/errors.js';
 import { type AdoptResult, type HeaderChain } from './header-chain.js';
 import { DEFAULT_TRUSTED_FRACTION, HeadVotes } from './agreement.js';
+import { ChainError } from './errors.js';
 
 /** What one announce did. */
 export type AnnounceOutcome =
@@ -28,7 +29,9 @@ export type AnnounceOutcome =
   /** Counted; no new head is agreed yet. */
   | 'recorded'
   /** A new head was agreed and adopted. */
-  | 'adopted';
+  | 'adopted'
+  /** The agreed head contradicts a trust anchor (ChainError ANCHOR_MISMATCH): not adopted. */
+  | 'refused';
 
 /** The server pool's side: verified announces in, disconnects in. */
 export interface AnnounceSink {
@@ -80,7 +83,12 @@ export class HeadTracker implements AnnounceSink {
       return 'unlinked';
     }
     this.votes.record(serverId, { hash: a.headHash, number: a.headNumber, td: a.headTd });
-    return (await this.evaluate()) === undefined ? 'recorded' : 'adopted';
+    try {
+      return (await this.evaluate()) === undefined ? 'recorded' : 'adopted';
+    } catch (e) {
+      if (e instanceof ChainError && e.code === 'ANCHOR_MISMATCH') return 'refused';
+      throw e;
+    }
   }
 
   /** Fetches the announced header and its parents until they meet known headers (or the window size). */
