@@ -171,7 +171,7 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
         const blocks = await readSectionBlocks(this.source, s, this.sectionSize, this.concurrency);
         this.stats.blocksRead += blocks.length;
         const prev = this.records[s - 1] ?? { chtRoot: EMPTY_TRIE_ROOT, bloomTrieRoot: EMPTY_TRIE_ROOT };
-        const rec = await this.store.commit(buildSection(prev, s, blocks, this.lookup));
+        const rec = await this.store.commit(await buildSection(prev, s, blocks, this.lookup));
         this.records.push(rec);
         this.stats.sectionsBuilt++;
         progress.section({ index: s, head: hex0x(rec.head), chtRoot: hex0x(rec.chtRoot), bloomTrieRoot: hex0x(rec.bloomTrieRoot), ms: Date.now() - t0 });

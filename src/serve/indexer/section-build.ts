@@ -4,10 +4,11 @@
  * BloomBits vectors, and add the non-zero ones (BE16(bit) ‖ BE64(section) → compressed vector) to
  * the previous BloomTrie. Pure apart from the reads; the caller persists the result atomically.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SectionSource } from '../chain/section-source.js';
 import { BLOOM_BITS, BLOOM_BYTES, BloomBitsGenerator, bloomTrieKey, chtKey, compressBloomBits, encodeChtValue } from '../../verify/index.js';
 import { IndexerError } from './errors.js';
-import { type NodeLookup, insertSorted } from './trie-insert.js';
+import { type NodeLookup, insertSortedInSteps } from './trie-insert.js';
 
 export interface SectionBlock {
   hash: Uint8Array;
@@ -55,13 +56,26 @@ export interface PreviousRoots {
   bloomTrieRoot: Uint8Array;
 }
 
-/** Section `index` on top of the previous section's roots (the empty trie's root for section 0). */
-export function buildSection(prev: PreviousRoots, index: number, blocks: readonly SectionBlock[], lookup: NodeLookup): BuiltSection {
+/** Work done between two turns of the event loop: a mainnet section is seconds of hashing. */
+const STEP = 4096;
+
+/**
+ * Section `index` on top of the previous section's roots (the empty trie's root for section 0).
+ * Yields to the event loop every few thousand blocks or entries, so serving goes on meanwhile.
+ */
+export async function buildSection(
+  prev: PreviousRoots,
+  index: number,
+  blocks: readonly SectionBlock[],
+  lookup: NodeLookup,
+  pause: () => Promise<unknown> = () => nextTurn(),
+): Promise<BuiltSection> {
   const size = blocks.length;
   const first = index * size;
   const chtEntries = new Array<readonly [Uint8Array, Uint8Array]>(size);
   const gen = new BloomBitsGenerator(size);
   for (let j = 0; j < size; j++) {
+    if (j > 0 && j % STEP === 0) await pause();
     const b = blocks[j] as SectionBlock;
     chtEntries[j] = [chtKey(first + j), encodeChtValue(b)];
     gen.addBloom(j, b.logsBloom);
@@ -69,12 +83,14 @@ export function buildSection(prev: PreviousRoots, index: number, blocks: readonl
   const vectors = new Array<Uint8Array>(BLOOM_BITS);
   const bloomEntries: Array<readonly [Uint8Array, Uint8Array]> = [];
   for (let bit = 0; bit < BLOOM_BITS; bit++) {
+    if (bit > 0 && bit % 256 === 0) await pause();
     const c = compressBloomBits(gen.bitset(bit));
     vectors[bit] = c;
     if (c.length > 0) bloomEntries.push([bloomTrieKey(bit, index), c]);
   }
-  const cht = insertSorted(prev.chtRoot, chtEntries, lookup);
-  const bt = insertSorted(prev.bloomTrieRoot, bloomEntries, lookup);
+  const cht = await insertSortedInSteps(prev.chtRoot, chtEntries, lookup, { chunk: STEP, pause });
+  // BloomTrie values are up to size/8 bytes each: about 256 KiB of them per step.
+  const bt = await insertSortedInSteps(prev.bloomTrieRoot, bloomEntries, lookup, { chunk: Math.max(16, Math.floor(2 ** 21 / size)), pause });
   for (const [k, v] of bt.nodes) cht.nodes.set(k, v);
   return { index, head: (blocks[size - 1] as SectionBlock).hash, chtRoot: cht.root, bloomTrieRoot: bt.root, nodes: cht.nodes, vectors };
 }

@@ -177,3 +177,65 @@ export function insertSorted(root: Uint8Array, entries: ReadonlyArray<readonly [
   ins.nodes.set(toHex(newRoot), enc);
   return { root: newRoot, nodes: ins.nodes };
 }
+
+/** The created nodes reachable from `root` (walking only through created nodes; stored ones are already kept). */
+function reachable(root: Uint8Array, created: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+  const keep = new Map<string, Uint8Array>();
+  const stack: RlpItem[] = [root];
+  while (stack.length > 0) {
+    const ref = stack.pop() as RlpItem;
+    let node: RlpItem;
+    if (Array.isArray(ref)) node = ref;
+    else {
+      const hex = toHex(ref);
+      const enc = ref.length === 32 && !keep.has(hex) ? created.get(hex) : undefined;
+      if (enc === undefined) continue;
+      keep.set(hex, enc);
+      node = RLP.decode(enc) as RlpItem;
+    }
+    if (!Array.isArray(node)) continue;
+    if (node.length === 17) {
+      for (let i = 0; i < 16; i++) stack.push(node[i] as RlpItem);
+    } else if (node.length === 2 && (((node[0] as Uint8Array)[0] as number) >> 4) < 2) {
+      stack.push(node[1] as RlpItem); // an extension's child; a leaf's value is not a reference
+    }
+  }
+  return keep;
+}
+
+export interface ChunkedInsertOptions {
+  /** Entries per synchronous step. Default 4096. */
+  chunk?: number;
+  /** Awaited between steps, so a long build does not hold the event loop (e.g. setImmediate). */
+  pause: () => Promise<unknown>;
+}
+
+/**
+ * `insertSorted` in steps of `chunk` entries with a pause between them. The intermediate roots'
+ * rewritten paths are dropped: only nodes reachable from the final root are returned.
+ */
+export async function insertSortedInSteps(
+  root: Uint8Array,
+  entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]>,
+  lookup: NodeLookup,
+  options: ChunkedInsertOptions,
+): Promise<TrieInsertResult> {
+  const chunk = options.chunk ?? 4096;
+  if (entries.length <= chunk) return insertSorted(root, entries, lookup);
+  const created = new Map<string, Uint8Array>();
+  const look: NodeLookup = (h) => created.get(toHex(h)) ?? lookup(h);
+  let at = root;
+  for (let lo = 0; lo < entries.length; lo += chunk) {
+    if (lo > 0) {
+      const prev = entries[lo - 1] as readonly [Uint8Array, Uint8Array];
+      const next = entries[lo] as readonly [Uint8Array, Uint8Array];
+      // Each step checks its own order; this checks the seam between steps.
+      if (compareNibbles(prev[0], next[0]) >= 0) throw new IndexerError('INDEXER_UNSORTED', `entry ${lo} is not above entry ${lo - 1}`, { field: `entries[${lo}]` });
+      await options.pause();
+    }
+    const res = insertSorted(at, entries.slice(lo, lo + chunk), look);
+    for (const [k, v] of res.nodes) created.set(k, v);
+    at = res.root;
+  }
+  return { root: at, nodes: reachable(at, created) };
+}

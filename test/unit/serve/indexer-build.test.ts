@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SectionIndexer } from '../../../src/serve/indexer/index.js';
 import { openMemoryStore } from '../../../src/store/memory.js';
-import { MemorySource, hexOf, referenceBloomTrieRoot, referenceChtRoot, syntheticChain } from './indexer-fixtures.js';
+import { MemorySource, hexOf, referenceBloomTrieRoot, referenceChtRoot, referenceRoots, syntheticChain } from './indexer-fixtures.js';
 
 async function openIndexer(source: MemorySource, sectionSize: number, buildConfirmations: number) {
   return SectionIndexer.open({ store: openMemoryStore().namespace('ix'), source, network: { sectionSize, buildConfirmations }, progressStream: null });
@@ -60,9 +60,10 @@ describe('SectionIndexer: building sections', () => {
     source.blocks = blocks;
     built += await ix.update();
     assert.equal(built, n);
-    for (const i of [0, 1, 137, n - 1]) {
-      assert.equal(hexOf(ix.chtRoot(i)), hexOf(await referenceChtRoot(blocks, i, size)), `CHT root ${i}`);
-      assert.equal(hexOf(ix.bloomTrieRoot(i)), hexOf(await referenceBloomTrieRoot(blocks, i, size)), `BloomTrie root ${i}`);
+    const expected = await referenceRoots(blocks, n, size);
+    for (let i = 0; i < n; i++) {
+      assert.equal(hexOf(ix.chtRoot(i)), hexOf(expected[i]!.cht), `CHT root ${i}`);
+      assert.equal(hexOf(ix.bloomTrieRoot(i)), hexOf(expected[i]!.bloomTrie), `BloomTrie root ${i}`);
     }
   });
 
@@ -76,5 +77,21 @@ describe('SectionIndexer: building sections', () => {
     await ix.update();
     assert.deepEqual(seen, [0, 1, 2]);
     assert.equal(ix.stats.blocksRead, 3 * size);
+  });
+
+  it('builds a section of 8192 blocks in steps (roots as defined) while the event loop keeps turning', async () => {
+    const size = 8192;
+    const blocks = syntheticChain(size, 5);
+    const ix = await openIndexer(new MemorySource(blocks), size, 0);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      assert.equal(await ix.update(), 1);
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks >= 2, `timers ran ${ticks} times during the build`);
+    assert.equal(hexOf(ix.chtRoot(0)), hexOf(await referenceChtRoot(blocks, 0, size)));
+    assert.equal(hexOf(ix.bloomTrieRoot(0)), hexOf(await referenceBloomTrieRoot(blocks, 0, size)));
   });
 });

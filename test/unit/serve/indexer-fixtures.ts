@@ -131,6 +131,25 @@ export async function referenceBloomTrieRoot(blocks: readonly SourceBlock[], sec
   return trie.root();
 }
 
+/** Both roots of every section 0..sections−1, each trie grown section by section (same definitions as above). */
+export async function referenceRoots(blocks: readonly SourceBlock[], sections: number, size: number): Promise<Array<{ cht: Uint8Array; bloomTrie: Uint8Array }>> {
+  const cht = new Trie();
+  const bt = new Trie();
+  const out: Array<{ cht: Uint8Array; bloomTrie: Uint8Array }> = [];
+  for (let s = 0; s < sections; s++) {
+    for (let n = s * size; n < (s + 1) * size; n++) {
+      const b = blocks[n] as SourceBlock;
+      await cht.put(be(n, 8), RLP.encode([b.hash, bigIntToUnpaddedBytes(b.td)]));
+    }
+    for (let bit = 0; bit < 2048; bit++) {
+      const c = specCompress(specVector(blocks, bit, s, size));
+      if (c.length > 0) await bt.put(Uint8Array.from([...be(bit, 2), ...be(s, 8)]), c);
+    }
+    out.push({ cht: cht.root(), bloomTrie: bt.root() });
+  }
+  return out;
+}
+
 export function hexOf(b: Uint8Array): string {
   return `0x${Buffer.from(b).toString('hex')}`;
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Trie } from '@ethereumjs/trie';
 import { bytesToHex } from '@ethereumjs/util';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
-import { insertSorted } from '../../../src/serve/indexer/trie-insert.js';
+import { insertSorted, insertSortedInSteps } from '../../../src/serve/indexer/trie-insert.js';
 import { IndexerError } from '../../../src/serve/indexer/errors.js';
 import { EMPTY_TRIE_ROOT, collectProof, walkTrie, decodeTrieNode } from '../../../src/verify/index.js';
 
@@ -121,5 +121,32 @@ describe('insertSorted (bulk insert into a stored plain trie)', () => {
     assert.throws(() => insertSorted(EMPTY_TRIE_ROOT, [[a, v], [a, v]], () => undefined), err('INDEXER_UNSORTED'));
     assert.throws(() => insertSorted(EMPTY_TRIE_ROOT, [[a, new Uint8Array(0)]], () => undefined), err('INDEXER_UNSORTED'));
     assert.throws(() => insertSorted(keccak256(a), [[a, v]], () => undefined), err('INDEXER_MISSING_NODE'));
+  });
+
+  it('in steps: the same root and exactly the nodes of a one-shot insert (intermediate paths dropped), pausing between steps', async () => {
+    for (let seed = 200; seed < 210; seed++) {
+      const r = rng(seed);
+      const base = await runBatches(seed, 2, () => 40, () => 4, () => 1 + Math.floor(r() * 60), r);
+      const batch = new Map<string, Uint8Array>();
+      for (let i = 0; i < 300; i++) batch.set(hexOf(randomBytes(r, 4)), randomBytes(r, 1 + Math.floor(r() * 60)));
+      const entries = [...batch].map(([k, v]) => [Uint8Array.from(Buffer.from(k, 'hex')), v] as const).sort((x, y) => cmp(x[0], y[0]));
+      const once = insertSorted(base.root, entries, base.store.lookup);
+      let pauses = 0;
+      const steps = await insertSortedInSteps(base.root, entries, base.store.lookup, { chunk: 7, pause: async () => pauses++ });
+      assert.equal(bytesToHex(steps.root), bytesToHex(once.root));
+      assert.deepEqual([...steps.nodes.keys()].sort(), [...once.nodes.keys()].sort(), `seed ${seed}`);
+      assert.equal(pauses, Math.ceil(entries.length / 7) - 1);
+      for (const [k, v] of batch) base.all.set(k, v);
+      assert.equal(bytesToHex(steps.root), await reference(base.all));
+    }
+  });
+
+  it('in steps: refuses keys out of order across a step boundary', async () => {
+    const k = (x: number) => Uint8Array.of(x);
+    const v = Uint8Array.of(1);
+    await assert.rejects(
+      insertSortedInSteps(EMPTY_TRIE_ROOT, [[k(1), v], [k(2), v], [k(2), v], [k(3), v]], () => undefined, { chunk: 2, pause: async () => 0 }),
+      (e) => e instanceof IndexerError && e.code === 'INDEXER_UNSORTED' && e.field === 'entries[2]',
+    );
   });
 });
