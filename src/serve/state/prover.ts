@@ -11,6 +11,7 @@
  * (levels count embedded nodes too, as go-ethereum's Prove does).
  */
 import { RLP } from '@ethereumjs/rlp';
+import { LRUCache } from 'lru-cache';
 import type { KvStore } from '../../store/kv.js';
 import type { TrieNodeStore } from '../../store/trie-nodes.js';
 import { type Account, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, decodeAccount, decodeStorageValue, equalBytes, hexKey } from './account.js';
@@ -24,7 +25,7 @@ export interface ProofRequest {
   fromLevel?: number;
 }
 
-type RawNode = Uint8Array | RawNode[];
+export type RawNode = Uint8Array | RawNode[];
 export type Visit = (hash: Uint8Array, node: Uint8Array) => void;
 
 export class StateProver {
@@ -32,11 +33,24 @@ export class StateProver {
   private readonly codes: KvStore;
 
   private readonly get: NodeReader;
+  /** Decoded nodes: decoding dominates a walk once reads come from memory. */
+  private readonly decoded: LRUCache<string, LoadedNode>;
 
-  constructor(nodes: TrieNodeStore, codes: KvStore) {
+  constructor(nodes: TrieNodeStore, codes: KvStore, options: { decodedNodes?: number } = {}) {
     this.nodes = nodes;
     this.codes = codes;
-    this.get = (hash) => nodes.getSync(hash);
+    this.decoded = new LRUCache<string, LoadedNode>({ max: options.decodedNodes ?? 50_000 });
+    this.get = (hash) => {
+      const k = hexKey(hash);
+      let hit = this.decoded.get(k);
+      if (hit === undefined) {
+        const raw = nodes.getSync(hash);
+        if (raw === undefined) return undefined;
+        hit = loadNode(raw, hash);
+        this.decoded.set(k, hit);
+      }
+      return hit;
+    };
   }
 
   /** The deduplicated proof set for a batch of requests against one state root. */
@@ -101,8 +115,19 @@ export class StateProver {
   }
 }
 
+/** A node's bytes and their decoding. */
+export interface LoadedNode {
+  raw: Uint8Array;
+  node: RawNode[];
+}
+
 /** Reads a trie node by hash; undefined if it is not held. */
-export type NodeReader = (hash: Uint8Array) => Uint8Array | undefined;
+export type NodeReader = (hash: Uint8Array) => LoadedNode | undefined;
+
+/** Decodes a node read by hash; STATE_BAD_NODE if it is not an RLP list. */
+export function loadNode(raw: Uint8Array, hash: Uint8Array): LoadedNode {
+  return { raw, node: decodeNode(raw, hash) };
+}
 
 /**
  * Follows `key` from `root` through nodes read by `get`; returns the leaf value, or undefined
@@ -119,10 +144,10 @@ export function walkTrie(get: NodeReader, root: Uint8Array, key: Uint8Array, ski
     let node: RawNode[];
     if (hashed) {
       const hash = ref as Uint8Array;
-      const raw = get(hash);
-      if (raw === undefined) throw new StateError('STATE_MISSING_NODE', `trie node ${hexKey(hash)} is not in the store`, { field: 'root' });
-      if (visit !== undefined && level >= skip) visit(hash, raw);
-      node = decodeNode(raw, hash);
+      const loaded = get(hash);
+      if (loaded === undefined) throw new StateError('STATE_MISSING_NODE', `trie node ${hexKey(hash)} is not in the store`, { field: 'root' });
+      if (visit !== undefined && level >= skip) visit(hash, loaded.raw);
+      node = loaded.node;
     } else {
       node = ref as RawNode[];
     }

@@ -17,7 +17,7 @@ import { readArray, readHexData, readObject, toHex } from '../rpc/hex.js';
 import { type Account, EMPTY_CODE_HASH, decodeAccount, decodeStorageValue, equalBytes, hexKey } from './account.js';
 import type { StateDiff } from './diff.js';
 import { StateError, stateFail } from './errors.js';
-import { type NodeReader, walkTrie } from './prover.js';
+import { type LoadedNode, type NodeReader, loadNode, walkTrie } from './prover.js';
 
 export interface RepairTarget {
   address: Uint8Array;
@@ -41,7 +41,10 @@ function proofReader(nodes: unknown, field: string): NodeReader {
     const node = readHexData(n, `${field}[${i}]`, fail);
     byHash.set(hexKey(keccak256(node)), node);
   });
-  return (hash) => byHash.get(hexKey(hash));
+  return (hash): LoadedNode | undefined => {
+    const raw = byHash.get(hexKey(hash));
+    return raw === undefined ? undefined : loadNode(raw, hash);
+  };
 }
 
 function proven<T>(field: string, fn: () => T): T {

@@ -30,7 +30,7 @@ import { TrieNodeStore } from '../../store/trie-nodes.js';
 import { type RpcBlockHead, fetchBlockHead } from '../rpc/block.js';
 import type { NodeRpcClient } from '../rpc/client.js';
 import { toHex } from '../rpc/hex.js';
-import { type Account, EMPTY_CODE_HASH, EMPTY_TRIE_ROOT, equalBytes, hexKey } from './account.js';
+import { type Account, EMPTY_CODE_HASH, equalBytes, hexKey } from './account.js';
 import { StateDiff } from './diff.js';
 import { StateError } from './errors.js';
 import { type ProofRequest, StateProver } from './prover.js';
@@ -40,6 +40,7 @@ import { fetchProvenAccounts, overrideFromProofs } from './repair.js';
 import { parseGenesisAlloc, takeAnvilDump } from './start.js';
 import { applyOutOfTxChanges } from './system.js';
 import { applyTrace } from './trace.js';
+import { buildState, reachableNew } from './bulk.js';
 import { type AppliedDiff, applyDiff } from './writer.js';
 
 export type { BlockStateRecord } from './records.js';
@@ -273,7 +274,7 @@ export class StateTracker extends EventEmitter<StateTrackerEvents> {
       servable: equalBytes(result.root, block.stateRoot),
     };
     if (!rec.servable) this.reportUnservable(rec);
-    await this.commit(rec, overlay.written, result, diff);
+    await this.commit(rec, reachableNew(overlay.written, result.root), result, diff);
     this.stats.blocksApplied++;
     this.emit('block', rec);
     return rec;
@@ -331,8 +332,8 @@ export class StateTracker extends EventEmitter<StateTrackerEvents> {
       block = await fetchBlockHead(this.rpc, source.atBlock ?? 0);
       if (block === undefined) throw new StateError('STATE_NOT_FOUND', `the node has no block ${source.atBlock ?? 0}`);
     }
-    const overlay = this.nodes.overlay();
-    const result = await applyDiff(overlay, EMPTY_TRIE_ROOT, diff, { deleteEmpty: false, deleteZeroSlots: this.rules.deleteZeroSlots });
+    const nodes = new Map<string, Uint8Array>();
+    const result = buildState(diff, { deleteEmpty: false, deleteZeroSlots: this.rules.deleteZeroSlots }, nodes);
     const rec: BlockStateRecord = {
       number: block.number,
       hash: block.hash,
@@ -345,7 +346,7 @@ export class StateTracker extends EventEmitter<StateTrackerEvents> {
     // expected to land here, and block 1 (applied on the computed root) to match again.
     if (!rec.servable) this.reportUnservable(rec);
     const start = { number: block.number, hash: block.hash, source: source.kind };
-    await this.commit(rec, overlay.written, result, diff, this.records.startOps(start));
+    await this.commit(rec, nodes, result, diff, this.records.startOps(start));
     this.stats.startLoads++;
     this.log.info({ number: rec.number, accounts: diff.accounts.size, servable: rec.servable }, 'state: start state loaded');
     this.emit('start', { ...rec, source: source.kind });

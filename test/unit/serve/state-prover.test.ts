@@ -12,7 +12,7 @@ import { TrieNodeStore } from '../../../src/store/trie-nodes.js';
 import { EMPTY_TRIE_ROOT } from '../../../src/serve/state/account.js';
 import { StateDiff } from '../../../src/serve/state/diff.js';
 import { StateError } from '../../../src/serve/state/errors.js';
-import { StateProver, walkTrie } from '../../../src/serve/state/prover.js';
+import { StateProver, loadNode, walkTrie } from '../../../src/serve/state/prover.js';
 import { applyDiff } from '../../../src/serve/state/writer.js';
 
 const addr = (n: number) => Uint8Array.from({ length: 20 }, (_, i) => (i === 19 ? n : 0xa0 + (i % 7)));
@@ -186,7 +186,10 @@ describe('StateProver', () => {
     const keys = [1, 2, 3].map((b) => Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? b : 0x11)));
     for (const k of keys) await t.put(k, Uint8Array.of(k[31]!));
     await overlay.flush();
-    const get = (h: Uint8Array) => nodes.getSync(h);
+    const get = (h: Uint8Array) => {
+      const raw = nodes.getSync(h);
+      return raw === undefined ? undefined : loadNode(raw, h);
+    };
     const seen: Uint8Array[] = [];
     for (const k of keys) assert.deepEqual(walkTrie(get, t.root(), k), Uint8Array.of(k[31]!));
     assert.equal(walkTrie(get, t.root(), Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? 9 : 0x11)), 0, (_h, n) => seen.push(n)), undefined);
