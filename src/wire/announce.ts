@@ -30,7 +30,19 @@ export interface Announce {
   updates: Array<{ key: string; value: RlpItem }>;
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+/**
+ * Keys are read as strict UTF-8 (a BOM kept as text): a key that is not UTF-8 cannot be a known
+ * one and is ignored, as the spec ignores unknown keys, so every kept key re-encodes to its bytes.
+ */
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function keyText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 const utf8Encoder = new TextEncoder();
 
 /** The RLP that a signed announce signs (hash it with keccak256 before signing). */
@@ -55,7 +67,8 @@ export function announceFromRlp(item: RlpItem): Announce {
   };
   readList(kv, MSG, 'update', { max: MAX_UPDATES }).forEach((entry, i) => {
     const [rawKey, value] = readList(entry, MSG, `update[${i}]`, { len: 2 }) as [RlpItem, RlpItem];
-    const key = utf8Decoder.decode(readBytes(rawKey, MSG, `update[${i}].key`, { max: 64 }));
+    const key = keyText(readBytes(rawKey, MSG, `update[${i}].key`, { max: 64 }));
+    if (key === undefined) return;
     if (key === 'sign') {
       if (out.signature !== undefined) throw new ProtocolError('MALFORMED', MSG, 'sign', 'duplicate key');
       out.signature = readBytes(value, MSG, 'sign', { len: 65 });

@@ -149,7 +149,19 @@ const FIELD_OF_KEY = new Map<string, KnownField>(
 );
 const REQUIRED: readonly KnownField[] = ['protocolVersion', 'networkId', 'headTd', 'headHash', 'headNum', 'genesisHash'];
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+/**
+ * Keys are read as strict UTF-8 (a BOM kept as text): a key that is not UTF-8 cannot be a known
+ * one and is ignored like other unknown keys, so every kept key re-encodes to its bytes.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function keyText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 const utf8Encoder = new TextEncoder();
 
 export function encodeStatus(status: Status): Uint8Array {
@@ -174,7 +186,8 @@ export function statusFromRlp(item: RlpItem): Status {
   const out: Partial<Record<KnownField, unknown>> & { unknown: Status['unknown'] } = { unknown: [] };
   entries.forEach((entry, i) => {
     const [rawKey, value] = readList(entry, MSG, `entries[${i}]`, { len: 2 }) as [RlpItem, RlpItem];
-    const key = utf8.decode(readBytes(rawKey, MSG, `entries[${i}].key`, { max: 64 }));
+    const key = keyText(readBytes(rawKey, MSG, `entries[${i}].key`, { max: 64 }));
+    if (key === undefined) return;
     const field = FIELD_OF_KEY.get(key);
     if (field === undefined) {
       out.unknown.push({ key, value });

@@ -140,7 +140,8 @@ export interface TxStatus {
   statuses: TxStatusEntry[];
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+/** Error messages are text for people: invalid UTF-8 becomes U+FFFD; a BOM is kept as text. */
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 function lookupFromRlp(item: RlpItem, field: string): TxLookup {

@@ -86,6 +86,13 @@ describe('Status, Announce, StopMsg and ResumeMsg through the table', () => {
     assert.deepEqual(codecOf(Code.Announce).encode(signedAnnounce), wire);
   });
 
+  it('Announce ignores an update key that is not UTF-8 (no known key is), and keeps a BOM key byte-exact', () => {
+    const wire = enc([hash(5), 17034871, 58750003716598352816469n, 0, [[hex('ff61'), hex('01')], [hex('efbbbf61'), hex('02')]]]);
+    const decoded = codecOf(Code.Announce).decode(wire);
+    assert.deepEqual(decoded.updates, [{ key: '\ufeffa', value: hex('02') }]);
+    assert.deepEqual(codecOf(Code.Announce).encode(decoded), enc([hash(5), 17034871, 58750003716598352816469n, 0, [[hex('efbbbf61'), hex('02')]]]));
+  });
+
   it("ResumeMsg accepts the spec's [BV] and the reference server's bare BV, and sends [BV]", () => {
     const resume = codecOf(Code.ResumeMsg);
     assert.deepEqual(resume.decode(enc([5000])), { bv: 5000 });

@@ -47,6 +47,15 @@ describe('Status codec', () => {
     assert.equal(decoded.headNum, server.headNum);
   });
 
+  it('ignores a key that is not UTF-8 (no known key is) and keeps other unknown keys byte-exact', () => {
+    const raw = RLP.decode(encodeStatus(server)) as unknown[];
+    raw.push([Uint8Array.from([0xc3, 0x28]), utf8('x')], [Uint8Array.from([0xef, 0xbb, 0xbf, 0x6b]), utf8('y')]);
+    const decoded = decodeStatus(RLP.encode(raw as never));
+    assert.deepEqual(decoded.unknown, [{ key: '\ufeffk', value: utf8('y') }]);
+    const again = RLP.decode(encodeStatus(decoded)) as Uint8Array[][];
+    assert.deepEqual(again.at(-1)?.[0], Uint8Array.from([0xef, 0xbb, 0xbf, 0x6b]));
+  });
+
   const broken: Array<[string, (entries: unknown[][]) => unknown, string]> = [
     ['a missing required key', (e) => e.filter((x) => new TextDecoder().decode(x[0] as Uint8Array) !== 'headHash'), 'headHash'],
     ['a short hash', (e) => e.map((x) => (new TextDecoder().decode(x[0] as Uint8Array) === 'genesisHash' ? [x[0], new Uint8Array(31)] : x)), 'genesisHash'],
