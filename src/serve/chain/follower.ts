@@ -21,61 +21,17 @@
  *   one atomic batch, so the store is consistent whenever it stops.
  */
 import { EventEmitter } from 'node:events';
-import type { RpcBlockHead } from '../rpc/block.js';
 import type { NodeRpcClient } from '../rpc/client.js';
 import { NodeRpcError } from '../rpc/errors.js';
 import { equalBytes, hex0x } from '../../verify/bytes.js';
-import type { BlockHeader } from '../../verify/header.js';
 import { type CheckedHeader, badBlock, checkedHeader } from './block-json.js';
 import { ChainError } from './errors.js';
+import type { ChainFollowerEvents, ChainLog, HeadEvent, RejectedEvent } from './events.js';
 import { type FetchedBlock, NodeBlockSource } from './source.js';
 import type { ChainStore } from './store.js';
 import { NewHeadsSubscription } from './subscription.js';
 
-/** pino-compatible. */
-export interface ChainLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export interface HeadEvent {
-  hash: Uint8Array;
-  number: number;
-  td: bigint;
-  /** Blocks rolled back from the previous head (0: the new head extends it). */
-  reorgDepth: number;
-  /** True while filling history (the node's head is further than `eagerBlocks` away). */
-  catchingUp: boolean;
-}
-
-export interface BlockEvent {
-  hash: Uint8Array;
-  number: number;
-  td: bigint;
-  header: BlockHeader;
-  /** As src/serve/rpc parses it: what StateTracker.applyBlock takes. */
-  head: RpcBlockHead;
-}
-
-export interface RejectedEvent {
-  number: number | undefined;
-  hash: string | undefined;
-  code: string;
-  field: string | undefined;
-  message: string;
-}
-
-export interface ChainFollowerEvents {
-  head: [HeadEvent];
-  block: [BlockEvent];
-  rejected: [RejectedEvent];
-  /** The node failed or answered nonsense; following retries on the next wake-up. */
-  syncError: [Error];
-  /** Following stopped for good: the node is on another chain (no ancestor, wrong genesis, reorg too deep). */
-  halted: [ChainError];
-  subscription: [{ up: boolean; reason?: string }];
-}
+export type { BlockEvent, ChainFollowerEvents, ChainLog, HeadEvent, RejectedEvent } from './events.js';
 
 export interface ChainFollowerOptions {
   store: ChainStore;
@@ -236,7 +192,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   }
 
   private async tick(hint: CheckedHeader | undefined): Promise<void> {
-    this.checkConfiguredGenesis();
+    await this.checkConfiguredGenesis();
     const known = this.store.head();
     // A notification at or below our head is stale or a reorg: ask the node what is canonical.
     let target = hint !== undefined && (known === undefined || hint.number > known.number) ? hint : await this.source.latest();
@@ -362,14 +318,14 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     return ev;
   }
 
-  private checkConfiguredGenesis(): void {
+  /** Once per process: a store filled from another network's genesis must not be followed on. */
+  private async checkConfiguredGenesis(): Promise<void> {
     if (this.genesisChecked || this.genesisHash === undefined) return;
+    const h = await this.store.canonicalHash(0);
     this.genesisChecked = true;
-    void this.store.canonicalHash(0).then((h) => {
-      if (h !== undefined && this.genesisHash !== undefined && !equalBytes(h, this.genesisHash)) {
-        this.report(new ChainError('CHAIN_GENESIS_MISMATCH', `the store's genesis ${hex0x(h)} is not the network's`, { field: 'genesisHash', number: 0 }));
-      }
-    });
+    if (h !== undefined && !equalBytes(h, this.genesisHash)) {
+      throw new ChainError('CHAIN_GENESIS_MISMATCH', `the store's genesis ${hex0x(h)} is not the network's ${hex0x(this.genesisHash)}`, { field: 'genesisHash', number: 0 });
+    }
   }
 
   /** Lazy fetches for the store: failures of checks are reported here, then rethrown to the caller. */

@@ -10,6 +10,7 @@ import type { RpcBlockHead } from '../rpc/block.js';
 import type { NodeRpcClient } from '../rpc/client.js';
 import { NodeRpcError } from '../rpc/errors.js';
 import { quantityHex, toHex } from '../rpc/hex.js';
+import { VerificationError } from '../../verify/errors.js';
 import { rpcData } from '../../verify/tx-rpc.js';
 import {
   type CheckedHeader,
@@ -131,7 +132,7 @@ export class NodeBlockSource implements BlockFetcher {
             } catch (e) {
               // No debug namespace, or a malformed answer: the JSON rebuild's error stands.
               if (e instanceof NodeRpcError && e.code === 'NODE_RPC_ERROR') return undefined;
-              if (e instanceof Error && 'code' in e && e.code === 'BAD_ENCODING') return undefined;
+              if (e instanceof VerificationError) return undefined;
               throw e;
             }
           }

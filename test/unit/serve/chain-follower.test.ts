@@ -218,6 +218,17 @@ describe('ChainFollower stores nothing of a refused block', () => {
     await follower.stop();
   });
 
+  it('halts when the stored chain starts from another genesis than the configured one', async () => {
+    const node = new FakeNode();
+    const store = await ChainStore.open({ store: openMemoryStore() });
+    await new ChainFollower({ store, rpc: node.rpc() }).syncOnce();
+    assert.equal(store.headNumber(), fixture.blocks.length - 1);
+    const follower = new ChainFollower({ store, rpc: node.rpc(), genesisHash: new Uint8Array(32).fill(2) });
+    await follower.syncOnce();
+    assert.equal(follower.halted?.code, 'CHAIN_GENESIS_MISMATCH');
+    await follower.stop();
+  });
+
   it('halts on a node whose genesis is not the configured one, storing nothing', async () => {
     const node = new FakeNode();
     const store = await ChainStore.open({ store: openMemoryStore() });
