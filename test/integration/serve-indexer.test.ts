@@ -35,7 +35,13 @@ async function blockNumber(): Promise<number> {
 
 async function send(from: string, tx: Record<string, string>): Promise<{ blockNumber: string; contractAddress: string | null }> {
   const hash = await anvil.rpc<string>('eth_sendTransaction', [{ from, ...tx }]);
-  return anvil.rpc('eth_getTransactionReceipt', [hash]);
+  // Automine answers before the block is always queryable: poll for the receipt.
+  for (let i = 0; i < 200; i++) {
+    const r = await anvil.rpc<{ blockNumber: string; contractAddress: string | null } | null>('eth_getTransactionReceipt', [hash]);
+    if (r !== null) return r;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error(`no receipt for ${hash}`);
 }
 
 async function mineTo(n: number): Promise<void> {

@@ -7,6 +7,7 @@ import { LespError } from '../../errors.js';
  *   wrong length, a bad fromLevel, a bloom bit outside 0..2047;
  * - INDEXER_MISSING_BLOCK / INDEXER_BAD_BLOCK: the chain store lacks a block of a section that
  *   should be buildable, or returned one of the wrong shape;
+ * - INDEXER_CHAIN_UNSTABLE: the canonical chain kept changing under a section being built;
  * - INDEXER_MISSING_NODE / INDEXER_CORRUPT_RECORD: stored data that is missing or does not decode;
  * - INDEXER_BAD_CONFIG: a store built with another section size, or bad options;
  * - INDEXER_UNSORTED: trie entries handed to the bulk insert out of order (a bug).
@@ -18,6 +19,7 @@ export type IndexerErrorCode =
   | 'INDEXER_BAD_BIT'
   | 'INDEXER_MISSING_BLOCK'
   | 'INDEXER_BAD_BLOCK'
+  | 'INDEXER_CHAIN_UNSTABLE'
   | 'INDEXER_MISSING_NODE'
   | 'INDEXER_CORRUPT_RECORD'
   | 'INDEXER_BAD_CONFIG'

@@ -23,7 +23,7 @@ import { IndexerError } from './errors.js';
 import { type IndexerLog, type ProgressStream, SectionProgress } from './progress.js';
 import { type HelperProofSet, trieProof } from './proofs.js';
 import { type SectionRecord, SectionRecords } from './records.js';
-import { buildSection, readSectionBlocks } from './section-build.js';
+import { type SectionBlock, buildSection, readSectionBlocks } from './section-build.js';
 
 export type { SectionRecord } from './records.js';
 
@@ -46,6 +46,9 @@ export interface SectionIndexerEvents {
   section: [SectionRecord];
   rollback: [{ from: number; count: number; reason: string }];
 }
+
+/** Builds of one update in a row that may find the chain moved under them before giving up. */
+const MAX_ATTEMPTS = 4;
 
 const silent: IndexerLog = { info() {}, warn() {}, error() {} };
 
@@ -154,33 +157,56 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
     return next;
   }
 
+  /** Reorg check, then every buildable section; a chain that moves under a build is retried a few times. */
   private async run(): Promise<number> {
-    await this.checkNewest();
-    const first = this.records.length;
-    const target = this.buildableSections();
-    if (target <= first) return 0;
+    let built = 0;
+    for (let attempt = 1; ; attempt++) {
+      await this.checkNewest();
+      const first = this.records.length;
+      const target = this.buildableSections();
+      if (target <= first) return built;
+      const { count, moved } = await this.buildRange(first, target);
+      built += count;
+      if (moved === undefined) return built;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new IndexerError('INDEXER_CHAIN_UNSTABLE', `the canonical chain changed under section ${moved} in ${attempt} attempts`, { field: `section[${moved}]` });
+      }
+      this.log.warn({ section: moved, attempt }, 'the canonical chain changed while a section was built; checking and building again');
+    }
+  }
+
+  /** Builds sections first..target−1; stops at the first whose blocks changed meanwhile (`moved`). */
+  private async buildRange(first: number, target: number): Promise<{ count: number; moved?: number }> {
     const progress = new SectionProgress(first, target - first, this.log, this.stream, this.threshold);
+    let count = 0;
     try {
       for (let s = first; s < target; s++) {
         const t0 = Date.now();
-        // A reorg between two sections of one run would make this one extend a stale chain.
-        if (s > 0 && (await this.headState(s - 1)) === 'changed') {
-          await this.checkNewest();
-          break;
-        }
+        // A reorg since the last section would make this one extend a stale chain.
+        if (s > 0 && (await this.headState(s - 1)) === 'changed') return { count, moved: s - 1 };
         const blocks = await readSectionBlocks(this.source, s, this.sectionSize, this.concurrency);
         this.stats.blocksRead += blocks.length;
         const prev = this.records[s - 1] ?? { chtRoot: EMPTY_TRIE_ROOT, bloomTrieRoot: EMPTY_TRIE_ROOT };
-        const rec = await this.store.commit(await buildSection(prev, s, blocks, this.lookup));
+        const section = await buildSection(prev, s, blocks, this.lookup);
+        // Reads are not one snapshot: a reorg during them could leave a mix of two chains. Any
+        // such block reads differently now (local reads are cheap next to the hashing).
+        if (!(await this.unchanged(s, blocks))) return { count, moved: s };
+        const rec = await this.store.commit(section);
         this.records.push(rec);
         this.stats.sectionsBuilt++;
+        count++;
         progress.section({ index: s, head: hex0x(rec.head), chtRoot: hex0x(rec.chtRoot), bloomTrieRoot: hex0x(rec.bloomTrieRoot), ms: Date.now() - t0 });
         this.emit('section', rec);
       }
+      return { count };
     } finally {
       progress.finish();
     }
-    return this.records.length - first;
+  }
+
+  private async unchanged(s: number, blocks: readonly SectionBlock[]): Promise<boolean> {
+    const again = await readSectionBlocks(this.source, s, this.sectionSize, this.concurrency);
+    return again.every((b, j) => equalBytes(b.hash, (blocks[j] as SectionBlock).hash));
   }
 
   /** Whether the chain store still has section i's head block as canonical. */

@@ -7,7 +7,7 @@ import { IndexerError, SectionIndexer, type SectionIndexerOptions } from '../../
 import { openLevelStore } from '../../../src/store/level.js';
 import { openMemoryStore } from '../../../src/store/memory.js';
 import { verifyChtProof } from '../../../src/verify/index.js';
-import { MemoryLog, MemorySource, be, hexOf, referenceBloomTrieRoot, referenceChtRoot, syntheticChain } from './indexer-fixtures.js';
+import { MemoryLog, MemorySource, be, hexOf, referenceBloomTrieRoot, referenceChtRoot, referenceRoots, syntheticChain } from './indexer-fixtures.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -105,6 +105,41 @@ describe('SectionIndexer: reorgs', () => {
     assert.equal(hexOf(verifyChtProof(ix.chtRoot(3), 20, ix.chtProof(3, be(20, 8))).hash), hexOf(new Uint8Array(32).fill(0x20)));
     assert.equal(hexOf(ix.chtRoot(3)), hexOf(await referenceChtRoot(source.blocks, 3, SIZE)));
     assert.equal(hexOf(ix.chtRoot(0)), hexOf(await referenceChtRoot(a, 0, SIZE)), 'section 0 kept');
+  });
+
+  it('discards a section whose blocks changed while it was read (a reorg mid-build) and builds it from the new chain', async () => {
+    const a = syntheticChain(3 * SIZE + CONF, 81);
+    const b = [...a.slice(0, SIZE + 4), ...syntheticChain(2 * SIZE + CONF - 4, 82, SIZE + 4, a[SIZE + 3]!.td)];
+    const source = new MemorySource([...a]);
+    // The reorg lands in the middle of reading section 1 the first time.
+    const read = source.canonicalEntry.bind(source);
+    let switched = false;
+    source.canonicalEntry = async (n: number) => {
+      if (!switched && n === SIZE + 10) {
+        switched = true;
+        source.blocks = b;
+      }
+      return read(n);
+    };
+    const log = new MemoryLog();
+    const ix = await SectionIndexer.open(options(source, { log, readConcurrency: 4 }));
+    assert.equal(await ix.update(), 3);
+    assert.ok(switched);
+    const expected = await referenceRoots(b, 3, SIZE);
+    for (let i = 0; i < 3; i++) assert.equal(hexOf(ix.chtRoot(i)), hexOf(expected[i]!.cht), `CHT root ${i}`);
+    assert.equal(log.lines.filter((l) => l.level === 'warn').length, 1);
+  });
+
+  it('gives up with INDEXER_CHAIN_UNSTABLE when the chain changes under every attempt', async () => {
+    const source = new MemorySource(syntheticChain(SIZE + CONF, 83));
+    let flips = 0;
+    source.canonicalEntry = async (n: number) => {
+      const blk = source.blocks[n];
+      return blk && { ...blk, hash: n === 5 ? new Uint8Array(32).fill(flips++ & 0xff) : blk.hash };
+    };
+    const ix = await SectionIndexer.open(options(source));
+    await assert.rejects(ix.update(), isCode('INDEXER_CHAIN_UNSTABLE'));
+    assert.equal(ix.sectionCount, 0);
   });
 
   it('keeps built sections when the chain store is behind them (heads unknown, not different)', async () => {
