@@ -4,4 +4,4 @@ export { SectionIndexer, type SectionIndexerEvents, type SectionIndexerOptions, 
 export { type IndexerLog, type ProgressStream, SectionProgress } from './progress.js';
 export { HelperProofSet, trieProof } from './proofs.js';
 export { type BuiltSection, type PreviousRoots, type SectionBlock, buildSection, readSectionBlocks } from './section-build.js';
-export { type NodeLookup, type TrieInsertResult, insertSorted } from './trie-insert.js';
+export { type ChunkedInsertOptions, type NodeLookup, type TrieInsertResult, insertSorted, insertSortedInSteps } from './trie-insert.js';

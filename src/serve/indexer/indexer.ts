@@ -69,6 +69,7 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
   private records: SectionRecord[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private pending: Promise<number> | undefined;
+  private again = false;
   private lastRollback: number | undefined;
 
   private constructor(options: SectionIndexerOptions) {
@@ -111,14 +112,22 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
     return this.serial(() => this.run());
   }
 
-  /** `update()` without waiting: calls made while one is queued share it; failures are logged here. */
+  /**
+   * `update()` without waiting, for each new head: a call during a run asks for one more run
+   * after it (sections that became buildable meanwhile); failures are logged here.
+   */
   schedule(): void {
-    if (this.pending !== undefined) return;
+    if (this.pending !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.again = false;
     this.pending = this.update();
     void this.pending
       .catch((err: unknown) => this.log.error({ err }, 'helper-trie section build failed; retrying on the next head'))
       .finally(() => {
         this.pending = undefined;
+        if (this.again) this.schedule();
       });
   }
 

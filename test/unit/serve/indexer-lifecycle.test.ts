@@ -174,7 +174,7 @@ describe('SectionIndexer: chain store problems', () => {
     await assert.rejects(ix.update(), (e) => isCode('INDEXER_BAD_BLOCK')(e) && (e as IndexerError).field === 'block[3].logsBloom');
   });
 
-  it('schedule() coalesces calls and logs a failure instead of throwing', async () => {
+  it('schedule() coalesces calls made during a run into one more run, and logs failures instead of throwing', async () => {
     const a = syntheticChain(2 * SIZE + CONF, 63);
     const holed = [...a];
     delete holed[2];
@@ -182,11 +182,33 @@ describe('SectionIndexer: chain store problems', () => {
     const ix = await SectionIndexer.open(options(new MemorySource(holed), { log }));
     ix.schedule();
     ix.schedule();
+    ix.schedule();
+    const errors = () => log.lines.filter((l) => l.level === 'error');
+    for (let i = 0; i < 100 && errors().length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(errors().length, 2, 'the first run and one rerun');
+    assert.ok(errors().every((e) => (e.obj as { err: unknown }).err instanceof IndexerError));
+  });
+});
+
+describe('SectionIndexer: schedule', () => {
+  it('runs once more after a run when heads arrived during it, building what became buildable', async () => {
+    const all = syntheticChain(3 * SIZE + CONF, 64);
+    const source = new MemorySource(all.slice(0, SIZE + CONF));
+    const ix = await SectionIndexer.open(options(source));
+    const built: number[] = [];
+    ix.on('section', (r) => {
+      built.push(r.index);
+      if (r.index === 0) {
+        // A new head arrives while section 0 is being committed.
+        source.blocks = all;
+        ix.schedule();
+      }
+    });
+    ix.schedule();
+    for (let i = 0; i < 50 && ix.sectionCount < 3; i++) await new Promise((r) => setTimeout(r, 10));
     await ix.idle();
-    await new Promise((r) => setImmediate(r));
-    const errors = log.lines.filter((l) => l.level === 'error');
-    assert.equal(errors.length, 1);
-    assert.ok((errors[0]!.obj as { err: unknown }).err instanceof IndexerError);
+    assert.deepEqual(built, [0, 1, 2]);
   });
 });
 
