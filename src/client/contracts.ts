@@ -140,8 +140,12 @@ export interface Odr {
   account(header: VerifiedHeader, address: Uint8Array): Promise<Account | undefined>;
   storage(header: VerifiedHeader, address: Uint8Array, slot: Uint8Array): Promise<bigint>;
   code(header: VerifiedHeader, address: Uint8Array): Promise<Uint8Array>;
-  /** Decompressed bit vector (sectionSize bits) of bloom bit `bitIndex` in a trusted section. */
-  bloomBits(section: TrustedSection, bitIndex: number): Promise<Uint8Array>;
+  /**
+   * Decompressed bit vector (sectionSize bits) of bloom bit `bitIndex` in a trusted section.
+   * `dataSection` (default `section.index`) names an older section of blocks proven by this
+   * section's cumulative BloomTrie root (sections before a checkpoint have no trusted root of their own).
+   */
+  bloomBits(section: TrustedSection, bitIndex: number, dataSection?: number): Promise<Uint8Array>;
   /** Status of transactions as several servers report it (cannot be proven; see DESIGN §5). */
   txStatus(hashes: readonly Uint8Array[]): Promise<TxStatusEntry[]>;
   /** Relay a signed transaction (canonical binary) to several servers. */
