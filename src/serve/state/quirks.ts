@@ -45,12 +45,17 @@ export interface ParentState {
   hasSlot(address: Uint8Array, slot: Uint8Array): boolean;
 }
 
+/** The block's plain prestate trace: every account and slot each transaction accessed. */
+export async function fetchAccessTrace(rpc: NodeRpcClient, blockHash: Uint8Array): Promise<unknown> {
+  return rpc.call('debug_traceBlockByHash', [toHex(blockHash), { tracer: 'prestateTracer' }]);
+}
+
 /**
- * Adds to `diff` every account and slot the block's transactions accessed that the parent state
- * lacks and the diff does not write: accounts as kept (empty), slots as zero.
+ * Adds to `diff` every account and slot the block's transactions accessed (`trace`, from
+ * fetchAccessTrace) that the parent state lacks and the diff does not write: accounts as kept
+ * (empty), slots as zero. Apply the diff-mode trace to `diff` first.
  */
-export async function keepAccessed(rpc: NodeRpcClient, blockHash: Uint8Array, diff: StateDiff, parent: ParentState): Promise<void> {
-  const trace = await rpc.call('debug_traceBlockByHash', [toHex(blockHash), { tracer: 'prestateTracer' }]);
+export function keepAccessed(trace: unknown, diff: StateDiff, parent: ParentState): void {
   readArray(trace, 'result', fail).forEach((item, i) => {
     const o = readObject(item, `[${i}]`, fail);
     if (o.error !== undefined) throw fail(`[${i}].error`, `the node could not trace transaction ${i}`);

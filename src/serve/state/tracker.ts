@@ -35,7 +35,7 @@ import { StateDiff } from './diff.js';
 import { StateError } from './errors.js';
 import { type ProofRequest, StateProver } from './prover.js';
 import { type BlockStateRecord, StateRecords } from './records.js';
-import { type NodeStateRules, detectStateRules, keepAccessed } from './quirks.js';
+import { type NodeStateRules, detectStateRules, fetchAccessTrace, keepAccessed } from './quirks.js';
 import { fetchProvenAccounts, overrideFromProofs } from './repair.js';
 import { parseGenesisAlloc, takeAnvilDump } from './start.js';
 import { applyOutOfTxChanges } from './system.js';
@@ -60,7 +60,10 @@ export interface StateTrackerOptions {
   rpc: NodeRpcClient;
   /** Where the first state comes from when the store holds none. Default: the node's dump. */
   start?: StartSource;
+  /** Bytes of raw trie nodes cached in front of the store. Default 64 MiB. */
   nodeCacheBytes?: number;
+  /** Decoded trie nodes cached by the proof builder. Default 50 000. */
+  proofCacheNodes?: number;
   /** Most known accounts re-derived in repair stage 2. Default 10 000. */
   maxRepairAccounts?: number;
   /** Replace an unservable head by a fresh dump of the node. Default: true when starting from a dump. */
@@ -111,7 +114,7 @@ export class StateTracker extends EventEmitter<StateTrackerEvents> {
     this.rpc = options.rpc;
     this.records = new StateRecords(options.store);
     this.nodes = new TrieNodeStore(this.records.nodes, { cacheBytes: options.nodeCacheBytes });
-    this.prover = new StateProver(this.nodes, this.records.code);
+    this.prover = new StateProver(this.nodes, this.records.code, { decodedNodes: options.proofCacheNodes });
     this.log = options.log ?? silent;
     this.maxRepairAccounts = options.maxRepairAccounts ?? 10_000;
     this.redump = options.redumpOnFailure ?? (options.start ?? { kind: 'dump' }).kind === 'dump';
@@ -244,8 +247,9 @@ export class StateTracker extends EventEmitter<StateTrackerEvents> {
     }
     const base = parent.computedRoot;
     const diff = new StateDiff((a) => this.prover.getAccount(base, keccak256(a)));
+    // One trace after the other: anvil 1.7.1 answers two concurrent traces slower than in turn.
     applyTrace(diff, await this.rpc.call('debug_traceBlockByHash', [toHex(block.hash), PRESTATE_DIFF]));
-    if (this.rules.keepAccessed) await keepAccessed(this.rpc, block.hash, diff, this.parentView(base));
+    if (this.rules.keepAccessed) keepAccessed(await fetchAccessTrace(this.rpc, block.hash), diff, this.parentView(base));
     await applyOutOfTxChanges(this.rpc, block, diff, (a) => this.hasCode(base, diff, a));
     const apply = { deleteEmpty: this.rules.deleteEmptyAccounts, deleteZeroSlots: this.rules.deleteZeroSlots };
     let overlay = this.nodes.overlay();

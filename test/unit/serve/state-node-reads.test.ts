@@ -113,9 +113,9 @@ describe('applyOutOfTxChanges', () => {
 });
 
 describe('keepAccessed (anvil)', () => {
-  it('keeps new accessed accounts empty, zeroes new accessed slots, leaves the rest', async () => {
+  it('keeps new accessed accounts empty, zeroes new accessed slots, leaves the rest', () => {
     const slot = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
-    const { rpc } = scriptedNode(() => [
+    const trace = [
       {
         result: {
           [hx(ALICE)]: { balance: '0x0' },
@@ -123,10 +123,10 @@ describe('keepAccessed (anvil)', () => {
           [hx(HISTORY)]: { balance: '0x0', storage: { [slot(3)]: slot(0) } },
         },
       },
-    ]);
+    ];
     const diff = new StateDiff();
     diff.destroy(HISTORY);
-    await keepAccessed(rpc, head().hash, diff, {
+    keepAccessed(trace, diff, {
       hasAccount: (a) => a.every((b, i) => b === BOB[i]),
       hasSlot: (_a, s) => s[31] === 2,
     });
@@ -135,6 +135,12 @@ describe('keepAccessed (anvil)', () => {
     const bob = diff.accounts.get(hx(BOB).slice(2))!;
     assert.deepEqual([...bob.storage], [[slot(1).slice(2), 0n]], 'only the slot the parent lacks');
     assert.equal(diff.accounts.get(hx(HISTORY).slice(2))!.storage.size, 0, 'a destroyed account gets no slots');
+  });
+
+  it('rejects a malformed access trace as STATE_BAD_TRACE', () => {
+    for (const bad of [{}, [{ error: 'boom' }], [{ result: { '0x12': {} } }], [{ result: { [hx(ALICE)]: { storage: { '0x01': '0x0' } } } }]]) {
+      assert.throws(() => keepAccessed(bad, new StateDiff(), { hasAccount: () => true, hasSlot: () => false }), (e: unknown) => e instanceof StateError && e.code === 'STATE_BAD_TRACE');
+    }
   });
 });
 
