@@ -74,6 +74,7 @@ import {
   encodeResumeMsg,
   encodeStopMsg,
   resumeMsgFromRlp,
+  stopMsgFromRlp,
 } from './stop-resume.js';
 import {
   type GetTxStatus,
@@ -170,7 +171,10 @@ export const MESSAGES: readonly AnyMessageCodec[] = [
   row('StopMsg', 'other', () => encodeStopMsg(), (data) => {
     decodeStopMsg(data);
     return undefined;
-  }, () => undefined),
+  }, (item) => {
+    stopMsgFromRlp(item);
+    return undefined;
+  }),
   row('ResumeMsg', 'other', encodeResumeMsg, decodeResumeMsg, resumeMsgFromRlp),
 ];
 

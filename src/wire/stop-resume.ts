@@ -15,6 +15,9 @@ export function decodeStopMsg(data: Uint8Array): void {
   decodeRlp(data, 'StopMsg');
 }
 
+/** From an already-decoded item: whatever it is, it means "stop". */
+export function stopMsgFromRlp(_item: RlpItem): void {}
+
 export interface ResumeMsg {
   bv: number;
 }

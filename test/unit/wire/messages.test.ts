@@ -80,6 +80,34 @@ describe('Status, Announce, StopMsg and ResumeMsg through the table', () => {
     });
   }
 
+  for (const [what, [name, value]] of samples) {
+    it(`rejects ${what} truncated or extended by a byte as MALFORMED payload`, () => {
+      const codec = codecOf(Code[name]) as { encode(v: unknown): Uint8Array; decode(d: Uint8Array): unknown };
+      const bytes = codec.encode(value);
+      // StopMsg is the one byte 0xc0: cut, it is an empty payload, which still means "stop".
+      if (name === 'StopMsg') assert.equal(codec.decode(new Uint8Array(0)), undefined);
+      const truncated = name === 'StopMsg' ? [] : [bytes.subarray(0, bytes.length - 1)];
+      for (const bad of [...truncated, Uint8Array.from([...bytes, 0x01])]) {
+        assert.throws(() => codec.decode(bad), (err: unknown) => err instanceof ProtocolError && err.code === 'MALFORMED' && err.field === 'payload');
+      }
+    });
+  }
+
+  it('Status follows the spec layout [[key, value], ...] (hand-written from the spec)', () => {
+    const wire = enc([
+      [utf8('protocolVersion'), 4],
+      [utf8('networkId'), 1],
+      [utf8('headTd'), 58750003716598352816469n],
+      [utf8('headHash'), hash(1)],
+      [utf8('headNum'), 17034870],
+      [utf8('genesisHash'), hex('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3')],
+      [utf8('forkID'), [hex('dce96c2d'), 0]],
+      [utf8('announceType'), 2],
+    ]);
+    assert.deepEqual(codecOf(Code.Status).decode(wire), status);
+    assert.deepEqual(codecOf(Code.Status).encode(status), wire);
+  });
+
   it('Announce follows the spec layout [headHash, headNumber, headTd, reorgDepth, [[key, value], ...]] with "sign"', () => {
     const wire = enc([hash(5), 17034871, 58750003716598352816469n, 1, [[utf8('serveStateSince'), hex('05')], [utf8('sign'), new Uint8Array(65).fill(7)]]]);
     assert.deepEqual(codecOf(Code.Announce).decode(wire), signedAnnounce);
