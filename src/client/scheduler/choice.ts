@@ -15,13 +15,16 @@ export function messageCost(mrc: MrcTable, code: number, units: number): number 
 }
 
 /**
- * Expected time until an answer from `server` to a message of `cost`: the flow-control wait, the
- * average round trip, and a penalty growing as the reliability score falls (an unreliable answer
- * costs a soft timeout and a second round trip).
+ * Expected time until an answer from `server` to a message of `cost` that waits behind `queued`
+ * cost units of messages already waiting for that server: the flow-control wait, the recharge the
+ * queue ahead needs, the average round trip, and a penalty growing as the reliability score falls
+ * (an unreliable answer costs a soft timeout and a second round trip). Without the queue term
+ * every waiting item would pick the same busy server and leave the others idle.
  */
-export function expectedMs(server: SchedulableServer, cost: number, scorePenaltyMs: number): number {
+export function expectedMs(server: SchedulableServer, cost: number, queued: number, scorePenaltyMs: number): number {
   const score = Math.min(1, Math.max(0, server.score));
-  return server.flow.waitTime(cost) + server.rttMs + (1 - score) * scorePenaltyMs;
+  const backlogMs = server.flow.mrr > 0 ? queued / server.flow.mrr : queued > 0 ? Infinity : 0;
+  return server.flow.waitTime(cost) + backlogMs + server.rttMs + (1 - score) * scorePenaltyMs;
 }
 
 export interface Pick {
@@ -34,15 +37,17 @@ export interface Pick {
 }
 
 /**
- * The candidate with the least expected time for a message of `units` items of `code`; ties go to
- * the higher BLE (spreads load), then to the first. Candidates that do not price `code`, and those
- * that could never send it (stopped, cost above BL), are skipped.
+ * The candidate with the least expected time for a message of `units` items of `code`, given the
+ * cost already queued for each (`queued`, default none); ties go to the higher BLE (spreads
+ * load), then to the first. Candidates that do not price `code`, and those that cannot send it
+ * for now (stopped, cost above BL, room only after replies), are skipped.
  */
 export function pickServer(
   candidates: readonly SchedulableServer[],
   code: number,
   units: number,
   scorePenaltyMs: number,
+  queued: (server: SchedulableServer) => number = () => 0,
 ): Pick | undefined {
   let best: Pick | undefined;
   for (const server of candidates) {
@@ -50,7 +55,7 @@ export function pickServer(
     if (cost === undefined) continue;
     const waitMs = server.flow.waitTime(cost);
     if (!Number.isFinite(waitMs)) continue;
-    const expected = expectedMs(server, cost, scorePenaltyMs);
+    const expected = expectedMs(server, cost, queued(server), scorePenaltyMs);
     if (
       best === undefined ||
       expected < best.expectedMs ||

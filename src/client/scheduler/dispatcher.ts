@@ -117,6 +117,8 @@ export class Dispatcher {
     const now = this.timers.now();
     let wake = Infinity;
     const servers = this.source.servers().filter((s) => s.connected);
+    /** Cost of the entries this pass left waiting for each server's buffer. */
+    const queued = new Map<string, number>();
     outer: for (const list of this.#waiting.values()) {
       for (const entry of list) {
         if (entry.settled) {
@@ -141,9 +143,11 @@ export class Dispatcher {
         const candidates = eligible.filter((s) => !s.flow.stopped && !entry.outstandingOn(s.id));
         if (candidates.length === 0) continue; // waits for an answer, a ResumeMsg or a new server
         if (this.#queue.pending + this.#queue.size >= this.rules.concurrency) break outer; // 'next' pumps again
-        const pick = pickServer(candidates, kind.code, entry.units, this.rules.scorePenaltyMs);
+        const pick = pickServer(candidates, kind.code, entry.units, this.rules.scorePenaltyMs, (s) => queued.get(s.id) ?? 0);
         if (pick === undefined) continue;
         if (pick.waitMs > 0) {
+          // Later entries count this one's cost as queued ahead of them on that server.
+          queued.set(pick.server.id, (queued.get(pick.server.id) ?? 0) + pick.cost);
           this.metrics.flowWaits++;
           wake = Math.min(wake, pick.waitMs);
           continue;

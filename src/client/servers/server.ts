@@ -7,7 +7,7 @@
  * be above the last one; an announce that fails either is bad form, scored down, not forwarded.
  */
 import { EventEmitter } from 'node:events';
-import { type Clock, type MrcTable, ServerBufferEstimate, systemClock } from '../../flow/index.js';
+import { type Clock, type MrcTable, systemClock } from '../../flow/index.js';
 import { DisconnectReason, type LesPeer, type PeerStats, type ProtocolViolation, RequestTimeoutError } from '../../net/index.js';
 import { verifyAnnounceSignature } from '../../verify/announce-signature.js';
 import type { Announce } from '../../wire/announce.js';
@@ -15,6 +15,7 @@ import type { LesVersion, RequestCode } from '../../wire/codes.js';
 import type { ServeCapabilities } from '../contracts.js';
 import type { AnswerOutcome, Logger, ReplyLike, SchedulableServer } from '../scheduler/types.js';
 import { BadAnnounceError } from './errors.js';
+import { BufferEstimate } from './buffer-estimate.js';
 import { type ServerParams, applyAnnounceUpdates, isHigherHead, paramsFromStatus } from './capabilities.js';
 import { Reliability, RttAverage, type ScoreEvent } from './reliability.js';
 
@@ -65,7 +66,7 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
   readonly id: string;
   readonly version: LesVersion;
   readonly trusted: boolean;
-  readonly flow: ServerBufferEstimate;
+  readonly flow: BufferEstimate;
   /** ms since the epoch. */
   readonly connectedSince: number;
   readonly #peer: LesPeer;
@@ -92,7 +93,7 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
     this.connectedSince = (options.now ?? Date.now)();
     this.#params = paramsFromStatus(remote);
     this.#head = { hash: remote.headHash, number: remote.headNum, td: remote.headTd };
-    this.flow = new ServerBufferEstimate({ bl: this.#params.bl, mrr: this.#params.mrr }, this.#clock);
+    this.flow = new BufferEstimate({ bl: this.#params.bl, mrr: this.#params.mrr }, this.#clock);
     peer.on('announce', (a) => this.#onAnnounce(a));
     peer.on('stop', () => this.#onStop());
     peer.on('resume', ({ bv }) => {

@@ -334,3 +334,22 @@ describe('Scheduler: nothing waits forever', () => {
     assert.deepEqual(s.answers, []);
   });
 });
+
+describe('Scheduler: queues behind a busy server', () => {
+  it('items that would queue behind a busy fast server go to a slower idle one', async () => {
+    const { source, scheduler } = setup();
+    // fast: room for 2 items now, then 1000 cost per item at 10/ms = 100 ms each.
+    const fast = source.add('fast', { rttMs: 1, bl: 2_500, mrr: 10 });
+    const slow = source.add('slow', { rttMs: 150, bl: 100_000, mrr: 10 });
+    const kind = doubleKind(1); // one item per message, so each waits on its own
+    const all = Array.from({ length: 8 }, (_, i) => scheduler.retrieve(kind, i + 1));
+    await flush();
+    assert.deepEqual(fast.sent.map((m) => m.items), [[1], [2]]);
+    // Item 3 would wait ~100 ms at fast, item 4 ~200 ms: from there the 150 ms round trip wins.
+    assert.deepEqual(slow.sent.map((m) => m.items), [[4], [5], [6], [7], [8]]);
+    for (const m of slow.open()) slow.answer(m);
+    for (const m of fast.open()) fast.answer(m, undefined, 0);
+    scheduler.close();
+    await Promise.allSettled(all);
+  });
+});
