@@ -237,7 +237,9 @@ export class Dispatcher {
     }
     msg.state = state;
     this.timers.clearTimeout(msg.softTimer);
-    this.#open.get(msg.server.id)?.delete(msg);
+    const open = this.#open.get(msg.server.id);
+    open?.delete(msg);
+    if (open?.size === 0) this.#open.delete(msg.server.id);
     for (const e of msg.entries) e.outstanding.delete(msg);
     msg.finish();
   }

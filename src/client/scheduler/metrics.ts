@@ -43,7 +43,7 @@ export interface SchedulerMetricsSnapshot {
   servers: ServerMetrics[];
   /** Replies that failed OdrKind.verify, all kinds. */
   verificationFailures: number;
-  /** Times a message waited for a server's buffer to recharge. */
+  /** Times an item was held back because the chosen server's buffer estimate did not cover it yet. */
   flowWaits: number;
   /** Items waiting to be sent. */
   waiting: number;

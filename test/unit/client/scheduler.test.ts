@@ -353,3 +353,23 @@ describe('Scheduler: queues behind a busy server', () => {
     await Promise.allSettled(all);
   });
 });
+
+describe('Scheduler: metrics', () => {
+  it('reports per server BLE, score, RTT and messages in flight; per kind outcomes', async () => {
+    const { source, scheduler } = setup();
+    const s = source.add('s', { rttMs: 33, bl: 50_000, mrr: 10 });
+    s.score = 0.75;
+    const p = scheduler.retrieve(doubleKind(), 2);
+    await flush();
+    const during = scheduler.metrics();
+    assert.deepEqual(during.servers, [{ id: 's', ble: 49_000, bl: 50_000, mrr: 10, stopped: false, score: 0.75, rttMs: 33, inFlight: 1 }]);
+    assert.equal(during.inFlight, 1);
+    assert.equal(during.waiting, 0);
+    s.answer(s.sent[0]!);
+    await p;
+    const done = scheduler.metrics();
+    assert.equal(done.servers[0]?.inFlight, 0);
+    assert.equal(done.kinds.double?.items.ok, 1);
+    assert.equal(done.kinds.double?.messages.valid, 1);
+  });
+});
