@@ -1,0 +1,180 @@
+/**
+ * What every method handler gets: the verified data sources (Odr, HeaderChainView), the
+ * configuration with its defaults filled in, the pending-transaction pool, and block resolution
+ * (tags, numbers, hashes, EIP-1898 objects → a verified header).
+ */
+import { LRUCache } from 'lru-cache';
+import type { HeaderChainView, Odr, ServerView, TrustedSection, VerifiedHeader } from '../contracts.js';
+import type { Account } from '../../verify/state.js';
+import { LespError } from '../../errors.js';
+import { MethodError } from './errors.js';
+import type { BlockNumberRef, BlockRef } from './params.js';
+import { PendingPool } from './pending.js';
+import type { ParsedTx } from './tx-format.js';
+
+/** eth_getProof's raw material: the account and storage values with the proof nodes that prove them. */
+export interface StateProof {
+  /** `undefined` = proven absent. */
+  account: Account | undefined;
+  accountProof: Uint8Array[];
+  storage: Array<{ key: Uint8Array; value: bigint; proof: Uint8Array[] }>;
+}
+
+/**
+ * The Odr as the methods use it. Two additions to the contract, both optional to implement:
+ * `proof` (needed for eth_getProof; proposed as an additive Odr method) and the third argument of
+ * `bloomBits` — the section whose vector is wanted when it is older than `section` (a BloomTrie is
+ * cumulative; the OdrFacade already takes it). It is passed only for sections the chain does not
+ * list itself.
+ */
+export interface MethodsOdr extends Odr {
+  bloomBits(section: TrustedSection, bitIndex: number, dataSection?: number): Promise<Uint8Array>;
+  proof?(header: VerifiedHeader, address: Uint8Array, slots: readonly Uint8Array[]): Promise<StateProof>;
+}
+
+/** eth_call & co, injected by the EVM code: gets the raw params and the resolved, verified header. */
+export type CallHandler = (method: 'eth_call' | 'eth_estimateGas' | 'eth_createAccessList', params: readonly unknown[], header: VerifiedHeader) => Promise<unknown>;
+
+export interface MethodsConfig {
+  chainId: bigint;
+  networkId: bigint;
+  /** `finalized` = latest − finalityDepth (default 64: two beacon epochs). */
+  finalityDepth?: number;
+  /** `safe` = latest − safeDepth (default: finalityDepth). */
+  safeDepth?: number;
+  clientVersion?: string;
+  /** Most blocks one eth_getLogs range may span (default 1,048,576). */
+  maxLogBlockRange?: number;
+  /** Most logs one eth_getLogs answer may hold (default 10,000; more is -32005). */
+  maxLogs?: number;
+  /** Most headers above the last trusted section one eth_getLogs scans by their blooms (default 65,536). */
+  maxHeaderScan?: number;
+  /** Most blocks of eth_feeHistory (default 1024, as geth). */
+  maxFeeHistory?: number;
+  /** Gas price oracle: blocks looked at (default 20) and the percentile taken (default 60), as geth's. */
+  gasPriceBlocks?: number;
+  gasPricePercentile?: number;
+  /** Lowest suggested priority fee (default 1 gwei, as anvil and ethers). */
+  minPriorityFee?: bigint;
+  /** Syncing when the best server head is more than this many blocks ahead (default 2). */
+  syncTolerance?: number;
+  /** Most storage keys of one eth_getProof (default 1024). */
+  maxProofKeys?: number;
+  /** ODR requests one method keeps in flight (default 16). */
+  concurrency?: number;
+  /** Sent transactions remembered until included (default 1024). */
+  pendingLimit?: number;
+}
+
+export interface MethodDeps {
+  odr: MethodsOdr;
+  chain: HeaderChainView;
+  config: MethodsConfig;
+  call?: CallHandler;
+  /** The connected servers (their announced heads feed eth_syncing). */
+  servers?: () => readonly ServerView[];
+}
+
+export type ResolvedConfig = Required<MethodsConfig>;
+
+export interface MethodContext {
+  odr: MethodsOdr;
+  chain: HeaderChainView;
+  config: ResolvedConfig;
+  call: CallHandler | undefined;
+  servers: (() => readonly ServerView[]) | undefined;
+  pending: PendingPool;
+  /** Parsed transactions (sender recovered) of recent blocks, by block hash. */
+  parsed: LRUCache<string, ParsedTx[]>;
+  /** The head when the client last noticed it was behind (eth_syncing's startingBlock). */
+  syncStart: number | undefined;
+}
+
+export function resolveConfig(c: MethodsConfig): ResolvedConfig {
+  const finalityDepth = c.finalityDepth ?? 64;
+  return {
+    chainId: c.chainId,
+    networkId: c.networkId,
+    finalityDepth,
+    safeDepth: c.safeDepth ?? finalityDepth,
+    clientVersion: c.clientVersion ?? 'les-provider/0.1.0',
+    maxLogBlockRange: c.maxLogBlockRange ?? 1 << 20,
+    maxLogs: c.maxLogs ?? 10_000,
+    maxHeaderScan: c.maxHeaderScan ?? 1 << 16,
+    maxFeeHistory: c.maxFeeHistory ?? 1024,
+    gasPriceBlocks: c.gasPriceBlocks ?? 20,
+    gasPricePercentile: c.gasPricePercentile ?? 60,
+    minPriorityFee: c.minPriorityFee ?? 1_000_000_000n,
+    syncTolerance: c.syncTolerance ?? 2,
+    maxProofKeys: c.maxProofKeys ?? 1024,
+    concurrency: c.concurrency ?? 16,
+    pendingLimit: c.pendingLimit ?? 1024,
+  };
+}
+
+export function createContext(deps: MethodDeps): MethodContext {
+  const config = resolveConfig(deps.config);
+  return {
+    odr: deps.odr,
+    chain: deps.chain,
+    config,
+    call: deps.call,
+    servers: deps.servers,
+    pending: new PendingPool(config.pendingLimit),
+    parsed: new LRUCache({ max: 64 }),
+    syncStart: undefined,
+  };
+}
+
+/** The block number a tag or number names (may be above the head: the caller checks). */
+export function blockNumberOf(ctx: MethodContext, ref: BlockNumberRef): number {
+  if (ref.kind === 'number') return ref.number;
+  const head = ctx.chain.head().header.number;
+  switch (ref.tag) {
+    case 'latest':
+    case 'pending':
+      return head;
+    case 'safe':
+      return Math.max(0, head - ctx.config.safeDepth);
+    case 'finalized':
+      return Math.max(0, head - ctx.config.finalityDepth);
+    case 'earliest':
+      return 0;
+  }
+}
+
+const notAvailable = (e: unknown) => e instanceof LespError && e.code === 'NOT_AVAILABLE';
+
+/** The verified header a block param names, or `undefined` when there is no such block. */
+export async function findHeader(ctx: MethodContext, ref: BlockRef): Promise<VerifiedHeader | undefined> {
+  if (ref.kind !== 'hash') {
+    const n = blockNumberOf(ctx, ref);
+    const head = ctx.chain.head();
+    if (n > head.header.number) return undefined;
+    if (n === head.header.number) return head;
+    try {
+      return await ctx.chain.headerByNumber(n);
+    } catch (e) {
+      if (notAvailable(e)) return undefined;
+      throw e;
+    }
+  }
+  let header: VerifiedHeader;
+  try {
+    header = await ctx.chain.headerByHash(ref.hash);
+  } catch (e) {
+    if (notAvailable(e)) return undefined;
+    throw e;
+  }
+  if (ref.requireCanonical && !(await ctx.chain.isCanonical(header.hash, header.header.number))) {
+    throw new MethodError('NOT_CANONICAL', `hash ${'0x' + Buffer.from(ref.hash).toString('hex')} is not currently canonical`, { field: 'block' });
+  }
+  return header;
+}
+
+/** As findHeader, for state reads: a missing block is an error (geth: "header not found"). */
+export async function requireHeader(ctx: MethodContext, ref: BlockRef): Promise<VerifiedHeader> {
+  const header = await findHeader(ctx, ref);
+  if (header === undefined) throw new MethodError('BLOCK_NOT_FOUND', 'header not found', { field: 'block' });
+  return header;
+}
