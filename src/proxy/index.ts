@@ -1,0 +1,4 @@
+// The JSON-RPC proxy: the verifying engine behind HTTP and WebSocket JSON-RPC 2.0.
+export type { BackendMetrics, BackendServerStats, BackendStatus, HeadJson, NewHeadListener, ProxyBackend } from './backend.js';
+export { ProxyError, type ProxyErrorCode, UpstreamRpcError, rpcErrorOf } from './errors.js';
+export { DEFAULT_PROXY_PORT, type ProxyOptions, type RunningProxy, startProxy } from './server.js';
