@@ -1,0 +1,152 @@
+/**
+ * The real `lesp serve` command, spawned as a process: bad flags end it with one line on stderr
+ * and a non-zero exit (no stack trace); an unreachable node fails fast the same way; against
+ * anvil it prints its enode, serves a plain LES client (answers verified and compared with
+ * anvil), keeps its node key under --datadir, and exits 0 on SIGTERM and on SIGINT.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { accountKey, decodeHeader, headerHash, verifyAccountProof, verifyReceipts } from '../../src/verify/index.js';
+import { decodeRlp, type RlpItem } from '../../src/wire/index.js';
+import { type Anvil, freePort, startAnvil } from '../helpers/anvil.js';
+import { LesTestClient } from '../helpers/les-client.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const DEV = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
+const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'));
+const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function lesp(args: string[]): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function enodeOf(run: Run, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = run.stdout().split('\n').find((l) => l.startsWith('enode://'));
+    if (line !== undefined) return line.trim();
+    if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`no enode printed:\n${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Lines of stderr that are not pino JSON logs. */
+const plainLines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+
+let anvil: Anvil;
+let datadir: string;
+const running: Run[] = [];
+
+before(async () => {
+  anvil = await startAnvil({ hardfork: 'prague' });
+  await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: '0x00000000000000000000000000000000000000dd', value: '0x10' }]);
+  datadir = mkdtempSync(join(tmpdir(), 'lesp-cli-'));
+});
+
+after(async () => {
+  for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+  await anvil?.stop();
+  rmSync(datadir, { recursive: true, force: true });
+});
+
+describe('lesp serve (the command)', () => {
+  const bad: Array<[string, string[], RegExp]> = [
+    ['no --rpc', [], /--rpc/],
+    ['an --rpc that is not a URL', ['--rpc', 'localhost'], /--rpc/],
+    ['an unknown flag', ['--rpc', 'http://127.0.0.1:1', '--frobnicate'], /frobnicate/],
+    ['a port that is not a number', ['--rpc', 'http://127.0.0.1:1', '--port', 'x1'], /--port/],
+    ['a port out of range', ['--rpc', 'http://127.0.0.1:1', '--port', '70000'], /--port/],
+    ['a short node key', ['--rpc', 'http://127.0.0.1:1', '--nodekey', 'abcd'], /--nodekey/],
+    ['both key flags', ['--rpc', 'http://127.0.0.1:1', '--nodekey', '11'.repeat(32), '--nodekey-file', 'k'], /cannot be used with/],
+    ['an unknown network', ['--rpc', 'http://127.0.0.1:1', '--network', 'no-such-net.json'], /--network/],
+    ['a section size below 8', ['--rpc', 'http://127.0.0.1:1', '--section-size', '4'], /--section-size/],
+    ['a missing key file', ['--rpc', 'http://127.0.0.1:1', '--nodekey-file', '/nonexistent/key'], /--nodekey-file/],
+  ];
+  for (const [what, args, pattern] of bad) {
+    it(`rejects ${what} with one line and a non-zero exit`, async () => {
+      const run = lesp(['serve', '--log-level', 'silent', ...args]);
+      const { code } = await run.exit;
+      assert.notEqual(code, 0);
+      const lines = plainLines(run.stderr());
+      assert.equal(lines.length, 1, `one line, got:\n${run.stderr()}`);
+      assert.match(lines[0]!, pattern);
+      assert.doesNotMatch(run.stderr(), /\n\s+at /, 'no stack trace');
+      assert.equal(run.stdout(), '');
+    });
+  }
+
+  it('fails fast with one line when the node does not answer', async () => {
+    const port = await freePort();
+    const t0 = Date.now();
+    const run = lesp(['serve', '--log-level', 'silent', '--rpc', `http://127.0.0.1:${port}`, '--port', '0']);
+    const { code } = await run.exit;
+    assert.equal(code, 1);
+    assert.ok(Date.now() - t0 < 20_000);
+    const lines = plainLines(run.stderr());
+    assert.equal(lines.length, 1, run.stderr());
+    assert.match(lines[0]!, /does not answer/);
+  });
+
+  it('prints its enode, serves verified answers, keeps its key in --datadir and exits 0 on SIGTERM', async () => {
+    const args = ['serve', '--rpc', anvil.url, '--port', '0', '--datadir', datadir, '--section-size', '64', '--confirmations', '16', '--log-level', 'info'];
+    const run = lesp(args);
+    running.push(run);
+    const enode = await enodeOf(run);
+    assert.match(enode, /^enode:\/\/[0-9a-f]{128}@127\.0\.0\.1:\d+$/);
+    const key = readFileSync(join(datadir, 'nodekey'), 'utf8').trim();
+    assert.match(key, /^[0-9a-f]{64}$/);
+    assert.ok(run.stderr().split('\n').some((l) => l.includes('serve: listening')), 'progress is logged');
+
+    await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: '0x00000000000000000000000000000000000000ee', value: '0x20' }]);
+    const latest = await anvil.rpc<{ hash: string; number: string; stateRoot: string }>('eth_getBlockByNumber', ['latest', false]);
+    const genesis = await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false]);
+    const client = await LesTestClient.connect({ enode, networkId: 31337n, genesisHash: bytes(genesis.hash) });
+    try {
+      // The new block reaches the command's follower (1 s polls) and is announced.
+      const deadline = Date.now() + 15_000;
+      while (!client.announces.some((a) => hex(a.headHash) === latest.hash) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(client.announces.some((a) => hex(a.headHash) === latest.hash), 'the new head is announced');
+      const h = await client.headers({ origin: { hash: bytes(latest.hash) }, amount: 1, skip: 0, reverse: false });
+      assert.equal(hex(headerHash(h.headers[0]!)), latest.hash);
+      const header = decodeHeader(h.headers[0]!);
+      const r = await client.receipts([bytes(latest.hash)]);
+      const receipts = verifyReceipts(r.receipts[0]!.map((x): RlpItem => ((x[0] as number) >= 0xc0 ? decodeRlp(x, 't') : x)), header);
+      assert.equal(receipts.length, 1);
+      const p = await client.proofs([{ blockHash: bytes(latest.hash), accountKey: accountKey(bytes(DEV)), storageKey: new Uint8Array(0), fromLevel: 0 }]);
+      const acc = verifyAccountProof(bytes(latest.stateRoot), bytes(DEV), p.nodes);
+      assert.equal(acc?.balance, BigInt(await anvil.rpc<string>('eth_getBalance', [DEV, latest.number])));
+    } finally {
+      await client.close();
+    }
+    run.child.kill('SIGTERM');
+    const { code, signal } = await run.exit;
+    assert.equal(signal, null);
+    assert.equal(code, 0, run.stderr().slice(-2000));
+    assert.ok(run.stderr().includes('store closed'), 'the store was flushed and closed');
+
+    // Started again on the same datadir: the same key, so the same node id; SIGINT also exits 0.
+    const again = lesp(args);
+    running.push(again);
+    const enode2 = await enodeOf(again);
+    assert.equal(enode2.split('@')[0], enode.split('@')[0]);
+    again.child.kill('SIGINT');
+    assert.equal((await again.exit).code, 0);
+  });
+});
