@@ -3,6 +3,15 @@
  * DESIGN §4; go-ethereum's les/flowcontrol ServerNode). BLE is a lower estimate of the BV the
  * server will find when our next request arrives, so a client that sends only when `canSend`
  * says so is never throttled.
+ *
+ * One rule beyond the spec keeps it a lower bound whatever the transit times: BLE recharges only
+ * up to BL minus the costs of requests not yet known to have arrived. We deduct a request when we
+ * send it and then recharge; the server deducts it on arrival, and while it was in transit the
+ * server's buffer may have sat full at BL, not recharging. Without the cap every ms of transit is
+ * recharge we count and the server never got, and since a reply only ever raises BLE the excess
+ * lasts as long as the load does (measured: 80-150 ms transit on a busy event loop drew StopMsg
+ * under a saturating load; with the cap none). A request is known to have arrived when its reply,
+ * or the reply to one sent after it, comes back (one ordered connection).
  */
 import { type Clock, systemClock } from './clock.js';
 import { CostLedger } from './cost-ledger.js';
@@ -29,6 +38,9 @@ export class ServerBufferEstimate {
   private last: number;
   private isStopped = false;
   private readonly sent = new CostLedger();
+  /** Sent and not yet known to have arrived, in send order, with their costs. */
+  private readonly transit = new Map<bigint, number>();
+  private transitCost = 0;
 
   constructor(
     params: FlowParams,
@@ -58,6 +70,11 @@ export class ServerBufferEstimate {
     return this.sent.size;
   }
 
+  /** Costs of requests not yet known to have reached the server. */
+  get inTransitCost(): number {
+    return this.transitCost;
+  }
+
   /** Between a StopMsg and the ResumeMsg that follows it. */
   get stopped(): boolean {
     return this.isStopped;
@@ -82,11 +99,15 @@ export class ServerBufferEstimate {
     return ble >= need - SLACK * (this.params.mrr * Math.abs(this.last) + need);
   }
 
-  /** Milliseconds until `canSend(maxCost)`: 0 if now, Infinity while stopped or if never. */
+  /**
+   * Milliseconds until `canSend(maxCost)`: 0 if now; Infinity while stopped, if never, or if only
+   * replies (telling that requests in transit arrived) can make room.
+   */
   waitTime(maxCost: number): number {
     if (this.canSend(maxCost)) return 0;
     const need = this.needed(maxCost);
     if (this.isStopped || need === Infinity || this.params.mrr === 0) return Infinity;
+    if (need > this.cap()) return Infinity;
     return (need - this.value) / this.params.mrr;
   }
 
@@ -99,6 +120,8 @@ export class ServerBufferEstimate {
     checkAmount(maxCost, 'maxCost');
     this.recharge();
     this.sent.record(reqID, maxCost);
+    this.transit.set(reqID, maxCost);
+    this.transitCost += maxCost;
     this.value -= maxCost;
   }
 
@@ -111,8 +134,9 @@ export class ServerBufferEstimate {
     checkAmount(bv, 'bv');
     this.recharge();
     const entry = this.sent.take(reqID);
+    this.arrived(reqID);
     if (entry === undefined) return false;
-    this.value = Math.min(this.params.bl, Math.max(this.value, bv - entry.after));
+    this.value = Math.min(this.cap(), Math.max(this.value, bv - entry.after));
     return true;
   }
 
@@ -123,6 +147,8 @@ export class ServerBufferEstimate {
   onStop(): bigint[] {
     this.recharge();
     this.isStopped = true;
+    this.transit.clear();
+    this.transitCost = 0;
     return this.sent.clear();
   }
 
@@ -138,7 +164,7 @@ export class ServerBufferEstimate {
       this.value = Math.min(bv, this.params.bl);
       this.isStopped = false;
     } else {
-      this.value = Math.min(this.params.bl, Math.max(this.value, bv - this.sent.inFlightCost));
+      this.value = Math.min(this.cap(), Math.max(this.value, bv - this.sent.inFlightCost));
     }
   }
 
@@ -150,10 +176,27 @@ export class ServerBufferEstimate {
     this.params = next;
   }
 
+  /** The most BLE can be: BL less what may still be on its way to the server. */
+  private cap(): number {
+    return this.params.bl - this.transitCost;
+  }
+
+  /** `reqID` and everything sent before it have reached the server. */
+  private arrived(reqID: bigint): void {
+    if (!this.transit.has(reqID)) return;
+    for (const [id, cost] of this.transit) {
+      this.transit.delete(id);
+      this.transitCost -= cost;
+      if (id === reqID) break;
+    }
+    if (this.transit.size === 0) this.transitCost = 0;
+  }
+
   private recharge(): void {
     const now = this.clock.now();
     if (now <= this.last) return;
-    this.value = recharged(this.value, now - this.last, this.params);
+    const cap = this.cap();
+    if (this.value < cap) this.value = Math.min(cap, recharged(this.value, now - this.last, this.params));
     this.last = now;
   }
 }

@@ -1,6 +1,5 @@
 // Public API of the server pool: connections to LES servers, their views for the scheduler,
 // verified announces for the header chain, add/remove/list for management.
-export { BufferEstimate } from './buffer-estimate.js';
 export { type ServerParams, applyAnnounceUpdates, isHigherHead, paramsFromStatus } from './capabilities.js';
 export { BadAnnounceError, ServerPoolError, type ServerPoolErrorCode } from './errors.js';
 export {

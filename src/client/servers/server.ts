@@ -15,7 +15,7 @@ import type { LesVersion, RequestCode } from '../../wire/codes.js';
 import type { ServeCapabilities } from '../contracts.js';
 import type { AnswerOutcome, Logger, ReplyLike, SchedulableServer } from '../scheduler/types.js';
 import { BadAnnounceError } from './errors.js';
-import { BufferEstimate } from './buffer-estimate.js';
+import { ServerBufferEstimate } from '../../flow/index.js';
 import { type ServerParams, applyAnnounceUpdates, isHigherHead, paramsFromStatus } from './capabilities.js';
 import { Reliability, RttAverage, type ScoreEvent } from './reliability.js';
 
@@ -66,7 +66,7 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
   readonly id: string;
   readonly version: LesVersion;
   readonly trusted: boolean;
-  readonly flow: BufferEstimate;
+  readonly flow: ServerBufferEstimate;
   /** ms since the epoch. */
   readonly connectedSince: number;
   readonly #peer: LesPeer;
@@ -93,7 +93,7 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
     this.connectedSince = (options.now ?? Date.now)();
     this.#params = paramsFromStatus(remote);
     this.#head = { hash: remote.headHash, number: remote.headNum, td: remote.headTd };
-    this.flow = new BufferEstimate({ bl: this.#params.bl, mrr: this.#params.mrr }, this.#clock);
+    this.flow = new ServerBufferEstimate({ bl: this.#params.bl, mrr: this.#params.mrr }, this.#clock);
     peer.on('announce', (a) => this.#onAnnounce(a));
     peer.on('stop', () => this.#onStop());
     peer.on('resume', ({ bv }) => {

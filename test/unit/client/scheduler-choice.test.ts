@@ -60,8 +60,10 @@ describe('pickServer', () => {
     const { source } = setup();
     const a = source.add('a', { bl: 10_000, mrr: 10 });
     const b = source.add('b', { bl: 10_000, mrr: 10 });
-    a.flow.onSend(1n, 10_000); // needs 1000 + 10 margin: 101 ms
-    b.flow.onSend(2n, 9_500); // needs 510 more: 51 ms
+    a.flow.onSend(1n, 10_000);
+    a.flow.onReply(1n, 0); // arrived: BLE 0, needs 1000 + 10 margin: 101 ms
+    b.flow.onSend(2n, 9_500);
+    b.flow.onReply(2n, 500); // arrived: BLE 500, needs 510 more: 51 ms
     const pick = pickServer([a, b], GET_RECEIPTS, 1, 1000);
     assert.equal(pick?.server.id, 'b');
     assert.ok(pick !== undefined && Math.abs(pick.waitMs - 51) < 1e-6);

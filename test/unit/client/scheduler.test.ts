@@ -66,8 +66,12 @@ describe('Scheduler: choice of server', () => {
     const all = [1, 2, 3, 4].map((n) => scheduler.retrieve(doubleKind(), n));
     await flush();
     assert.deepEqual(s.sent.map((m) => m.items), [[1, 2]]);
-    assert.ok(scheduler.metrics().flowWaits > 0);
+    // Until a reply says [1, 2] arrived the estimate cannot recharge past BL − 2000 (in transit).
     await timers.advance(50);
+    assert.equal(s.sent.length, 1, 'nothing sent while the first message may still be in transit');
+    s.answer(s.sent[0]!, undefined, 500); // arrived and charged: BV 2500 − 2000
+    await timers.advance(50);
+    assert.ok(scheduler.metrics().flowWaits > 0, 'now the wait is a recharge wait');
     assert.equal(s.sent.length, 1, 'nothing sent while the estimate is short');
     await timers.advance(100); // +1500 recharged: one more item fits (BLE 1500 ≥ 1010), not two
     assert.deepEqual(s.sent.map((m) => m.items), [[1, 2], [3]]);
@@ -342,7 +346,12 @@ describe('Scheduler: queues behind a busy server', () => {
     const fast = source.add('fast', { rttMs: 1, bl: 2_500, mrr: 10 });
     const slow = source.add('slow', { rttMs: 150, bl: 100_000, mrr: 10 });
     const kind = doubleKind(1); // one item per message, so each waits on its own
-    const all = Array.from({ length: 8 }, (_, i) => scheduler.retrieve(kind, i + 1));
+    const first = [1, 2].map((n) => scheduler.retrieve(kind, n));
+    await flush();
+    assert.deepEqual(fast.sent.map((m) => m.items), [[1], [2]]);
+    for (const m of fast.open()) fast.answer(m, undefined, 500); // arrived: BLE 500, nothing in transit
+    await Promise.all(first);
+    const all = Array.from({ length: 6 }, (_, i) => scheduler.retrieve(kind, i + 3));
     await flush();
     assert.deepEqual(fast.sent.map((m) => m.items), [[1], [2]]);
     // Item 3 would wait ~100 ms at fast, item 4 ~200 ms: from there the 150 ms round trip wins.

@@ -29,6 +29,7 @@ describe('ServerBufferEstimate: recharge', () => {
     const { clock, est } = estimate();
     est.onSend(1n, 1_000_000);
     assert.equal(est.ble, 95_000_000);
+    est.onReply(1n, 95_000_000); // arrived and charged: nothing is in transit any more
     clock.advance(31.25); // 31.25 ms × 16000 = 500,000
     assert.equal(est.ble, 95_500_000);
     clock.advance(31.25);
@@ -36,12 +37,31 @@ describe('ServerBufferEstimate: recharge', () => {
     clock.advance(60_000);
     assert.equal(est.ble, 96_000_000);
   });
+
+  it('recharges no higher than BL less the costs still in transit', () => {
+    // The server's buffer may sit at BL until a request arrives, so its cost is not recharge.
+    const { clock, est } = estimate();
+    est.onSend(1n, 1_000_000);
+    est.onSend(2n, 2_000_000);
+    clock.advance(60_000);
+    assert.equal(est.ble, 93_000_000);
+    assert.equal(est.inTransitCost, 3_000_000);
+    est.onReply(1n, 95_000_000); // 1 arrived: 95M − 2M sent after it = 93M; 2M still in transit
+    assert.equal(est.inTransitCost, 2_000_000);
+    clock.advance(60_000);
+    assert.equal(est.ble, 94_000_000);
+    est.onReply(2n, 94_000_000); // a reply to the later request also tells the earlier arrived
+    clock.advance(60_000);
+    assert.equal(est.ble, 96_000_000);
+    assert.equal(est.inTransitCost, 0);
+  });
 });
 
 describe('ServerBufferEstimate: send gate', () => {
   it('requires BLE ≥ maxCost + 1 ms of MRR', () => {
     const { est } = estimate();
-    est.onSend(1n, 95_000_000); // BLE 1,000,000
+    est.onSend(1n, 95_000_000);
+    est.onReply(1n, 1_000_000); // BLE 1,000,000, nothing in transit
     assert.equal(est.canSend(984_000), true); // 984,000 + 16,000 = BLE exactly
     assert.equal(est.canSend(985_000), false);
     assert.equal(est.canSend(1_000_000), false); // BLE covers the cost but not the margin
@@ -49,7 +69,8 @@ describe('ServerBufferEstimate: send gate', () => {
 
   it('waits exactly (maxCost + margin − BLE) / MRR ms', () => {
     const { clock, est } = estimate();
-    est.onSend(1n, 95_000_000); // BLE 1,000,000
+    est.onSend(1n, 95_000_000);
+    est.onReply(1n, 1_000_000); // BLE 1,000,000, nothing in transit
     assert.equal(est.waitTime(984_000), 0);
     assert.equal(est.waitTime(1_000_000), 1); // 16,000 / 16,000
     assert.equal(est.waitTime(2_000_000), 63.5); // (2,016,000 − 1,000,000) / 16,000
@@ -69,23 +90,24 @@ describe('ServerBufferEstimate: send gate', () => {
     assert.equal(est.canSend(96_000_001), false);
   });
 
-  it('the margin covers a request held up behind one delayed 0.5 ms more (server at BL)', () => {
-    // Client and server share a clock; A costs 400 (0.4 ms of recharge) and takes 10.5 ms to
-    // arrive, B is sent when BLE is back at BL and, queued behind A, arrives at the same time.
+  it('a request sent behind one still in transit fits the server buffer (server at BL)', () => {
+    // Client and server share a clock; A costs 400 and takes 10.5 ms to arrive; B is sent while A
+    // is in transit and, queued behind A, arrives at the same time. The server's BV sat at BL
+    // meanwhile, so BLE must not have recharged A's cost back.
     const clock = new ManualClock(0);
     const est = new ServerBufferEstimate(SMALL, clock);
     const server = new ClientBuffer(SMALL, clock);
     est.onSend(1n, 400);
     clock.advance(0.4);
-    assert.equal(est.ble, 10_000_000);
-    const biggest = 10_000_000 - 1000; // BL − 1 ms of MRR 1000
+    assert.equal(est.ble, 9_999_600);
+    const biggest = 9_999_600 - 1000; // BLE − 1 ms of MRR 1000
     assert.equal(est.canSend(biggest), true);
     assert.equal(est.canSend(biggest + 1), false);
     est.onSend(2n, biggest);
-    clock.advance(10.1); // t = 10.5: both arrive, BV still at BL (capped while A was in transit)
+    clock.advance(10.1); // t = 10.5: both arrive, BV still at BL
     assert.equal(server.bv, 10_000_000);
     assert.equal(server.accept(1n, 400).accepted, true);
-    assert.equal(server.accept(2n, biggest).accepted, true); // 9,999,600 ≥ 9,999,000
+    assert.equal(server.accept(2n, biggest).accepted, true); // 9,999,600 ≥ 9,998,600
   });
 
   it('waits forever when short and MRR is 0', () => {
@@ -199,7 +221,8 @@ describe('ServerBufferEstimate: StopMsg / ResumeMsg', () => {
 describe('ServerBufferEstimate: new parameters', () => {
   it('adds the difference when BL grows and clamps when it shrinks', () => {
     const { clock, est } = estimate(SMALL);
-    est.onSend(1n, 9_000_000); // BLE 1M
+    est.onSend(1n, 9_000_000);
+    est.onReply(1n, 1_000_000); // BLE 1M, nothing in transit
     est.setParams({ bl: 20_000_000, mrr: 2000 });
     assert.equal(est.ble, 11_000_000);
     clock.advance(1000); // new MRR: + 2M
