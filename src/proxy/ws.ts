@@ -52,6 +52,8 @@ export class WsSession {
   /** Bytes of notifications held for subscriptions whose ids are not answered yet. */
   #heldBytes = 0;
   #inFlight = 0;
+  /** Bodies read while `maxInFlight` were being answered (the socket is paused meanwhile). */
+  readonly #waiting: RawData[] = [];
   #closed = false;
 
   constructor(ws: WebSocket, deps: WsDeps) {
@@ -65,6 +67,15 @@ export class WsSession {
 
   #onMessage(data: RawData): void {
     if (this.#closed) return;
+    if (this.#inFlight >= this.#deps.maxInFlight) {
+      // The socket is paused: only what was already read waits here.
+      this.#waiting.push(data);
+      return;
+    }
+    this.#answer(data);
+  }
+
+  #answer(data: RawData): void {
     this.#inFlight++;
     if (this.#inFlight >= this.#deps.maxInFlight && !this.#ws.isPaused) this.#ws.pause();
     // Subscriptions made by this body: their notifications wait until its answer is sent.
@@ -84,7 +95,10 @@ export class WsSession {
       .finally(() => {
         this.#release(born);
         this.#inFlight--;
-        if (this.#ws.isPaused && this.#inFlight < this.#deps.maxInFlight && !this.#closed) this.#ws.resume();
+        if (this.#closed) return;
+        const next = this.#waiting.shift();
+        if (next !== undefined) this.#answer(next);
+        else if (this.#ws.isPaused) this.#ws.resume();
       });
   }
 
@@ -174,6 +188,7 @@ export class WsSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.abort();
+    this.#waiting.length = 0;
     for (const [id, sub] of this.#subs) this.#end(id, sub);
     this.#deps.metrics.wsClosed();
   }
