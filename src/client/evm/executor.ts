@@ -1,0 +1,221 @@
+/**
+ * Runs one call on @ethereumjs/evm over verified state, as a transaction would run at the end of
+ * the block (the block's state, the block's environment): fee and balance checks, gas bought,
+ * warm addresses, EVM.runCall, refunds and the calldata floor.
+ *
+ * State comes in rounds. Round 1, before any run: the sender's account, the target's account and
+ * the target's code (early, beside the proof). Each run records what it reached and did not have
+ * (block-state.ts); if anything, all of it is fetched in one round and the call runs again. A run
+ * that missed anything is never answered.
+ */
+import { type EVMInterface, createEVM, getActivePrecompiles } from '@ethereumjs/evm';
+import type { Account } from '../../verify/state.js';
+import type { HeaderChainView, VerifiedHeader } from '../contracts.js';
+import { type BlockStateCache, Misses } from './block-state.js';
+import type { AccessListEntry, BlockOverrides, CallArgs } from './call-params.js';
+import { type CallEnv, callEnv, chainBlockchain } from './env.js';
+import { CallFailedError, EvmError } from './errors.js';
+import { type Common10, type EthJs10, ethjs, makeCommon, toAddress } from './ethjs.js';
+import { type FetchStats, type StateFetcher } from './fetch.js';
+import { BaseState, CallStateManager, type MissMode, type StateOverrides } from './state-manager.js';
+import { floorDataGas, gasUsedAfterRefund, intrinsicGas, pricing, warmSet } from './tx-rules.js';
+
+export interface ExecutorConfig {
+  chain: HeaderChainView;
+  chainId: bigint;
+  /** The network's EVM rules, e.g. 'prague'. */
+  hardfork: string;
+  fetcher: StateFetcher;
+  blocks: BlockStateCache;
+  /** 'continue' (default): a run goes on past missing state to collect every key it reaches. */
+  missMode?: MissMode;
+  /** Most rounds of state fetching for one call (default 32). */
+  maxStateRounds?: number;
+  /** Gas of a call that names none, at most (default 50,000,000, geth's RPCGasCap). */
+  gasCap?: bigint;
+}
+
+export interface RunInput {
+  args: CallArgs;
+  header: VerifiedHeader;
+  overrides?: StateOverrides;
+  blockOverrides?: BlockOverrides;
+  /** Replaces args.gas (estimateGas tries). */
+  gasLimit?: bigint;
+  /** Replaces args.accessList (createAccessList rounds). */
+  accessList?: AccessListEntry[];
+  /** Called with the EVM before the run (tracers); returns a function called after it. */
+  trace?: (evm: EVMInterface) => void;
+}
+
+export interface RunResult {
+  /** No exceptional halt. */
+  success: boolean;
+  reverted: boolean;
+  /** The EVM's error for a failed, non-reverted run (geth's words). */
+  error?: string;
+  returnValue: Uint8Array;
+  /** After refunds and the EIP-7623 floor (what a receipt says). */
+  gasUsed: bigint;
+  /** Before refunds. */
+  gasSpent: bigint;
+  refund: bigint;
+  gasLimit: bigint;
+  intrinsic: bigint;
+}
+
+/** ethereumjs' EVMError words → go-ethereum's (what users and tools match on). */
+const GETH_WORDS: Readonly<Record<string, string>> = {
+  'out of gas': 'out of gas',
+  'code store out of gas': 'contract creation code storage out of gas',
+  'code size to deposit exceeds maximum code size': 'max code size exceeded',
+  'stack underflow': 'stack underflow',
+  'stack overflow': 'stack limit reached 1024',
+  'invalid JUMP': 'invalid jump destination',
+  'invalid opcode': 'invalid opcode',
+  'static state change': 'write protection',
+  'create collision': 'contract address collision',
+  'insufficient balance': 'insufficient balance for transfer',
+  'invalid bytecode deployed': 'invalid code: must not begin with 0xef',
+  'initcode exceeds max initcode size': 'max initcode size exceeded',
+};
+
+const ZERO_ADDRESS = new Uint8Array(20);
+
+export class CallExecutor {
+  private readonly config: ExecutorConfig;
+  private common: Common10 | undefined;
+  private m: EthJs10 | undefined;
+
+  constructor(config: ExecutorConfig) {
+    this.config = config;
+  }
+
+  /** The fork rules (loads the 10.x modules on first use). */
+  async rules(): Promise<{ m: EthJs10; common: Common10 }> {
+    this.m ??= await ethjs();
+    this.common ??= makeCommon(this.m, this.config.chainId, this.config.hardfork);
+    return { m: this.m, common: this.common };
+  }
+
+  /** The most gas a call may have (geth's RPCGasCap). */
+  get gasCap(): bigint {
+    return this.config.gasCap ?? 50_000_000n;
+  }
+
+  /** What a call with no gas given may use: the block gas limit, at most the cap. */
+  defaultGas(header: VerifiedHeader, o: BlockOverrides = {}): bigint {
+    const limit = o.gasLimit ?? header.header.gasLimit;
+    return limit < this.gasCap ? limit : this.gasCap;
+  }
+
+  /** The first round: the sender's account, the target's account and code, those not fetched yet. */
+  private firstMisses(input: RunInput): Misses {
+    const misses = new Misses();
+    const base = new BaseState(this.config.blocks.of(input.header), input.overrides ?? new Map(), misses, 'continue');
+    base.account(input.args.from ?? ZERO_ADDRESS);
+    if (input.args.to !== undefined) base.code(input.args.to);
+    return misses;
+  }
+
+  /** An account (after overrides; null = absent), fetched with the rest of the first round. */
+  async accountOf(input: RunInput, address: Uint8Array, stats: FetchStats): Promise<Account | null> {
+    const block = this.config.blocks.of(input.header);
+    const misses = this.firstMisses(input);
+    const base = new BaseState(block, input.overrides ?? new Map(), misses, 'continue');
+    base.account(address);
+    await this.config.fetcher.fill(input.header, block, misses, stats);
+    return new BaseState(block, input.overrides ?? new Map(), new Misses(), 'continue').account(address);
+  }
+
+  /** The precompiles of the fork rules (address hex, no 0x). */
+  async precompiles(): Promise<string[]> {
+    const { common } = await this.rules();
+    return [...getActivePrecompiles(common).keys()].map((a) => a.replace(/^0x/, '').toLowerCase());
+  }
+
+  async run(input: RunInput, stats: FetchStats): Promise<RunResult> {
+    const { m, common } = await this.rules();
+    const { header } = input;
+    const block = this.config.blocks.of(header);
+    const misses = this.firstMisses(input);
+    const maxRounds = this.config.maxStateRounds ?? 32;
+    for (let round = 0; ; round++) {
+      if (misses.size > 0) {
+        if (round >= maxRounds) throw new EvmError('STATE_ROUNDS_EXCEEDED', 'state', `the call still missed state after ${maxRounds} rounds of fetching`);
+        await this.config.fetcher.fill(header, block, misses, stats);
+      }
+      const base = new BaseState(block, input.overrides ?? new Map(), misses, this.config.missMode ?? 'continue');
+      let result: RunResult | undefined;
+      try {
+        result = await this.once(m, common, input, base);
+      } catch (e) {
+        // Whatever failed while state was missing (MissingState itself, a balance check) is not an
+        // answer: fetch and run again.
+        if (misses.size > 0) continue;
+        throw e;
+      }
+      if (misses.size === 0) return result;
+    }
+  }
+
+  private async once(m: EthJs10, common: Common10, input: RunInput, base: BaseState): Promise<RunResult> {
+    const { args, header } = input;
+    const accessList = input.accessList ?? args.accessList;
+    const price = pricing(args, header.header.baseFeePerGas);
+    const env: CallEnv = callEnv(m, header, this.config.hardfork, input.blockOverrides ?? {}, price.gasPrice === 0n);
+    const gasLimit = input.gasLimit ?? args.gas ?? this.defaultGas(header, input.blockOverrides);
+    const intrinsic = intrinsicGas(common, { to: args.to, data: args.data, accessList });
+    const floor = floorDataGas(common, args.data);
+    if (gasLimit < intrinsic) throw new CallFailedError(`intrinsic gas too low: gas ${gasLimit}, minimum needed ${intrinsic}`, 'gas');
+    if (gasLimit < floor) throw new CallFailedError(`insufficient gas for floor data gas cost: gas ${gasLimit}, minimum needed ${floor}`, 'gas');
+    if (!price.priceless && env.baseFee !== undefined && price.feeCap < env.baseFee) {
+      throw new CallFailedError(`max fee per gas less than block base fee: maxFeePerGas: ${price.feeCap}, baseFee: ${env.baseFee}`, 'maxFeePerGas');
+    }
+
+    const sm = new CallStateManager(m, base);
+    const evm = await createEVM({ common, stateManager: sm as never, blockchain: chainBlockchain(this.config.chain) });
+    const from = toAddress(m, args.from ?? ZERO_ADDRESS);
+    const sender = (await sm.getAccount(from)) ?? new m.util.Account();
+    const want = gasLimit * price.feeCap + args.value;
+    if (sender.balance < want) {
+      throw new CallFailedError(`insufficient funds for gas * price + value: address ${from.toString()} have ${sender.balance} want ${want}`, 'value');
+    }
+    if (price.gasPrice > 0n) {
+      sender.balance -= gasLimit * price.gasPrice;
+      await sm.putAccount(from, sender);
+    }
+    const warm = warmSet(common, { from: from.bytes, to: args.to, coinbase: env.coinbase, precompiles: evm.precompiles.keys(), accessList });
+    for (const a of warm.addresses) evm.journal.addAlwaysWarmAddress(a);
+    for (const [a, s] of warm.slots) evm.journal.addAlwaysWarmSlot(a, s);
+    input.trace?.(evm);
+
+    const res = await evm.runCall({
+      block: env.block,
+      gasPrice: price.gasPrice,
+      origin: from,
+      caller: from,
+      gasLimit: gasLimit - intrinsic,
+      to: args.to === undefined ? undefined : toAddress(m, args.to),
+      value: args.value,
+      data: args.data,
+      blobVersionedHashes: args.blobVersionedHashes?.map((h) => `0x${Buffer.from(h).toString('hex')}` as const),
+    });
+    const exec = res.execResult;
+    const err = exec.exceptionError?.error;
+    const gasSpent = intrinsic + exec.executionGasUsed;
+    const refund = err === undefined ? (exec.gasRefund ?? 0n) : 0n;
+    const out: RunResult = {
+      success: err === undefined,
+      reverted: err === 'revert',
+      returnValue: exec.returnValue,
+      gasUsed: gasUsedAfterRefund(common, gasSpent, refund, floor),
+      gasSpent,
+      refund,
+      gasLimit,
+      intrinsic,
+    };
+    if (err !== undefined && err !== 'revert') out.error = GETH_WORDS[err] ?? err;
+    return out;
+  }
+}
