@@ -126,8 +126,10 @@ export class HeadFeed {
   /** Follows the chain without fetching anything (no logs subscription). */
   #track(rec: BlockRecord): void {
     const last = this.#chain.at(-1);
-    if (last !== undefined && rec.parentHash === last.hash) this.#chain.push(rec);
-    else if (last?.hash !== rec.hash) this.#chain = [rec];
+    const known = this.#chain.findIndex((b) => b.hash === rec.hash);
+    if (known >= 0) this.#chain.splice(known + 1);
+    else if (last !== undefined && rec.parentHash === last.hash) this.#chain.push(rec);
+    else this.#chain = [rec];
     if (this.#chain.length > this.#window) this.#chain.splice(0, this.#chain.length - this.#window);
   }
 
@@ -153,7 +155,12 @@ export class HeadFeed {
     let segment = [head];
     /** Index in #chain from which blocks left the chain; undefined = unknown (start afresh). */
     let dropFrom: number | undefined;
-    if (last !== undefined && head.parentHash === last.hash) dropFrom = this.#chain.length;
+    const known = this.#chain.findIndex((b) => b.hash === head.hash);
+    if (known >= 0) {
+      // Back to a block we have (the chain was rolled back): the blocks after it left the chain.
+      segment = [];
+      dropFrom = known + 1;
+    } else if (last !== undefined && head.parentHash === last.hash) dropFrom = this.#chain.length;
     else if (last !== undefined && head.number <= last.number + this.#maxGap) {
       ({ segment, dropFrom } = await this.#walkBack(head));
     }

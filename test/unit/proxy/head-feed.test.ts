@@ -144,4 +144,23 @@ describe('proxy head feed (subscriptions source)', () => {
     assert.deepEqual(got.map(([h]) => h), [blocks[0]?.hash, blocks[2]?.hash]);
     feed.close();
   });
+
+  it('a head that is a block already seen (rollback) removes the logs of the blocks after it, and nothing else', async () => {
+    const old = [1, 2, 3, 4].map((n) => head(n));
+    const backend = chainBackend(old);
+    const feed = new HeadFeed(backend, log);
+    const got = collect(feed, { address: A });
+    for (const b of old) backend.emitHead(b);
+    await feed.settled();
+    backend.emitHead(old[1] as HeadJson);
+    await feed.settled();
+    assert.deepEqual(got.slice(4), [[old[3]?.hash, true], [old[2]?.hash, true]]);
+    // The chain goes on from block 2.
+    const next = head(3, 3, 0);
+    backend.methods.set('eth_getBlockByHash', () => null);
+    backend.emitHead(next);
+    await feed.settled();
+    assert.deepEqual(got.slice(6), [[next.hash, false]]);
+    feed.close();
+  });
 });
