@@ -1,0 +1,281 @@
+/**
+ * LesClient: the light client assembled — server pool (RLPx), scheduler, trusted header chain
+ * with head agreement and section trust, the Odr facade, the local EVM and the eth_* method
+ * table. The LesProvider, the EIP-1193 object and the proxy are surfaces over it.
+ *
+ * Head agreement starts from the heads trusted servers gave in their Status: the RLPx session
+ * authenticates the server's node key just as an announce signature would, so a Status head of a
+ * trusted server is a vote; later heads come by signed announces (chain/head-tracker.ts).
+ *
+ * Events: `newHead` (an adopted head: its JSON header and the verified header), `connect` (the
+ * number of connected servers went from 0 to 1 or more), `disconnect` (back to 0).
+ */
+import { EventEmitter } from 'node:events';
+import type { NetworkConfig } from '../../config/network.js';
+import { LespError } from '../../errors.js';
+import type { VerifiedHeader } from '../contracts.js';
+import { HeadTracker } from '../chain/head-tracker.js';
+import { HeaderChain } from '../chain/header-chain.js';
+import { trustOracleCheckpoint } from '../chain/oracle.js';
+import { updateSections } from '../chain/sections.js';
+import { EvmCall } from '../evm/handler.js';
+import { type Methods, createMethods, formatHeader } from '../methods/index.js';
+import { OdrFacade } from '../odr/facade.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { type Logger, silentLogger } from '../scheduler/types.js';
+import { type ConnectedServer, ServerPool } from '../servers/index.js';
+import { CLIENT_DEFAULTS, type LesClientOptions, resolveGenesis, resolveNetwork, resolveServers } from './options.js';
+
+export type ClientErrorCode = 'NO_SERVER' | 'SCHEDULER_CLOSED' | 'START_TIMEOUT' | 'ALREADY_STARTED';
+
+/** NO_SERVER and SCHEDULER_CLOSED share the scheduler's codes, so they map to 4900 / -32002. */
+export class ClientError extends LespError {
+  declare readonly code: ClientErrorCode;
+
+  constructor(code: ClientErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(code, message, options);
+  }
+}
+
+export interface ClientStatus {
+  /** A head agreed by the trusted servers is known and no server is ahead of it by more than 2. */
+  synced: boolean;
+  head: { number: number; hash: string } | undefined;
+  /** LES servers connected now. */
+  servers: number;
+}
+
+export interface LesClientEvents {
+  newHead: [head: Record<string, unknown> & { hash: string; parentHash: string; number: string }, verified: VerifiedHeader];
+  connect: [];
+  disconnect: [];
+}
+
+interface Running {
+  pool: ServerPool;
+  scheduler: Scheduler;
+  chain: HeaderChain;
+  tracker: HeadTracker;
+  odr: OdrFacade;
+  evm: EvmCall;
+  methods: Methods;
+}
+
+const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
+
+export class LesClient extends EventEmitter<LesClientEvents> {
+  readonly network: NetworkConfig;
+  readonly genesisHash: Uint8Array;
+  readonly options: LesClientOptions;
+  readonly #log: Logger;
+  #running: Running | undefined;
+  #starting: Promise<void> | undefined;
+  #stopped = false;
+  #connected = 0;
+  #headKnown: (() => void) | undefined;
+
+  constructor(options: LesClientOptions) {
+    super();
+    this.options = options;
+    this.network = resolveNetwork(options);
+    this.genesisHash = resolveGenesis(this.network, options.genesisHash);
+    resolveServers(options);
+    this.#log = options.logger ?? silentLogger;
+  }
+
+  get started(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** The trusted head, once started. */
+  head(): VerifiedHeader | undefined {
+    return this.#running?.chain.head();
+  }
+
+  /** The parts, for management and tests (undefined before start). */
+  get parts(): Readonly<Running> | undefined {
+    return this.#running;
+  }
+
+  /** Dials the servers and resolves once a head agreed by the trusted servers is known. */
+  start(): Promise<void> {
+    if (this.#stopped) return Promise.reject(new ClientError('SCHEDULER_CLOSED', 'the client was stopped'));
+    this.#starting ??= this.#start().catch(async (e: unknown) => {
+      await this.stop();
+      throw e;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const o = this.options;
+    const t = o.timeouts ?? {};
+    const fraction = o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction;
+    let chain: HeaderChain | undefined;
+    const pool = new ServerPool({
+      network: this.network,
+      genesisHash: this.genesisHash,
+      head: () => {
+        const h = chain?.head();
+        return h === undefined ? { hash: this.genesisHash, number: 0, td: 0n, time: 0 } : { hash: h.hash, number: h.header.number, td: h.td ?? 0n, time: h.header.timestamp };
+      },
+      servers: resolveServers(o),
+      privateKey: o.privateKey,
+      dialTimeoutMs: t.dialMs,
+      handshakeTimeoutMs: t.handshakeMs,
+      logger: this.#log,
+    });
+    const scheduler = new Scheduler({ source: pool, requestTimeoutMs: t.requestMs, noServerTimeoutMs: t.noServerMs, hardTimeoutMs: t.hardMs, logger: this.#log });
+    const firstServer = new Promise<void>((resolve) => pool.once('connected', () => resolve()));
+    pool.on('connected', () => {
+      if (this.#connected++ === 0) this.emit('connect');
+    });
+    pool.on('disconnected', (id) => {
+      this.#running?.tracker.serverGone(id);
+      if (--this.#connected === 0) this.emit('disconnect');
+    });
+    const deadline = t.startMs ?? CLIENT_DEFAULTS.startMs;
+    pool.start();
+    const partial = { pool, scheduler };
+    this.#partial = partial;
+    await withTimeout(firstServer, deadline, 'no LES server connected');
+    chain = await HeaderChain.open({
+      config: this.network,
+      retriever: scheduler,
+      genesisHash: this.genesisHash,
+      datadir: o.datadir,
+      windowSize: o.cacheSizes?.window,
+      headerCacheSize: o.cacheSizes?.headers,
+    });
+    const tracker = new HeadTracker(chain, scheduler, fraction);
+    const odr = new OdrFacade({ retriever: scheduler, chain, cacheSizes: o.cacheSizes });
+    const evm = new EvmCall({
+      odr,
+      chain,
+      chainId: this.network.chainId,
+      hardfork: this.network.hardfork,
+      retriever: scheduler,
+      gasCap: o.call?.gasCap,
+      missMode: o.call?.missMode,
+      maxStateRounds: o.call?.maxStateRounds,
+      estimateErrorRatio: o.call?.estimateErrorRatio,
+      blockStates: o.cacheSizes?.callBlocks,
+    });
+    const methods = createMethods({
+      odr,
+      chain,
+      config: { ...o.methods, chainId: this.network.chainId, networkId: this.network.networkId },
+      call: evm.handler,
+      servers: () => scheduler.servers(),
+    });
+    this.#running = { pool, scheduler, chain, tracker, odr, evm, methods };
+    const headKnown = new Promise<void>((resolve) => (this.#headKnown = resolve));
+    chain.on('head', (head: VerifiedHeader) => this.#onHead(head, fraction));
+    pool.on('announce', (id, announce, server) => {
+      tracker.onAnnounce(id, server.trusted, announce).then(
+        (outcome) => {
+          if (outcome === 'adopted' || outcome === 'recorded') this.#checkAgreed();
+        },
+        (e: unknown) => this.#log.warn({ server: id.slice(0, 16), err: String(e) }, 'announce not handled'),
+      );
+    });
+    pool.on('connected', (server) => void this.#statusVote(server));
+    for (const server of pool.connected()) void this.#statusVote(server);
+    await withTimeout(headKnown, deadline, 'no head agreed by the trusted servers');
+    if (this.network.checkpointOracle !== undefined) {
+      trustOracleCheckpoint(chain, odr).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'checkpoint oracle not read'));
+    }
+  }
+
+  #partial: { pool: ServerPool; scheduler: Scheduler } | undefined;
+
+  /** A trusted server's Status head counts as its vote (the RLPx session authenticated it). */
+  async #statusVote(server: ConnectedServer): Promise<void> {
+    const r = this.#running;
+    if (r === undefined || !server.trusted) return;
+    const { hash, number, td } = server.head;
+    try {
+      if (!r.chain.isKnown(hash)) await r.chain.fetchRun(hash, number, 1, { server: server.id });
+      r.tracker.votes.record(server.id, { hash, number, td });
+      await r.tracker.evaluate();
+      this.#checkAgreed();
+    } catch (e) {
+      this.#log.info({ server: server.id.slice(0, 16), err: String(e) }, 'status head not used');
+    }
+  }
+
+  #checkAgreed(): void {
+    const r = this.#running;
+    if (r === undefined || this.#headKnown === undefined) return;
+    const trusted = r.scheduler.servers().filter((s) => s.trusted).map((s) => s.id);
+    const agreed = r.tracker.votes.agreed(trusted, (from, ancestor) => r.chain.descends(from.hash, ancestor));
+    if (agreed !== undefined && Buffer.compare(agreed.hash, r.chain.head().hash) === 0) {
+      this.#headKnown();
+      this.#headKnown = undefined;
+    }
+  }
+
+  #onHead(head: VerifiedHeader, fraction: number): void {
+    this.#checkAgreed();
+    this.emit('newHead', formatHeader(head) as LesClientEvents['newHead'][0], head);
+    const r = this.#running;
+    if (r === undefined) return;
+    updateSections(r.chain, fraction).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'section roots not trusted'));
+  }
+
+  /** Answers one eth_* call, verified (errors map through client/methods/errors.ts). */
+  async request(method: string, params?: unknown): Promise<unknown> {
+    const r = this.#running;
+    if (r === undefined) {
+      throw this.#stopped ? new ClientError('SCHEDULER_CLOSED', 'the client is stopped') : new ClientError('NO_SERVER', 'the client is not started');
+    }
+    return r.methods.request(method, params);
+  }
+
+  has(method: string): boolean {
+    return this.#running?.methods.has(method) ?? false;
+  }
+
+  methods(): string[] {
+    return this.#running?.methods.list() ?? [];
+  }
+
+  status(): ClientStatus {
+    const r = this.#running;
+    const head = r?.chain.head();
+    const best = Math.max(0, ...(r?.scheduler.servers() ?? []).map((s) => s.head.number));
+    return {
+      synced: head !== undefined && this.#headKnown === undefined && best - head.header.number <= 2,
+      head: head === undefined ? undefined : { number: head.header.number, hash: hex(head.hash) },
+      servers: this.#connected,
+    };
+  }
+
+  /** Closes every connection, timer and store; pending requests fail (4900). Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const r = this.#running;
+    const p = this.#partial;
+    this.#running = undefined;
+    this.#partial = undefined;
+    this.#headKnown = undefined;
+    (r?.scheduler ?? p?.scheduler)?.close();
+    const pool = r?.pool ?? p?.pool;
+    pool?.removeAllListeners();
+    await pool?.close();
+    r?.chain.removeAllListeners();
+    await r?.chain.close();
+    if (this.#connected > 0) {
+      this.#connected = 0;
+      this.emit('disconnect');
+    }
+  }
+}
+
+function withTimeout(p: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ClientError('START_TIMEOUT', `${what} within ${ms} ms`, { field: 'timeouts.startMs' })), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,139 @@
+/**
+ * The options of the light client (LesClient, LesProvider, the EIP-1193 object), and their
+ * resolution into the network config and per-part settings. Every option is documented here,
+ * once; the surfaces reuse this type.
+ */
+import { type Checkpoint, type CheckpointOracle, BUILTIN_NETWORKS, ConfigError, type NetworkConfig, parseNetworkConfig } from '../../config/network.js';
+import type { OdrCacheSizes } from '../odr/caches.js';
+import type { MissMode } from '../evm/state-manager.js';
+import type { MethodsConfig } from '../methods/context.js';
+import { parseEnode } from '../../net/index.js';
+
+/** A pino-compatible logger (pino itself fits); only these methods are used. */
+export interface ClientLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error?(obj: object, msg?: string): void;
+}
+
+/** One LES server: its enode URL, and whether its announces count towards head agreement. */
+export type ServerOption = string | { enode: string; trusted?: boolean };
+
+export interface ClientTimeouts {
+  /** `start()` gives up when no trusted head is agreed within this time, ms. Default 30,000. */
+  startMs?: number;
+  /** A caller's request fails after this long without a verified answer, ms. Default 30,000. */
+  requestMs?: number;
+  /** An item no connected server can answer fails after this long, ms. Default 5,000. */
+  noServerMs?: number;
+  /** A message a server leaves unanswered this long costs it the connection, ms. Default 10,000. */
+  hardMs?: number;
+  /** TCP dial timeout, ms (net default when absent). */
+  dialMs?: number;
+  /** RLPx + LES handshake timeout, ms. Default 5,000 (the LES spec's). */
+  handshakeMs?: number;
+}
+
+export interface ClientCacheSizes extends OdrCacheSizes {
+  /** Headers held in memory (default 8192). */
+  headers?: number;
+  /** Canonical headers kept behind the head in the window (default 4096). */
+  window?: number;
+  /** Blocks whose state eth_call has fetched, kept for later calls (default 16). */
+  callBlocks?: number;
+}
+
+export interface LesClientOptions {
+  /** LES servers to dial: enode URLs, or `{ enode, trusted }`. */
+  servers: readonly ServerOption[];
+  /**
+   * Servers (enode URLs or 128-hex node ids) whose signed announces count towards head agreement,
+   * in addition to those marked `trusted` in `servers`. At least one server must be trusted: the
+   * head is only ever what trusted servers agree on.
+   */
+  trustedServers?: readonly string[];
+  /** Fraction of the connected trusted servers that must announce a head before it is adopted. Default 0.75. */
+  trustedFraction?: number;
+  /** A trusted checkpoint (overrides the network's): helper-trie section roots and head. */
+  checkpoint?: Checkpoint;
+  /** A checkpoint oracle contract (overrides the network's): address, signers, threshold. */
+  oracle?: CheckpointOracle;
+  /** 'mainnet', 'devnet', a NetworkConfig, or a network JSON object (parsed strictly). Default 'mainnet'. */
+  network?: string | NetworkConfig | Record<string, unknown>;
+  /** The genesis hash, when the network config has none (a devnet learns it from its node). */
+  genesisHash?: Uint8Array | string;
+  timeouts?: ClientTimeouts;
+  cacheSizes?: ClientCacheSizes;
+  /** Persist the header window here (LevelDB); absent: memory only (a restart resyncs). */
+  datadir?: string;
+  /** Our RLPx node key (32 bytes); absent: a fresh one per start. */
+  privateKey?: Uint8Array;
+  logger?: ClientLogger;
+  /** Method-layer settings (finality depth, log limits, gas price oracle, ...). */
+  methods?: Omit<MethodsConfig, 'chainId' | 'networkId'>;
+  /** Local EVM settings for eth_call / eth_estimateGas / eth_createAccessList. */
+  call?: {
+    /** Most gas of one call (default 50,000,000, geth's RPCGasCap). */
+    gasCap?: bigint;
+    /** 'continue' (default): a run collects every missing state key before one fetch round. */
+    missMode?: MissMode;
+    /** Most rounds of state fetching for one call (default 32). */
+    maxStateRounds?: number;
+    /** eth_estimateGas precision (default 0: the exact least gas). */
+    estimateErrorRatio?: number;
+  };
+}
+
+export const CLIENT_DEFAULTS = { startMs: 30_000, trustedFraction: 0.75 } as const;
+
+/** The network config an options object names, with its checkpoint and oracle overrides. */
+export function resolveNetwork(o: Pick<LesClientOptions, 'network' | 'checkpoint' | 'oracle'>): NetworkConfig {
+  let net: NetworkConfig;
+  if (o.network === undefined) net = BUILTIN_NETWORKS.mainnet as NetworkConfig;
+  else if (typeof o.network === 'string') {
+    const found = BUILTIN_NETWORKS[o.network];
+    if (found === undefined) throw new ConfigError('network', `unknown network "${o.network}" (mainnet or devnet, or pass a config object)`);
+    net = found;
+  } else if (typeof (o.network as NetworkConfig).chainId === 'bigint' && Array.isArray((o.network as NetworkConfig).forks?.blocks)) net = o.network as NetworkConfig;
+  else net = parseNetworkConfig(o.network);
+  return {
+    ...net,
+    ...(o.checkpoint === undefined ? {} : { checkpoint: o.checkpoint }),
+    ...(o.oracle === undefined ? {} : { checkpointOracle: o.oracle }),
+  };
+}
+
+export function resolveGenesis(net: NetworkConfig, given: Uint8Array | string | undefined): Uint8Array {
+  const g = typeof given === 'string' ? Uint8Array.from(Buffer.from(given.replace(/^0x/, ''), 'hex')) : given;
+  const hash = g ?? net.genesisHash;
+  if (hash === undefined || hash.length !== 32) throw new ConfigError('genesisHash', `network ${net.name} names no genesis hash: pass genesisHash (32 bytes)`);
+  if (net.genesisHash !== undefined && g !== undefined && Buffer.compare(net.genesisHash, g) !== 0) {
+    throw new ConfigError('genesisHash', `differs from network ${net.name}'s genesis hash`);
+  }
+  return hash;
+}
+
+/** The servers to dial with their trust, `trustedServers` applied; throws when none is trusted. */
+export function resolveServers(o: Pick<LesClientOptions, 'servers' | 'trustedServers'>): Array<{ enode: string; trusted: boolean }> {
+  if (!Array.isArray(o.servers) || o.servers.length === 0) throw new ConfigError('servers', 'give at least one LES server (enode URL)');
+  const trustedIds = new Set(
+    (o.trustedServers ?? []).map((t, i) => (/^(0x)?[0-9a-fA-F]{128}$/.test(t) ? t.replace(/^0x/, '').toLowerCase() : idOf(t, `trustedServers[${i}]`))),
+  );
+  const out = o.servers.map((s, i) => {
+    const { enode, trusted } = typeof s === 'string' ? { enode: s, trusted: false } : s;
+    return { enode, trusted: trusted === true || trustedIds.has(idOf(enode, `servers[${i}]`)) };
+  });
+  if (!out.some((s) => s.trusted)) {
+    throw new ConfigError('trustedServers', 'no trusted server: the head is what trusted servers agree on (mark servers trusted or list them in trustedServers)');
+  }
+  return out;
+}
+
+function idOf(enode: string, field: string): string {
+  try {
+    return Buffer.from(parseEnode(enode).id).toString('hex');
+  } catch (e) {
+    throw new ConfigError(field, e instanceof Error ? e.message : 'bad enode URL');
+  }
+}
