@@ -111,12 +111,12 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     const o = this.options;
     const t = o.timeouts ?? {};
     const fraction = o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction;
-    let chain: HeaderChain | undefined;
+    const ours: { chain?: HeaderChain } = {};
     const pool = new ServerPool({
       network: this.network,
       genesisHash: this.genesisHash,
       head: () => {
-        const h = chain?.head();
+        const h = ours.chain?.head();
         return h === undefined ? { hash: this.genesisHash, number: 0, td: 0n, time: 0 } : { hash: h.hash, number: h.header.number, td: h.td ?? 0n, time: h.header.timestamp };
       },
       servers: resolveServers(o),
@@ -139,7 +139,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     const partial = { pool, scheduler };
     this.#partial = partial;
     await withTimeout(firstServer, deadline, 'no LES server connected');
-    chain = await HeaderChain.open({
+    const chain = await HeaderChain.open({
       config: this.network,
       retriever: scheduler,
       genesisHash: this.genesisHash,
@@ -147,6 +147,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       windowSize: o.cacheSizes?.window,
       headerCacheSize: o.cacheSizes?.headers,
     });
+    ours.chain = chain;
     const tracker = new HeadTracker(chain, scheduler, fraction);
     const odr = new OdrFacade({ retriever: scheduler, chain, cacheSizes: o.cacheSizes });
     const evm = new EvmCall({
