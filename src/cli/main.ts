@@ -13,5 +13,6 @@ program
   });
 
 registerServe(program);
+(await import('./proxy.js')).registerProxy(program);
 
 await program.parseAsync(process.argv);

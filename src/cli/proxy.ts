@@ -1,0 +1,240 @@
+/**
+ * `lesp proxy`: the verifying light client behind a JSON-RPC 2.0 server (HTTP and WebSocket on one
+ * port). Prints the proxy URL on stdout once it serves, logs as pino JSON on stderr, exits 0 after
+ * closing the proxy and the client on SIGINT or SIGTERM. A bad flag, an unreadable file or a
+ * client that cannot start ends it with one line on stderr and exit code 1, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { pino } from 'pino';
+import { BUILTIN_NETWORKS, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
+import { LespError } from '../errors.js';
+import { parseEnode, parseNodeId } from '../net/enode.js';
+import { DEFAULT_PROXY_PORT, type ProxyBackend, startProxy } from '../proxy/index.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+export interface ProxyFlags {
+  server: string[];
+  trusted: string[];
+  fraction: number;
+  checkpoint?: string;
+  network: string;
+  genesisHash?: string;
+  httpHost: string;
+  httpPort: number;
+  datadir?: string;
+  unverified: string[];
+  upstream?: string;
+  corsOrigin: string[];
+  maxBatch: number;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  logLevel: string;
+}
+
+/** Ends the command with one line: what went wrong. */
+class CliFailure extends Error {}
+
+function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+/** A repeatable flag: each use is checked by `check` and appended. */
+function repeatable(check: (value: string) => string) {
+  return (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), check(value)];
+}
+
+function enodeArg(value: string): string {
+  try {
+    parseEnode(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+function trustedArg(value: string): string {
+  try {
+    if (value.toLowerCase().startsWith('enode://')) parseEnode(value);
+    else parseNodeId(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`neither an enode URL nor a 128-hex node id (${(err as Error).message})`);
+  }
+  return value;
+}
+
+function methodArg(value: string): string {
+  if (!METHOD_NAME.test(value)) throw new InvalidArgumentError('not a JSON-RPC method name');
+  return value;
+}
+
+function httpUrlArg(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError('expected an http(s):// URL');
+  return value;
+}
+
+function hostArg(value: string): string {
+  if (value !== 'localhost' && isIP(value) === 0) throw new InvalidArgumentError(`"${value}" is not an IP address (or localhost)`);
+  return value;
+}
+
+function hashArg(value: string): string {
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError('expected a 32-byte hash in hex');
+  return value.startsWith('0x') ? value : `0x${value}`;
+}
+
+function readJsonFile(path: string, flag: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliFailure(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CliFailure(`${flag}: ${path} is not valid JSON`);
+  }
+}
+
+export function loadNetwork(name: string): NetworkConfig {
+  const builtin = BUILTIN_NETWORKS[name];
+  if (builtin !== undefined) return builtin;
+  const json = readJsonFile(name, '--network');
+  try {
+    return parseNetworkConfig(json);
+  } catch (err) {
+    throw new CliFailure(`--network ${name}: ${(err as Error).message}`);
+  }
+}
+
+/** `--checkpoint` is inline JSON or a file of it: {sectionIndex, sectionHead, chtRoot, bloomTrieRoot}. */
+export function loadCheckpoint(value: string): Checkpoint {
+  let json: unknown;
+  if (value.trimStart().startsWith('{')) {
+    try {
+      json = JSON.parse(value) as unknown;
+    } catch {
+      throw new CliFailure('--checkpoint: not valid JSON');
+    }
+  } else json = readJsonFile(value, '--checkpoint');
+  try {
+    // The network parser's checkpoint rules, applied to this object alone.
+    return parseNetworkConfig({ checkpoint: json }).checkpoint as Checkpoint;
+  } catch (err) {
+    throw new CliFailure(`--checkpoint: ${(err as Error).message}`);
+  }
+}
+
+/** Every check that needs no network: the flags together. */
+export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpoint: Checkpoint | undefined } {
+  if (flags.server.length === 0) throw new CliFailure('give at least one LES server with --server <enode>');
+  if (flags.unverified.length > 0 && flags.upstream === undefined) {
+    throw new CliFailure('--unverified needs --upstream <url>: the node that answers those methods, unverified');
+  }
+  const ids = new Set(flags.server.map((s) => Buffer.from(parseEnode(s).id).toString('hex')));
+  const trustedIds = flags.trusted.map((t) => Buffer.from(t.toLowerCase().startsWith('enode://') ? parseEnode(t).id : parseNodeId(t)).toString('hex'));
+  if (!trustedIds.some((id) => ids.has(id))) {
+    throw new CliFailure('no trusted server: name at least one of the --server nodes with --trusted (the head is what trusted servers agree on)');
+  }
+  const network = loadNetwork(flags.network);
+  const checkpoint = flags.checkpoint === undefined ? undefined : loadCheckpoint(flags.checkpoint);
+  if (network.genesisHash === undefined && flags.genesisHash === undefined) {
+    throw new CliFailure(`--network ${network.name} names no genesis hash: give --genesis-hash <hex>`);
+  }
+  return { network, checkpoint };
+}
+
+/** The verifying engine as the proxy's backend (wired when the LesClient engine lands). */
+async function startBackend(): Promise<{ backend: ProxyBackend; stop(): Promise<void> }> {
+  throw new CliFailure('engine not available yet');
+}
+
+async function runProxy(flags: ProxyFlags): Promise<void> {
+  checkFlags(flags);
+  const log = pino({ level: flags.logLevel, base: { cmd: 'proxy' } }, pino.destination({ dest: 2, sync: true }));
+  const engine = await startBackend();
+  const proxy = await startProxy({
+    backend: engine.backend,
+    host: flags.httpHost,
+    port: flags.httpPort,
+    unverified: flags.unverified,
+    upstream: flags.upstream,
+    corsOrigins: flags.corsOrigin,
+    maxBatch: flags.maxBatch,
+    maxBodyBytes: flags.maxBodyBytes,
+    requestTimeoutMs: flags.requestTimeoutMs,
+    log,
+  }).catch(async (err: unknown) => {
+    await engine.stop();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliFailure(`${flags.httpHost}:${flags.httpPort} is in use (--http-port)`);
+    throw err;
+  });
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    Promise.all([proxy.close(), engine.stop()]).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  console.log(proxy.url);
+}
+
+export function registerProxy(program: Command): void {
+  program
+    .command('proxy')
+    .description('serve Ethereum JSON-RPC (HTTP and WebSocket) from LES servers, every answer verified')
+    .addOption(new Option('--server <enode>', 'an LES server to dial (repeatable)').argParser(repeatable(enodeArg)).default([]))
+    .addOption(new Option('--trusted <enode|nodeId>', 'a server whose announced heads count towards head agreement (repeatable)').argParser(repeatable(trustedArg)).default([]))
+    .option('--fraction <percent>', 'percent of connected trusted servers that must agree on a head', intArg(1, 100), 75)
+    .option('--checkpoint <json|file>', 'a trusted checkpoint {sectionIndex, sectionHead, chtRoot, bloomTrieRoot}')
+    .option('--network <name|file>', 'devnet, mainnet or a network config JSON file', 'mainnet')
+    .option('--genesis-hash <hex>', 'genesis hash, for a network config that has none (a devnet)', hashArg)
+    .option('--http-host <addr>', 'listening address of the proxy', hostArg, '127.0.0.1')
+    .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT)
+    .option('--datadir <dir>', 'keep the header chain here (default: memory only)')
+    .addOption(new Option('--unverified <method>', 'forward this method UNVERIFIED to --upstream (repeatable)').argParser(repeatable(methodArg)).default([]))
+    .option('--upstream <url>', 'JSON-RPC node that answers the --unverified methods', httpUrlArg)
+    .addOption(new Option('--cors-origin <origin>', 'browser origin allowed (repeatable; default: any)').argParser(repeatable((v) => v)).default(['*']))
+    .option('--max-batch <n>', 'most requests in one JSON-RPC batch', intArg(1, 100_000), 100)
+    .option('--max-body-bytes <n>', 'largest request body or WebSocket message', intArg(1024), 5 * 1024 * 1024)
+    .option('--request-timeout-ms <n>', 'deadline of one call', intArg(1), 30_000)
+    .addOption(new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
+    .showHelpAfterError(false)
+    .action(async (flags: ProxyFlags) => {
+      // A repeated --cors-origin replaces the default instead of adding to it.
+      if (flags.corsOrigin.length > 1 && flags.corsOrigin[0] === '*') flags.corsOrigin = flags.corsOrigin.slice(1);
+      try {
+        await runProxy(flags);
+      } catch (err) {
+        const msg = err instanceof CliFailure || err instanceof LespError ? err.message : `unexpected failure: ${(err as Error).message}`;
+        console.error(`lesp proxy: ${msg}`);
+        process.exit(1);
+      }
+    });
+}
