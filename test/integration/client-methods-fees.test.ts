@@ -19,7 +19,7 @@ import type { ServerView, VerifiedHeader } from '../../src/client/contracts.js';
 import { type Methods, createMethods, toRpcError } from '../../src/client/methods/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { AnvilOdr } from '../helpers/anvil-odr.js';
-import { CHAIN_ID, KEYS, RECIPIENT, type Workload, runWorkload } from '../unit/client/methods-workload.js';
+import { CHAIN_ID, KEYS, RECIPIENT, type Workload, mined, runWorkload } from '../unit/client/methods-workload.js';
 
 type Json = Record<string, unknown>;
 
@@ -97,7 +97,7 @@ describe('fees, sending, syncing and call routing against anvil', () => {
     const wallet = new Wallet(KEYS[3] as string);
     const nonce = Number(await anvil.rpc<string>('eth_getTransactionCount', [wallet.address, 'latest']));
     const raw = await wallet.signTransaction({ chainId: CHAIN_ID, nonce, type: 2, to: RECIPIENT, value: 1n, gasLimit: 21000, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 3n * 10n ** 9n });
-    await anvil.rpc('eth_sendRawTransaction', [raw]);
+    await mined(anvil, await anvil.rpc<string>('eth_sendRawTransaction', [raw]));
     await odr.sync();
     assert.equal(await same('eth_maxPriorityFeePerGas', []), '0xb2d05e00');
     await same('eth_gasPrice', []);

@@ -11,7 +11,7 @@ import { Transaction, getBytes } from 'ethers';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import type { VerifiedHeader } from '../contracts.js';
 import { LespError } from '../../errors.js';
-import { equalBytes } from '../../verify/bytes.js';
+import { equalBytes, toHex } from '../../verify/bytes.js';
 import { TxState } from '../../wire/tx.js';
 import { blockReceipts } from './block-data.js';
 import { type MethodContext, findHeader } from './context.js';
@@ -21,7 +21,6 @@ import { type BlockNumberRef, type BlockRef, P } from './params.js';
 import { firstLogIndexes, formatReceipt } from './receipt-format.js';
 import { type MethodSpec, method } from './table.js';
 import { type ParsedTx, formatTx, parseTx } from './tx-format.js';
-import { toHex } from '../../verify/bytes.js';
 
 interface Located {
   header: VerifiedHeader;

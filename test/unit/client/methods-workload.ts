@@ -45,6 +45,15 @@ const FAILING_INIT = '0x60006000fd';
 export const word = (n: bigint) => zeroPadValue(toBeHex(n), 32);
 export const callData = (slot: bigint, value: bigint) => word(slot) + word(value).slice(2);
 
+/** Waits until anvil has mined `hash` (its automine may answer the send before the block exists). */
+export async function mined(anvil: Anvil, hash: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await anvil.rpc('eth_getTransactionReceipt', [hash])) !== null) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`transaction ${hash} not mined`);
+}
+
 export interface Workload {
   wallets: Wallet[];
   contractA: string;
@@ -107,18 +116,23 @@ export async function runWorkload(anvil: Anvil): Promise<Workload> {
   await send('failedCreate', 2, { data: FAILING_INIT, gasLimit: 100_000 });
   await mine();
   logBlocks.push(5);
-  await anvil.rpc('evm_setAutomine', [true]);
-  // Section 1 (blocks 64..127): writes to A and B.
+  // Section 1 (blocks 64..127): writes to A and B, one block each (mined here: anvil's automine
+  // may answer eth_sendRawTransaction before the block exists).
   await mineTo(70);
   await send('writeA3', 0, { to: contractA, data: callData(3n, 3333n) });
+  await mine();
   await send('writeB2', 1, { to: contractB, data: callData(1n, 4444n) });
+  await mine();
   logBlocks.push(71, 72);
   // The tail (above section 1): one write to B, one to A.
   await mineTo(140);
   await send('writeB3', 2, { to: contractB, data: callData(2n, 5555n) });
+  await mine();
   await send('writeA4', 0, { to: contractA, data: callData(1n, 6666n) });
+  await mine();
   logBlocks.push(141, 142);
   await mine(24);
+  await anvil.rpc('evm_setAutomine', [true]);
   return {
     wallets,
     contractA,
