@@ -1,0 +1,134 @@
+/**
+ * LesProvider: an ethers v6 provider over the verifying light client. It is a
+ * JsonRpcApiProvider whose transport (`_send`) is the LesClient's method table instead of HTTP,
+ * so every ethers feature that speaks JSON-RPC works unchanged (Contract reads and reverts,
+ * queryFilter/getLogs, Wallet sending, tx.wait()), and every answer is verified.
+ *
+ * - The network is static (the configured chain id): no eth_chainId round trips.
+ * - `block` events come from the header chain's adopted heads (pushed, not polled). Event filters
+ *   and tx.wait() are driven by those block events (ethers' polling subscribers, which poll once
+ *   per block event), since the engine has no eth_newFilter.
+ * - `destroy()` stops the engine: nothing is left running.
+ */
+import { JsonRpcApiProvider, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult, Network, type Subscriber, type Subscription } from 'ethers';
+import { LesClient, type LesClientEvents } from './engine/client.js';
+import type { LesClientOptions } from './engine/options.js';
+import { resolveNetwork } from './engine/options.js';
+import { toRpcError } from './methods/errors.js';
+
+/** What the provider needs of the engine (a LesClient, or a stand-in in tests). */
+export interface ProviderEngine {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  request(method: string, params?: unknown): Promise<unknown>;
+  head(): { header: { number: number } } | undefined;
+  on(event: 'newHead', listener: (...args: LesClientEvents['newHead']) => void): unknown;
+  off(event: 'newHead', listener: (...args: LesClientEvents['newHead']) => void): unknown;
+}
+
+export interface LesProviderOptions extends LesClientOptions {
+  /** Use this engine instead of building one from the options (it is started on first use and stopped by destroy()). */
+  engine?: ProviderEngine;
+  /** Most block numbers one `block` event burst emits after a gap (default 1024, like a long poll gap). */
+  maxBlockBurst?: number;
+  /** Passed to ethers: how long requests wait to be batched, ms (default 0: no wait). */
+  batchStallTime?: number;
+}
+
+/** Emits `block` for each new head number the engine adopts (no polling). */
+class HeadBlockSubscriber implements Subscriber {
+  #last: number | undefined;
+  #running = false;
+  readonly #listener = (_json: unknown, head: { header: { number: number } }): void => this.#onHead(head.header.number);
+
+  constructor(
+    private readonly provider: LesProvider,
+    private readonly engine: ProviderEngine,
+    private readonly maxBurst: number,
+  ) {}
+
+  #onHead(n: number): void {
+    if (this.#last === undefined || n <= this.#last) {
+      // ethers emits only numbers above the last one it saw (a reorg to a lower head waits).
+      if (this.#last === undefined) this.#last = n - 1;
+      else return;
+    }
+    const from = Math.max(this.#last + 1, n - this.maxBurst + 1);
+    this.#last = n;
+    for (let b = from; b <= n; b++) void this.provider.emit('block', b);
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#last = this.engine.head()?.header.number;
+    this.engine.on('newHead', this.#listener);
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.engine.off('newHead', this.#listener);
+  }
+
+  pause(dropWhilePaused?: boolean): void {
+    this.stop();
+    if (dropWhilePaused === true) this.#last = undefined;
+  }
+
+  resume(): void {
+    this.start();
+  }
+}
+
+export class LesProvider extends JsonRpcApiProvider {
+  /** The engine every request goes to. */
+  readonly engine: ProviderEngine;
+  readonly #maxBurst: number;
+  #started: Promise<void> | undefined;
+
+  constructor(options: LesProviderOptions) {
+    const network = options.engine === undefined ? resolveNetwork(options) : resolveNetwork({ network: options.network ?? 'mainnet' });
+    const staticNetwork = Network.from(network.chainId);
+    super(staticNetwork, { staticNetwork, polling: true, batchStallTime: options.batchStallTime ?? 0, cacheTimeout: -1 });
+    this.engine = options.engine ?? new LesClient(options);
+    this.#maxBurst = options.maxBlockBurst ?? 1024;
+  }
+
+  /** Starts the engine (also done by the first request): resolves once a trusted head is known. */
+  start(): Promise<void> {
+    this.#started ??= this.engine.start();
+    return this.#started;
+  }
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Array<JsonRpcResult | JsonRpcError>> {
+    await this.start();
+    const list = Array.isArray(payload) ? payload : [payload];
+    return Promise.all(
+      list.map(async (p): Promise<JsonRpcResult | JsonRpcError> => {
+        try {
+          return { id: p.id, result: await this.engine.request(p.method, p.params) };
+        } catch (e) {
+          const error = toRpcError(e, 'proxy');
+          return { id: p.id, error: error.data === undefined ? { code: error.code, message: error.message } : error };
+        }
+      }),
+    );
+  }
+
+  override _getSubscriber(sub: Subscription): Subscriber {
+    if (sub.type === 'block') return new HeadBlockSubscriber(this, this.engine, this.#maxBurst);
+    return super._getSubscriber(sub);
+  }
+
+  /** Stops every subscriber and the engine (closing its connections). */
+  override destroy(): void {
+    super.destroy();
+    void this.engine.stop();
+  }
+
+  /** As destroy(), and resolves once the engine has stopped. */
+  async close(): Promise<void> {
+    super.destroy();
+    await this.engine.stop();
+  }
+}
