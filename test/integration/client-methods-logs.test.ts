@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { zeroPadValue } from 'ethers';
-import { type Methods, createMethods } from '../../src/client/methods/index.js';
+import { type Methods, createMethods, toRpcError } from '../../src/client/methods/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { AnvilOdr } from '../helpers/anvil-odr.js';
 import { ABSENT, CHAIN_ID, TOPIC_A, TOPIC_B, type Workload, runWorkload, word } from '../unit/client/methods-workload.js';
@@ -110,6 +110,22 @@ describe('eth_getLogs against anvil', () => {
   it('default range is the latest block', async () => {
     assert.deepEqual(await same({}), []);
     assert.deepEqual(await same({ address: w.contractA }), []);
+  });
+
+  it('limits: too many results and too many tail headers are -32005, too wide a range -32602', async () => {
+    const limited = (config: Json) => createMethods({ odr, chain: odr, config: { chainId: BigInt(CHAIN_ID), networkId: BigInt(CHAIN_ID), ...config } });
+    const code = async (m: Methods, filter: Json) => {
+      try {
+        await m.request('eth_getLogs', [filter]);
+      } catch (e) {
+        return toRpcError(e).code;
+      }
+      return 'no error';
+    };
+    assert.equal(await code(limited({ maxLogs: 7 }), whole()), -32005);
+    assert.equal((await limited({ maxLogs: 8 }).request('eth_getLogs', [whole()]) as Json[]).length, 8);
+    assert.equal(await code(limited({ maxHeaderScan: 10 }), whole({ address: w.contractA })), -32005);
+    assert.equal(await code(limited({ maxLogBlockRange: 100 }), whole({ address: w.contractA })), -32602);
   });
 
   it('with only the newest section listed, older sections are asked through it (data section)', async () => {

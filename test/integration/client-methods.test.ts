@@ -18,6 +18,8 @@ import { RLP } from '@ethereumjs/rlp';
 import { after, before, describe, it } from 'node:test';
 import { type Methods, createMethods } from '../../src/client/methods/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { hexToBytes } from '../../src/client/methods/params.js';
+import { type TxStatusEntry, TxState } from '../../src/wire/tx.js';
 import { AnvilOdr } from '../helpers/anvil-odr.js';
 import { ABSENT, CHAIN_ID, RECIPIENT, type Workload, runWorkload, word } from '../unit/client/methods-workload.js';
 
@@ -167,6 +169,27 @@ describe('eth_* methods against anvil', () => {
     const logs = ((await methods.request('eth_getTransactionReceipt', [w.txs.callDelegated])) as Json).logs as Json[];
     assert.equal(logs[0]?.address, w.delegated);
     assert.equal(await same('eth_getTransactionReceipt', ['0x' + '34'.repeat(32)]), null);
+  });
+
+  it('a tx status that does not hold against the verified body is not believed', async () => {
+    const hash = w.txs.writeA2 as string;
+    const truth = (await odr.txStatus([hexToBytes(hash)]))[0] as TxStatusEntry;
+    const lookup = truth.lookup as NonNullable<TxStatusEntry['lookup']>;
+    const lies: TxStatusEntry['lookup'][] = [
+      { ...lookup, txIndex: lookup.txIndex + 1 }, // another transaction of the block
+      { ...lookup, txIndex: 40 }, // no such index
+      { ...lookup, blockNumber: lookup.blockNumber + 1 }, // number does not match the header
+      { ...lookup, blockHash: hexToBytes(hashes[3] as string) }, // another block
+      { ...lookup, blockNumber: w.head + 1 }, // beyond the head
+      { ...lookup, blockHash: hexToBytes('0x' + '77'.repeat(32)) }, // unknown block
+    ];
+    for (const lie of lies) {
+      const liar = Object.create(odr) as AnvilOdr;
+      liar.txStatus = async () => [{ status: TxState.Included, lookup: lie }];
+      const m = createMethods({ odr: liar, chain: odr, config: { chainId: BigInt(CHAIN_ID), networkId: BigInt(CHAIN_ID) } });
+      assert.equal(await m.request('eth_getTransactionByHash', [hash]), null, JSON.stringify(lie));
+      assert.equal(await m.request('eth_getTransactionReceipt', [hash]), null, JSON.stringify(lie));
+    }
   });
 
   it('eth_getBlockReceipts by number, tag and hash', async () => {
