@@ -2,7 +2,7 @@
 export { LespError } from './errors.js';
 
 // Surfaces: the ethers provider and the EIP-1193 object.
-export { LesProvider, type LesProviderOptions, type ProviderEngine } from './client/provider.js';
+export { LesProvider, type LesProviderOptions, type ProviderEngine, type ProviderSurfaceOptions } from './client/provider.js';
 export {
   type Eip1193Engine,
   type Eip1193Options,

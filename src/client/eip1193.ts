@@ -35,12 +35,12 @@ export interface Eip1193Engine {
   request(method: string, params?: unknown): Promise<unknown>;
   on<E extends keyof LesClientEvents>(event: E, listener: (...args: LesClientEvents[E]) => void): unknown;
   off<E extends keyof LesClientEvents>(event: E, listener: (...args: LesClientEvents[E]) => void): unknown;
+  /** Its network (a LesClient has one); else the `network` option names it. */
+  readonly network?: { chainId: bigint };
 }
 
-export interface Eip1193Options extends LesClientOptions {
-  /** Use this engine instead of building one from the options. */
-  engine?: Eip1193Engine;
-}
+/** Either the options of a new LesClient, or an existing engine (started on first use, stopped by close()). */
+export type Eip1193Options = (LesClientOptions & { engine?: undefined }) | { engine: Eip1193Engine; network?: LesClientOptions['network'] };
 
 export interface RequestArguments {
   readonly method: string;
@@ -61,9 +61,9 @@ export class LesEip1193Provider extends EventEmitter {
 
   constructor(options: Eip1193Options) {
     super();
-    const network = options.engine === undefined ? resolveNetwork(options) : resolveNetwork({ network: options.network ?? 'mainnet' });
-    this.chainId = `0x${network.chainId.toString(16)}`;
-    this.engine = options.engine ?? new LesClient(options);
+    const engine = options.engine ?? new LesClient(options);
+    this.chainId = `0x${(engine.network?.chainId ?? resolveNetwork({ network: options.network }).chainId).toString(16)}`;
+    this.engine = engine;
     this.engine.on('connect', this.#onConnect);
     this.engine.on('disconnect', this.#onDisconnect);
     this.engine.on('newHead', this.#onHead);

@@ -24,16 +24,23 @@ export interface ProviderEngine {
   head(): { header: { number: number } } | undefined;
   on(event: 'newHead', listener: (...args: LesClientEvents['newHead']) => void): unknown;
   off(event: 'newHead', listener: (...args: LesClientEvents['newHead']) => void): unknown;
+  /** Its network (a LesClient has one); else the provider's `network` option names it. */
+  readonly network?: { chainId: bigint };
 }
 
-export interface LesProviderOptions extends LesClientOptions {
-  /** Use this engine instead of building one from the options (it is started on first use and stopped by destroy()). */
-  engine?: ProviderEngine;
+export interface ProviderSurfaceOptions {
   /** Most block numbers one `block` event burst emits after a gap (default 1024, like a long poll gap). */
   maxBlockBurst?: number;
   /** Passed to ethers: how long requests wait to be batched, ms (default 0: no wait). */
   batchStallTime?: number;
 }
+
+/**
+ * Either the options of a new LesClient, or an existing engine (a LesClient shared with other
+ * surfaces, or a stand-in): it is started on first use and stopped by destroy().
+ */
+export type LesProviderOptions = ProviderSurfaceOptions &
+  ((LesClientOptions & { engine?: undefined }) | { engine: ProviderEngine; network?: LesClientOptions['network'] });
 
 /** Emits `block` for each new head number the engine adopts (no polling). */
 class HeadBlockSubscriber implements Subscriber {
@@ -87,10 +94,11 @@ export class LesProvider extends JsonRpcApiProvider {
   #started: Promise<void> | undefined;
 
   constructor(options: LesProviderOptions) {
-    const network = options.engine === undefined ? resolveNetwork(options) : resolveNetwork({ network: options.network ?? 'mainnet' });
-    const staticNetwork = Network.from(network.chainId);
+    const engine = options.engine ?? new LesClient(options);
+    const chainId = engine.network?.chainId ?? resolveNetwork({ network: options.network }).chainId;
+    const staticNetwork = Network.from(chainId);
     super(staticNetwork, { staticNetwork, polling: true, batchStallTime: options.batchStallTime ?? 0, cacheTimeout: -1 });
-    this.engine = options.engine ?? new LesClient(options);
+    this.engine = engine;
     this.#maxBurst = options.maxBlockBurst ?? 1024;
   }
 
