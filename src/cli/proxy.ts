@@ -11,7 +11,8 @@ import { pino } from 'pino';
 import { BUILTIN_NETWORKS, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { LespError } from '../errors.js';
 import { parseEnode, parseNodeId } from '../net/enode.js';
-import { DEFAULT_PROXY_PORT, type ProxyBackend, startProxy } from '../proxy/index.js';
+import { LesClient } from '../client/engine/index.js';
+import { DEFAULT_PROXY_PORT, type RunningProxy, lesBackend, startProxy } from '../proxy/index.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -159,31 +160,20 @@ export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpo
   return { network, checkpoint };
 }
 
-/** The verifying engine as the proxy's backend (wired when the LesClient engine lands). */
-async function startBackend(): Promise<{ backend: ProxyBackend; stop(): Promise<void> }> {
-  throw new CliFailure('engine not available yet');
-}
-
 async function runProxy(flags: ProxyFlags): Promise<void> {
-  checkFlags(flags);
+  const { network, checkpoint } = checkFlags(flags);
   const log = pino({ level: flags.logLevel, base: { cmd: 'proxy' } }, pino.destination({ dest: 2, sync: true }));
-  const engine = await startBackend();
-  const proxy = await startProxy({
-    backend: engine.backend,
-    host: flags.httpHost,
-    port: flags.httpPort,
-    unverified: flags.unverified,
-    upstream: flags.upstream,
-    corsOrigins: flags.corsOrigin,
-    maxBatch: flags.maxBatch,
-    maxBodyBytes: flags.maxBodyBytes,
-    requestTimeoutMs: flags.requestTimeoutMs,
-    log,
-  }).catch(async (err: unknown) => {
-    await engine.stop();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliFailure(`${flags.httpHost}:${flags.httpPort} is in use (--http-port)`);
-    throw err;
+  const client = new LesClient({
+    servers: flags.server,
+    trustedServers: flags.trusted,
+    trustedFraction: flags.fraction / 100,
+    checkpoint,
+    network,
+    genesisHash: flags.genesisHash,
+    datadir: flags.datadir,
+    logger: log.child({ part: 'client' }),
   });
+  let proxy: RunningProxy | undefined;
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -192,7 +182,7 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     }
     stopping = true;
     log.info({ signal }, 'stopping');
-    Promise.all([proxy.close(), engine.stop()]).then(
+    Promise.all([proxy?.close(), client.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'stop failed');
@@ -202,6 +192,27 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  log.info({ servers: flags.server.length, trusted: flags.trusted.length, network: network.name }, 'connecting to LES servers');
+  await client.start();
+  if (stopping) return;
+  try {
+    proxy = await startProxy({
+      backend: lesBackend(client),
+      host: flags.httpHost,
+      port: flags.httpPort,
+      unverified: flags.unverified,
+      upstream: flags.upstream,
+      corsOrigins: flags.corsOrigin,
+      maxBatch: flags.maxBatch,
+      maxBodyBytes: flags.maxBodyBytes,
+      requestTimeoutMs: flags.requestTimeoutMs,
+      log,
+    });
+  } catch (err) {
+    await client.stop();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliFailure(`${flags.httpHost}:${flags.httpPort} is in use (--http-port)`);
+    throw err;
+  }
   console.log(proxy.url);
 }
 

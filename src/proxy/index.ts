@@ -2,3 +2,4 @@
 export type { BackendMetrics, BackendServerStats, BackendStatus, HeadJson, NewHeadListener, ProxyBackend } from './backend.js';
 export { ProxyError, type ProxyErrorCode, UpstreamRpcError, rpcErrorOf } from './errors.js';
 export { DEFAULT_PROXY_PORT, type ProxyOptions, type RunningProxy, startProxy } from './server.js';
+export { lesBackend } from './les-backend.js';
