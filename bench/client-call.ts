@@ -1,0 +1,109 @@
+// Benchmark (not a test): a cold ERC-20 balanceOf via eth_call through the real stack — anvil ←
+// LesServer ← LesClient (scheduler, header chain, Odr facade) ← the local EVM. Per call (fresh
+// caches each time): round trips (requests sent after an answer arrived start a new round), LES
+// messages sent, and latency, beside anvil's own eth_call. Also a call through a second contract,
+// in both miss modes and without early code. Goal: ≤ 2 round trips for the cold balanceOf.
+//
+//   node --import tsx bench/client-call.ts [calls=20]
+import { AbiCoder, id } from 'ethers';
+import type { OdrKind, Retriever, RetrieveOptions } from '../src/client/contracts.js';
+import { EvmCall, type MissMode } from '../src/client/evm/index.js';
+import { LesClient } from '../src/client/engine/index.js';
+import { OdrFacade } from '../src/client/odr/facade.js';
+import { LesServer } from '../src/serve/index.js';
+import { startAnvil } from '../test/helpers/anvil.js';
+import { TOKEN_CTOR, forwarderRuntime, initcode, tokenRuntime } from '../test/unit/client/evm-asm.js';
+
+const CALLS = Number(process.argv[2] ?? 20);
+const abi = AbiCoder.defaultAbiCoder();
+
+/** Counts round trips: a retrieve() issued after any answer arrived since the round began starts a new one. */
+class CountingRetriever implements Retriever {
+  rounds = 0;
+  requests = 0;
+  #answered = true;
+  constructor(private readonly inner: Retriever) {}
+  servers() {
+    return this.inner.servers();
+  }
+  retrieve<I, R>(kind: OdrKind<I, R>, item: I, options?: RetrieveOptions): Promise<R> {
+    if (this.#answered) {
+      this.rounds++;
+      this.#answered = false;
+    }
+    this.requests++;
+    return this.inner.retrieve(kind, item, options).finally(() => (this.#answered = true));
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<void> {
+  const anvil = await startAnvil({ hardfork: 'prague' });
+  const server = new LesServer({ rpcUrl: anvil.url, host: '127.0.0.1', port: 0, pollIntervalMs: 50 });
+  let client: LesClient | undefined;
+  try {
+    const [acct] = (await anvil.rpc<string[]>('eth_accounts')) as [string];
+    const receipt = async (h: string) => {
+      for (;;) {
+        const r = await anvil.rpc<{ contractAddress: string } | null>('eth_getTransactionReceipt', [h]);
+        if (r !== null) return r;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    };
+    const token = (await receipt(await anvil.rpc<string>('eth_sendTransaction', [{ from: acct, data: initcode(tokenRuntime(), TOKEN_CTOR) }]))).contractAddress;
+    const fwd = (await receipt(await anvil.rpc<string>('eth_sendTransaction', [{ from: acct, data: initcode(forwarderRuntime()) }]))).contractAddress;
+    const enode = await server.start();
+    const genesis = (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash;
+    client = new LesClient({ servers: [{ enode, trusted: true }], network: 'devnet', genesisHash: genesis });
+    await client.start();
+    const target = Number(await anvil.rpc<string>('eth_blockNumber'));
+    while ((client.head()?.header.number ?? -1) < target) await new Promise((r) => setTimeout(r, 20));
+    const parts = client.parts;
+    if (parts === undefined) throw new Error('client not started');
+    const head = parts.chain.head();
+    const balanceOf = { to: token, data: id('balanceOf(address)').slice(0, 10) + abi.encode(['address'], [acct]).slice(2) };
+    const forwarded = { to: fwd, data: `0x${abi.encode(['address'], [token]).slice(2)}${balanceOf.data.slice(2)}` };
+
+    const run = async (label: string, tx: object, mode: MissMode, early: boolean) => {
+      const rounds: number[] = [];
+      const messages: number[] = [];
+      const ms: number[] = [];
+      for (let i = 0; i < CALLS; i++) {
+        const counting = new CountingRetriever(parts.scheduler);
+        const odr = new OdrFacade({ retriever: counting, chain: parts.chain });
+        const evm = new EvmCall({ odr, chain: parts.chain, chainId: 31337n, hardfork: 'prague', missMode: mode, ...(early ? { retriever: counting } : {}) });
+        const sent = () => Object.values(parts.scheduler.metrics().kinds).reduce((n, k) => n + k.messagesSent, 0);
+        const before = sent();
+        const t0 = performance.now();
+        const got = await evm.request('eth_call', [tx], head);
+        ms.push(performance.now() - t0);
+        rounds.push(counting.rounds);
+        messages.push(sent() - before);
+        if (i === 0 && got !== (await anvil.rpc('eth_call', [tx, `0x${head.header.number.toString(16)}`]))) throw new Error(`${label}: answer differs from anvil's`);
+      }
+      console.log(`${label.padEnd(44)} round trips ${median(rounds)} (max ${Math.max(...rounds)})  LES messages ${median(messages)}  p50 ${median(ms).toFixed(1)} ms`);
+      return median(ms);
+    };
+
+    const direct: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      const t0 = performance.now();
+      await anvil.rpc('eth_call', [balanceOf, 'latest']);
+      direct.push(performance.now() - t0);
+    }
+    console.log(`calls per case: ${CALLS}, each cold (fresh Odr caches and EVM state)`);
+    const ours = await run('cold balanceOf (continue, early code)', balanceOf, 'continue', true);
+    await run('cold balanceOf (abort, early code)', balanceOf, 'abort', true);
+    await run('cold balanceOf (continue, no early code)', balanceOf, 'continue', false);
+    await run('forwarder→balanceOf (continue, early code)', forwarded, 'continue', true);
+    await run('forwarder→balanceOf (abort, early code)', forwarded, 'abort', true);
+    console.log(`anvil eth_call p50 ${median(direct).toFixed(1)} ms; verified cold call / direct = ${(ours / median(direct)).toFixed(1)}x`);
+  } finally {
+    await client?.stop();
+    await server.stop();
+    await anvil.stop();
+  }
+}
+
+await main();
