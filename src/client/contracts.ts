@@ -129,6 +129,14 @@ export interface VerifiedBody {
   withdrawals?: Uint8Array[];
 }
 
+/** An account and storage slots with the nodes of their proof paths (hashed nodes, root first). */
+export interface StateProof {
+  /** `undefined` = proven absent. */
+  account: Account | undefined;
+  accountProof: Uint8Array[];
+  storage: Array<{ key: Uint8Array; value: bigint; proof: Uint8Array[] }>;
+}
+
 /**
  * Everything the methods layer may ask, each answer verified per DESIGN §5. `header` arguments
  * are verified headers from HeaderChainView.
@@ -140,6 +148,8 @@ export interface Odr {
   account(header: VerifiedHeader, address: Uint8Array): Promise<Account | undefined>;
   storage(header: VerifiedHeader, address: Uint8Array, slot: Uint8Array): Promise<bigint>;
   code(header: VerifiedHeader, address: Uint8Array): Promise<Uint8Array>;
+  /** The account and slots with the proof nodes that proved them (eth_getProof's material). */
+  proof(header: VerifiedHeader, address: Uint8Array, slots: readonly Uint8Array[]): Promise<StateProof>;
   /**
    * Decompressed bit vector (sectionSize bits) of bloom bit `bitIndex` in a trusted section.
    * `dataSection` (default `section.index`) names an older section of blocks proven by this

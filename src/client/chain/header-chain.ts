@@ -24,6 +24,7 @@ import { equalBytes, hex0x, toHex } from '../../verify/bytes.js';
 import { MAX_HEADERS } from '../../wire/headers.js';
 import { headerByHashKind, headerRange, headerRangeKind } from '../odr/headers.js';
 import { chtHeaderKind, sectionEnd } from '../odr/helper-tries.js';
+import { NoServerError } from '../scheduler/errors.js';
 import { ChainError } from './errors.js';
 import { ChainStore } from './store.js';
 
@@ -161,8 +162,18 @@ export class HeaderChain extends EventEmitter implements HeaderChainView {
     return this.sections.get(index);
   }
 
+  /** Unknown to every server that could be asked → NOT_AVAILABLE (eth_getBlockByHash answers null). */
   async headerByHash(hash: Uint8Array): Promise<VerifiedHeader> {
-    return (await this.localHeader(hash)) ?? this.remember(await this.retriever.retrieve(headerByHashKind, { hash }));
+    const local = await this.localHeader(hash);
+    if (local !== undefined) return local;
+    try {
+      return this.remember(await this.retriever.retrieve(headerByHashKind, { hash }));
+    } catch (err) {
+      if (err instanceof NoServerError && err.unansweredBy > 0) {
+        throw new ChainError('NOT_AVAILABLE', 'hash', `no server knows block ${toHex(hash)}`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   async headerByNumber(n: number): Promise<VerifiedHeader> {

@@ -4,33 +4,16 @@
  * (tags, numbers, hashes, EIP-1898 objects → a verified header).
  */
 import { LRUCache } from 'lru-cache';
-import type { HeaderChainView, Odr, ServerView, TrustedSection, VerifiedHeader } from '../contracts.js';
-import type { Account } from '../../verify/state.js';
+import type { HeaderChainView, Odr, ServerView, VerifiedHeader } from '../contracts.js';
+export type { StateProof } from '../contracts.js';
 import { LespError } from '../../errors.js';
 import { MethodError } from './errors.js';
 import type { BlockNumberRef, BlockRef } from './params.js';
 import { PendingPool } from './pending.js';
 import type { ParsedTx } from './tx-format.js';
 
-/** eth_getProof's raw material: the account and storage values with the proof nodes that prove them. */
-export interface StateProof {
-  /** `undefined` = proven absent. */
-  account: Account | undefined;
-  accountProof: Uint8Array[];
-  storage: Array<{ key: Uint8Array; value: bigint; proof: Uint8Array[] }>;
-}
-
-/**
- * The Odr as the methods use it. Two additions to the contract, both optional to implement:
- * `proof` (needed for eth_getProof; proposed as an additive Odr method) and the third argument of
- * `bloomBits` — the section whose vector is wanted when it is older than `section` (a BloomTrie is
- * cumulative; the OdrFacade already takes it). It is passed only for sections the chain does not
- * list itself.
- */
-export interface MethodsOdr extends Odr {
-  bloomBits(section: TrustedSection, bitIndex: number, dataSection?: number): Promise<Uint8Array>;
-  proof?(header: VerifiedHeader, address: Uint8Array, slots: readonly Uint8Array[]): Promise<StateProof>;
-}
+/** The Odr as the methods use it: the contract's (proof and bloomBits' dataSection included). */
+export type MethodsOdr = Odr;
 
 /** eth_call & co, injected by the EVM code: gets the raw params and the resolved, verified header. */
 export type CallHandler = (method: 'eth_call' | 'eth_estimateGas' | 'eth_createAccessList', params: readonly unknown[], header: VerifiedHeader) => Promise<unknown>;

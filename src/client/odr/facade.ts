@@ -6,7 +6,8 @@
  * account without code.
  */
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
-import type { HeaderChainView, Odr, Retriever, ServerView, TrustedSection, VerifiedBody, VerifiedHeader } from '../contracts.js';
+import type { HeaderChainView, Odr, Retriever, ServerView, StateProof, TrustedSection, VerifiedBody, VerifiedHeader } from '../contracts.js';
+import { collectProof } from '../../verify/proof.js';
 import { equalBytes } from '../../verify/bytes.js';
 import type { Receipt } from '../../verify/receipts.js';
 import { EMPTY_UNCLE_HASH } from '../../verify/roots.js';
@@ -101,6 +102,28 @@ export class OdrFacade implements Odr {
     const code = await this.retriever.retrieve(codeKind, { header, address, codeHash: account.codeHash });
     this.caches.code.set(key, code);
     return code;
+  }
+
+  /**
+   * eth_getProof's material: the account and each slot proven (one coalesced GetProofsV2), then
+   * each key's path picked out of the verified node sets. Not cached: the nodes are the point.
+   */
+  async proof(header: VerifiedHeader, address: Uint8Array, slots: readonly Uint8Array[]): Promise<StateProof> {
+    const results = await Promise.all([
+      this.retriever.retrieve(stateProofKind, { header, address }),
+      ...slots.map((slot) => this.retriever.retrieve(stateProofKind, { header, address, slot })),
+    ]);
+    const byHash = new Map<string, Uint8Array>();
+    for (const r of results) for (const node of r.nodes) byHash.set(Buffer.from(keccak256(node)).toString('hex'), node);
+    const lookup = (hash: Uint8Array) => byHash.get(Buffer.from(hash).toString('hex'));
+    const account = results[0]?.account ?? null;
+    const accountProof = collectProof(header.header.stateRoot, keccak256(address), lookup).nodes;
+    const storage = slots.map((key, i) => ({
+      key,
+      value: results[i + 1]?.value ?? 0n,
+      proof: account === null ? [] : collectProof(account.storageRoot, keccak256(key), lookup).nodes,
+    }));
+    return { account: account ?? undefined, accountProof, storage };
   }
 
   /**

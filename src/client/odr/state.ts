@@ -32,6 +32,8 @@ export interface StateProofResult {
   account: Account | null;
   /** The slot's value, for a storage item (0n when absent). */
   value?: bigint;
+  /** Every node of the verified answer this result came from (shared by its batch). */
+  nodes: readonly Uint8Array[];
 }
 
 export interface CodeItem {
@@ -76,9 +78,9 @@ export const stateProofKind: OdrKind<StateProofItem, StateProofResult> = {
     const results = items.map((item, i): StateProofResult => {
       const field = `proofs[${i}]`;
       const account = readAccount(set, item.header.header.stateRoot, item.address, { field: `${field}.account` }) ?? null;
-      if (item.slot === undefined) return { account };
+      if (item.slot === undefined) return { account, nodes };
       const value = account === null ? 0n : readStorage(set, account.storageRoot, { slot: item.slot }, { field: `${field}.storage` });
-      return { account, value };
+      return { account, value, nodes };
     });
     set.assertAllUsed();
     return results;

@@ -334,7 +334,7 @@ export class Dispatcher {
       capable === 0
         ? `none connected that serves it for ${this.rules.noServerTimeoutMs} ms`
         : `the ${capable} that serve it left it unanswered`;
-    this.#fail(entry, 'no-server', new NoServerError(entry.kind.name, detail));
+    this.#fail(entry, 'no-server', new NoServerError(entry.kind.name, detail, capable));
   }
 
   #fail(entry: Entry, outcome: ItemOutcome, error: Error): void {

@@ -21,8 +21,12 @@ export class SchedulerError extends LespError {
 
 /** No connected server can answer this item (capabilities, exclusions, or none connected). */
 export class NoServerError extends SchedulerError {
-  constructor(kind: string, detail: string) {
+  /** How many connected servers could serve it and left it unanswered (0: none could). */
+  readonly unansweredBy: number;
+
+  constructor(kind: string, detail: string, unansweredBy = 0) {
     super('NO_SERVER', kind, `no server can answer ${kind}: ${detail}`);
+    this.unansweredBy = unansweredBy;
   }
 }
 
