@@ -18,7 +18,7 @@ import type { KvStore } from '../../store/kv.js';
 import type { LesVersion } from '../../wire/index.js';
 import type { ProgressStream } from '../indexer/index.js';
 import type { HeadEvent } from './backend.js';
-import type { CapacityOptions } from './capacity.js';
+import { CapacityPool, type CapacityOptions } from './capacity.js';
 import { ServeError } from './errors.js';
 import { type ServeLog, type ServePolicy, silentLog } from './handlers/types.js';
 import { LesService, type ServiceStats } from './service.js';
@@ -87,6 +87,7 @@ function checkCount(value: number | undefined, field: string, min = 0): number |
 export function effectiveNetwork(options: Pick<LesServerOptions, 'network' | 'sectionSize' | 'confirmations'>): NetworkConfig {
   const base = options.network ?? DEVNET;
   const sectionSize = checkCount(options.sectionSize, 'sectionSize', 8) ?? base.sectionSize;
+  if (sectionSize % 8 !== 0) throw new ServeError('SERVE_BAD_OPTIONS', `sectionSize must be a multiple of 8 (BloomBits vectors are whole bytes), got ${sectionSize}`, { field: 'sectionSize' });
   const build = checkCount(options.confirmations, 'confirmations') ?? base.buildConfirmations;
   return { ...base, sectionSize, buildConfirmations: build, useConfirmations: Math.max(base.useConfirmations, build) };
 }
@@ -118,6 +119,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       txRelay: options.txRelay ?? true,
     };
     this.#log = options.log ?? silentLog;
+    new CapacityPool(options.capacity); // throws for bad capacity options now rather than at start()
   }
 
   get started(): boolean {
@@ -160,14 +162,17 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         },
       });
       const nodeKey = this.options.nodeKey ?? secp256k1.utils.randomPrivateKey();
+      const pool = new CapacityPool(this.options.capacity);
       const node = new LesNode({
         role: 'server',
         status: (ctx) => (late.service as LesService).statusFor(ctx),
         privateKey: nodeKey,
         versions: this.options.versions,
         clientId: 'les-provider/server',
+        // One more than the pool holds at the minimum, so the pool (not RLPx) refuses the next client, with TooManyPeers.
+        maxPeers: pool.freeSlots + 1,
       });
-      const service = new LesService({ backend: stack.backend, network: this.network, nodeKey, policy: this.policy, capacity: this.options.capacity, log });
+      const service = new LesService({ backend: stack.backend, network: this.network, nodeKey, policy: this.policy, capacity: pool, log });
       service.on('client', (info) => this.emit('client', info));
       service.on('clientGone', (info) => this.emit('clientGone', info));
       late.service = service;
