@@ -326,4 +326,29 @@ describe('lesp serve answers every les/4 request with data that verifies and mat
     assert.equal(last.reorgDepth, 0);
     for (let i = 1; i < got.length; i++) assert.ok(got[i]!.headNumber > got[i - 1]!.headNumber, 'never a head that is not higher');
   });
+  it('after a reorg at the same height (same TD: not higher, so not announced), the next head carries the client\'s reorg depth', async () => {
+    const top = await block('latest');
+    await waitFor(() => client.announces.some((a) => hex(a.headHash) === top.hash), 5000, 'the current head announced');
+    const before = client.announces.length;
+    const forkPoint = Number(top.number) - 2;
+    // Replace the last two blocks by two others: same height, same TD.
+    await anvil.rpc('anvil_reorg', [2, [[{ from: DEV, to: '0x00000000000000000000000000000000000000f1', value: '0x7' }, 0]]]);
+    const replaced = await block('latest');
+    assert.equal(replaced.number, top.number);
+    assert.notEqual(replaced.hash, top.hash);
+    await synced();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(client.announces.length, before, 'a head that is not higher by (TD, number) is not announced');
+    await anvil.rpc('evm_mine', []);
+    await synced();
+    const next = await block('latest');
+    await waitFor(() => client.announces.some((a) => hex(a.headHash) === next.hash), 5000, 'the next head announced');
+    const a = client.announces[client.announces.length - 1]!;
+    assert.equal(a.headNumber, Number(next.number));
+    assert.equal(a.reorgDepth, Number(top.number) - forkPoint, 'blocks to roll back from the last head this client was told of');
+    // The header chain the client can now fetch links the new head to the fork point.
+    const hs = await client.headers({ origin: { hash: bytes(next.hash) }, amount: 4, skip: 0, reverse: true });
+    assert.equal(hex(decodeHeader(hs.headers[3]!).parentHash), (await block(forkPoint - 1)).hash);
+    assert.equal(hex(headerHash(hs.headers[3]!)), (await block(forkPoint)).hash);
+  });
 });
