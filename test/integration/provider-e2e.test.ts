@@ -3,6 +3,7 @@
 // compared with anvil's own JSON-RPC answer.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { BrowserProvider, Contract, Interface, Wallet, isCallException } from 'ethers';
 import { createPublicClient, custom, parseAbi } from 'viem';
 import { LesClient, LesProvider, ProviderRpcError, createEip1193Provider } from '../../src/index.js';
@@ -143,6 +144,15 @@ describe('LesProvider end to end (anvil + 2 LES servers)', () => {
     eip.removeListener('message', onMessage);
   });
 
+  it('a client that reaches no server fails start() with START_TIMEOUT and leaves nothing running', async () => {
+    const id = Buffer.from(secp256k1.getPublicKey(Uint8Array.from(Buffer.from('11'.repeat(32), 'hex')), false).subarray(1)).toString('hex');
+    const dead = `enode://${id}@127.0.0.1:9`;
+    const c = new LesClient({ servers: [{ enode: dead, trusted: true }], network: 'devnet', genesisHash: `0x${'11'.repeat(32)}`, timeouts: { startMs: 300 } });
+    await assert.rejects(c.start(), (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'START_TIMEOUT');
+    assert.equal(c.started, false);
+    await assert.rejects(c.request('eth_blockNumber', []), (e: unknown) => (e as { code?: string }).code === 'SCHEDULER_CLOSED');
+  });
+
   it("the EIP-1193 object under viem's custom transport: balance, readContract, revert", async () => {
     const viem = createPublicClient({ transport: custom(eip) });
     assert.equal(await viem.getBalance({ address: acct as `0x${string}` }), BigInt(await anvil.rpc<string>('eth_getBalance', [acct, 'latest'])));
@@ -151,5 +161,32 @@ describe('LesProvider end to end (anvil + 2 LES servers)', () => {
     const want = BigInt(await anvil.rpc<string>('eth_call', [{ to: token, data: new Interface(ABI).encodeFunctionData('balanceOf', [other]) }, 'latest']));
     assert.equal(bal, want);
     await assert.rejects(viem.readContract({ address: token as `0x${string}`, abi, functionName: 'divide', args: [0n] }), /division or modulo by zero/);
+  });
+});
+
+describe('LesClient connect and disconnect events', () => {
+  it('connect when the first server connects, disconnect when the last one is gone', async () => {
+    const anvil = await startAnvil({ hardfork: 'prague' });
+    const servers = [0, 1].map(() => new LesServer({ rpcUrl: anvil.url, host: '127.0.0.1', port: 0, pollIntervalMs: 50 }));
+    try {
+      const enodes = await Promise.all(servers.map((s) => s.start()));
+      const genesis = (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash;
+      const client = new LesClient({ servers: enodes.map((enode) => ({ enode, trusted: true })), network: 'devnet', genesisHash: genesis });
+      const events: string[] = [];
+      client.on('connect', () => events.push('connect'));
+      client.on('disconnect', () => events.push('disconnect'));
+      await client.start();
+      await until('both servers', () => (client.status().servers === 2 ? true : undefined));
+      await (servers[0] as LesServer).stop();
+      await until('one server', () => (client.status().servers === 1 ? true : undefined));
+      assert.deepEqual(events, ['connect']);
+      await (servers[1] as LesServer).stop();
+      await until('no server', () => (client.status().servers === 0 ? true : undefined));
+      assert.deepEqual(events, ['connect', 'disconnect']);
+      await client.stop();
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await anvil.stop();
+    }
   });
 });
