@@ -43,7 +43,10 @@ async function rate(ms: number, worker: (i: number) => Promise<number>): Promise
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: depth }, async () => {
-      while (performance.now() < end) done += await worker(i++);
+      while (performance.now() < end) {
+        const n = await worker(i++); // not `done += await …`: that reads `done` before the await
+        done += n;
+      }
     }),
   );
   return done / ((performance.now() - t0) / 1000);
