@@ -29,6 +29,18 @@ export interface StackOptions {
   onHead(head: HeadEvent): Promise<void> | void;
 }
 
+interface StackParts {
+  rpc: NodeRpcClient;
+  chainStore: ChainStore;
+  follower: ChainFollower;
+  tracker: StateTracker;
+  feed: StateFeed;
+  indexer: SectionIndexer;
+  chain: ChainStoreReader;
+  state: TrackerStateReader;
+  options: StackOptions;
+}
+
 export class ServeStack {
   readonly rpc: NodeRpcClient;
   readonly chainStore: ChainStore;
@@ -42,7 +54,7 @@ export class ServeStack {
   #heads: Promise<void> = Promise.resolve();
   #lastHead: { number: number } | undefined;
 
-  private constructor(parts: Omit<ServeStack, 'backend' | 'start' | 'stop' | 'idle'> & { chain: ChainStoreReader; state: TrackerStateReader; options: StackOptions }) {
+  private constructor(parts: StackParts) {
     this.rpc = parts.rpc;
     this.chainStore = parts.chainStore;
     this.follower = parts.follower;
