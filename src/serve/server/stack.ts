@@ -128,7 +128,10 @@ export class ServeStack {
   async #onHead(ev: ChainHeadEvent): Promise<void> {
     const prev = this.#lastHead;
     this.#lastHead = { number: ev.number };
-    if (ev.reorgDepth > 0 && prev !== undefined) void this.indexer.canonicalChanged(prev.number - ev.reorgDepth + 1).catch(() => undefined);
+    if (ev.reorgDepth > 0 && prev !== undefined) {
+      const from = prev.number - ev.reorgDepth + 1;
+      this.indexer.canonicalChanged(from).catch((err: unknown) => this.#options.log.error({ err, from }, 'serve: helper-trie sections not checked after a reorg'));
+    }
     else this.indexer.schedule();
     const header = await this.chainStore.headerByHash(ev.hash);
     if (header === undefined) return;
