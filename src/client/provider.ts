@@ -10,7 +10,7 @@
  *   per block event), since the engine has no eth_newFilter.
  * - `destroy()` stops the engine: nothing is left running.
  */
-import { JsonRpcApiProvider, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult, Network, type Subscriber, type Subscription } from 'ethers';
+import { JsonRpcApiProvider, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult, Network, type Subscriber, type Subscription, makeError } from 'ethers';
 import { LesClient, type LesClientEvents } from './engine/client.js';
 import type { LesClientOptions } from './engine/options.js';
 import { resolveNetwork } from './engine/options.js';
@@ -31,7 +31,10 @@ export interface ProviderEngine {
 export interface ProviderSurfaceOptions {
   /** Most block numbers one `block` event burst emits after a gap (default 1024, like a long poll gap). */
   maxBlockBurst?: number;
-  /** Passed to ethers: how long requests wait to be batched, ms (default 0: no wait). */
+  /**
+   * Above 0: requests wait this long (ms) in ethers' queue to be handed over together. Default 0:
+   * each request goes to the engine at once (the engine coalesces what goes on the wire).
+   */
   batchStallTime?: number;
 }
 
@@ -91,6 +94,8 @@ export class LesProvider extends JsonRpcApiProvider {
   /** The engine every request goes to. */
   readonly engine: ProviderEngine;
   readonly #maxBurst: number;
+  readonly #batch: boolean;
+  #nextId = 1;
   #started: Promise<void> | undefined;
 
   constructor(options: LesProviderOptions) {
@@ -100,12 +105,28 @@ export class LesProvider extends JsonRpcApiProvider {
     super(staticNetwork, { staticNetwork, polling: true, batchStallTime: options.batchStallTime ?? 0, cacheTimeout: -1 });
     this.engine = engine;
     this.#maxBurst = options.maxBlockBurst ?? 1024;
+    this.#batch = (options.batchStallTime ?? 0) > 0;
   }
 
   /** Starts the engine (also done by the first request): resolves once a trusted head is known. */
   start(): Promise<void> {
     this.#started ??= this.engine.start();
     return this.#started;
+  }
+
+  /**
+   * Straight to the engine. ethers queues every request for a batch behind a setTimeout, which in
+   * Node is at least 1 ms even at stall time 0: most of the provider's own latency for an
+   * in-process engine, which gains nothing from batching (bench/client-latency.ts).
+   */
+  override async send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
+    if (this.#batch) return super.send(method, params);
+    if (this.destroyed) throw makeError('provider destroyed; cancelled request', 'UNSUPPORTED_OPERATION', { operation: method });
+    const payload: JsonRpcPayload = { method, params, id: this.#nextId++, jsonrpc: '2.0' };
+    const [resp] = await this._send(payload);
+    if (resp === undefined) throw makeError('missing response for request', 'BAD_DATA', { value: resp, info: { payload } });
+    if ('error' in resp) throw this.getRpcError(payload, resp);
+    return resp.result;
   }
 
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Array<JsonRpcResult | JsonRpcError>> {

@@ -45,6 +45,34 @@ describe('LesProvider', () => {
     assert.equal(engine.stopped, 1);
   });
 
+  it('a request reaches the engine at once, not behind ethers\' batch timer (unless batchStallTime asks for batching)', async () => {
+    // A timer set before the call fires before any timer the call sets (same delay, set first):
+    // ethers' batch drain is a setTimeout (≥ 1 ms in Node even at stall time 0).
+    const reached = async (provider: LesProvider, engine: StubEngine) => {
+      const early = new Promise<boolean>((r) => setTimeout(() => r(engine.calls.includes('eth_getBalance')), 0));
+      const answer = provider.send('eth_getBalance', ['0x000000000000000000000000000000000000dEaD', 'latest']);
+      const seen = await early;
+      assert.equal(await answer, '0x2a');
+      await provider.close();
+      return seen;
+    };
+    const direct = new StubEngine();
+    assert.equal(await reached(new LesProvider({ engine: direct }), direct), true);
+    const batched = new StubEngine();
+    assert.equal(await reached(new LesProvider({ engine: batched, batchStallTime: 5 }), batched), false);
+  });
+
+  it('send after destroy is refused; an engine error keeps its JSON-RPC code through send', async () => {
+    const engine = new StubEngine();
+    engine.answer = () => {
+      throw new ExecutionRevertedError('0x', 'no');
+    };
+    const provider = new LesProvider({ engine });
+    await assert.rejects(provider.send('eth_call', [{ to: '0x000000000000000000000000000000000000dEaD' }, 'latest']), (e: unknown) => isCallException(e));
+    provider.destroy();
+    await assert.rejects(provider.send('eth_blockNumber', []), /destroyed/);
+  });
+
   it('a revert reaches ethers as a CallExceptionError with the revert data and reason', async () => {
     const engine = new StubEngine();
     const data = '0x08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000026e6f000000000000000000000000000000000000000000000000000000000000';
