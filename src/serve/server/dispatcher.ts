@@ -33,6 +33,12 @@ export const BAD_REQUEST_PENALTY = 2_000_000;
 /** Cost units are nanoseconds of serving time. */
 const NS_PER_MS = 1_000_000;
 
+/**
+ * Sees each reply just before it is sent and returns the bytes to send instead. A test seam only
+ * (lying and slow servers in the acceptance tests); production never sets one.
+ */
+export type ReplyTransform = (reply: { clientId: string; code: RequestCode; request: unknown; bytes: Uint8Array }) => Uint8Array | Promise<Uint8Array>;
+
 export type BadRequestKind = 'malformed' | 'over-limit' | 'unserved' | 'duplicate-reqid' | 'unexpected';
 
 export interface DispatchTotals {
@@ -50,6 +56,8 @@ export class RequestDispatcher {
   readonly #ctx: ServeContext;
   readonly #mrc: MrcTable;
   readonly #now: () => number;
+  /** Test seam (see ReplyTransform); undefined in production. */
+  replyTransform: ReplyTransform | undefined;
 
   constructor(ctx: ServeContext, mrc: MrcTable, options: { now?: () => number } = {}) {
     this.#ctx = ctx;
@@ -123,7 +131,12 @@ export class RequestDispatcher {
     stats.realCost += realCost;
     if (session.closed) return;
     try {
-      session.send(handler.replyCode, served.encode(req.reqID, bv));
+      let bytes = served.encode(req.reqID, bv);
+      if (this.replyTransform !== undefined) {
+        bytes = await this.replyTransform({ clientId: session.id, code: req.code as RequestCode, request: msg, bytes });
+        if (session.closed) return;
+      }
+      session.send(handler.replyCode, bytes);
     } catch (err) {
       this.#ctx.log.error({ err, client: session.id.slice(0, 16), code: req.code }, 'serve: reply could not be sent');
       return;
