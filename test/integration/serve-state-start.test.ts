@@ -109,6 +109,16 @@ describe('start states', () => {
   });
 });
 
+/** anvil can answer eth_sendTransaction before its automined block exists: wait for the receipt. */
+async function mined(anvil: Anvil, hash: string): Promise<{ contractAddress: string }> {
+  for (let i = 0; i < 200; i++) {
+    const r = await anvil.rpc<{ contractAddress: string } | null>('eth_getTransactionReceipt', [hash]);
+    if (r !== null) return r;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error(`${hash} was not mined`);
+}
+
 // Hand-assembled: runtime "empty calldata → SELFDESTRUCT(caller), else SSTORE(0, 1)" and its constructor.
 const KILLABLE_INIT = '0x600d600c600039600d6000f33660065733ff5b600160005500';
 
@@ -123,11 +133,13 @@ for (const hardfork of ['london', 'shanghai', 'cancun']) {
         tracker.on('mismatch', (m) => mismatches.push(m));
         const send = (tx: Record<string, string>) => anvil.rpc<string>('eth_sendTransaction', [{ from: accounts[0], gas: '0x30000', ...tx }]);
         const deploy = await send({ data: KILLABLE_INIT, value: '0x3e8' });
-        const killable = (await anvil.rpc<{ contractAddress: string }>('eth_getTransactionReceipt', [deploy])).contractAddress;
-        await send({ to: killable, data: '0x01' }); // slot 0 := 1
+        const killable = (await mined(anvil, deploy)).contractAddress;
+        await mined(anvil, await send({ to: killable, data: '0x01' })); // slot 0 := 1
         await tracker.sync();
         const destroyTx = await send({ to: killable, data: '0x' });
         const atBirth = await send({ data: `0x600160005573${accounts[1]!.slice(2)}ff`, value: '0x5' });
+        await mined(anvil, destroyTx);
+        await mined(anvil, atBirth);
         const rec = await tracker.sync();
         const head = await latest(anvil);
         assert.deepEqual(mismatches, []);
@@ -136,7 +148,7 @@ for (const hardfork of ['london', 'shanghai', 'cancun']) {
         const code = await anvil.rpc<string>('eth_getCode', [killable, head.number]);
         // Before Cancun the account and its storage go; from Cancun on only the balance moves (EIP-6780).
         assert.equal(code === '0x', hardfork !== 'cancun', 'the fork behaves as expected');
-        for (const address of [killable, (await anvil.rpc<{ contractAddress: string }>('eth_getTransactionReceipt', [atBirth])).contractAddress]) {
+        for (const address of [killable, (await mined(anvil, atBirth)).contractAddress]) {
           const proof = await anvil.rpc<{ accountProof: string[]; balance: string; storageHash: string }>('eth_getProof', [address, [], head.number]);
           const ours = tracker.buildProofs(rec.stateRoot, [{ accountKey: keccak256(bytes(address)), storageKey: new Uint8Array(0) }]);
           assert.deepEqual(ours.map(hex), proof.accountProof, `${address} proof equals eth_getProof's`);
