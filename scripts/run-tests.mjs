@@ -44,7 +44,7 @@ const args = [
   '--import', 'tsx',
   '--test',
   `--test-concurrency=${concurrency}`,
-  '--test-timeout=600000',
+  '--test-timeout=300000',
   '--test-reporter=spec',
   ...files,
 ];
