@@ -5,16 +5,16 @@
  * client that cannot start ends it with one line on stderr and exit code 1, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { pino } from 'pino';
 import { BUILTIN_NETWORKS, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
-import { LespError } from '../errors.js';
 import { parseEnode, parseNodeId } from '../net/enode.js';
 import { LesClient } from '../client/engine/index.js';
 import { DEFAULT_PROXY_PORT, type RunningProxy, lesBackend, startProxy } from '../proxy/index.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import { CliFailure, runAction } from './failure.js';
+import { type CliLogger, createLogger } from './logging.js';
+import { hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
+import { tcpProbe } from './ports.js';
+import { stopOnSignals } from './signals.js';
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 export interface ProxyFlags {
@@ -34,23 +34,6 @@ export interface ProxyFlags {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   logLevel: string;
-}
-
-/** Ends the command with one line: what went wrong. */
-class CliFailure extends Error {}
-
-function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
-    return n;
-  };
-}
-
-/** A repeatable flag: each use is checked by `check` and appended. */
-function repeatable(check: (value: string) => string) {
-  return (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), check(value)];
 }
 
 function enodeArg(value: string): string {
@@ -74,22 +57,6 @@ function trustedArg(value: string): string {
 
 function methodArg(value: string): string {
   if (!METHOD_NAME.test(value)) throw new InvalidArgumentError('not a JSON-RPC method name');
-  return value;
-}
-
-function httpUrlArg(value: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not a URL`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError('expected an http(s):// URL');
-  return value;
-}
-
-function hostArg(value: string): string {
-  if (value !== 'localhost' && isIP(value) === 0) throw new InvalidArgumentError(`"${value}" is not an IP address (or localhost)`);
   return value;
 }
 
@@ -160,9 +127,22 @@ export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpo
   return { network, checkpoint };
 }
 
+/** Fails fast, with one line, when not one of the servers accepts a TCP connection (the client would wait for its start timeout). */
+async function checkReachable(servers: string[], log: CliLogger): Promise<void> {
+  const why = await Promise.all(servers.map((s) => parseEnode(s)).map(({ host, port }) => tcpProbe(host, port)));
+  if (why.every((w) => w !== undefined)) {
+    const first = parseEnode(servers[0] as string);
+    throw new CliFailure(`no LES server is reachable (${first.host}:${first.port}: ${why[0]}${servers.length > 1 ? `, and ${servers.length - 1} more` : ''})`);
+  }
+  why.forEach((w, i) => {
+    if (w !== undefined) log.warn({ server: servers[i], reason: w }, 'LES server not reachable now; the client keeps trying');
+  });
+}
+
 async function runProxy(flags: ProxyFlags): Promise<void> {
   const { network, checkpoint } = checkFlags(flags);
-  const log = pino({ level: flags.logLevel, base: { cmd: 'proxy' } }, pino.destination({ dest: 2, sync: true }));
+  const log = createLogger('proxy', flags.logLevel);
+  await checkReachable(flags.server, log);
   const client = new LesClient({
     servers: flags.server,
     trustedServers: flags.trusted,
@@ -174,27 +154,12 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     logger: log.child({ part: 'client' }),
   });
   let proxy: RunningProxy | undefined;
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    Promise.all([proxy?.close(), client.stop()]).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = stopOnSignals(log, async () => {
+    await Promise.all([proxy?.close(), client.stop()]);
+  });
   log.info({ servers: flags.server.length, trusted: flags.trusted.length, network: network.name }, 'connecting to LES servers');
   await client.start();
-  if (stopping) return;
+  if (signals.stopping) return;
   try {
     proxy = await startProxy({
       backend: lesBackend(client),
@@ -235,17 +200,10 @@ export function registerProxy(program: Command): void {
     .option('--max-batch <n>', 'most requests in one JSON-RPC batch', intArg(1, 100_000), 100)
     .option('--max-body-bytes <n>', 'largest request body or WebSocket message', intArg(1024), 5 * 1024 * 1024)
     .option('--request-timeout-ms <n>', 'deadline of one call', intArg(1), 30_000)
-    .addOption(new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
-    .showHelpAfterError(false)
+    .addOption(logLevelOption())
     .action(async (flags: ProxyFlags) => {
       // A repeated --cors-origin replaces the default instead of adding to it.
       if (flags.corsOrigin.length > 1 && flags.corsOrigin[0] === '*') flags.corsOrigin = flags.corsOrigin.slice(1);
-      try {
-        await runProxy(flags);
-      } catch (err) {
-        const msg = err instanceof CliFailure || err instanceof LespError ? err.message : `unexpected failure: ${(err as Error).message}`;
-        console.error(`lesp proxy: ${msg}`);
-        process.exit(1);
-      }
+      await runAction('proxy', runProxy)(flags);
     });
 }

@@ -8,12 +8,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
-import { pino } from 'pino';
 import { BUILTIN_NETWORKS, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
-import { LespError } from '../errors.js';
 import { DEFAULT_LES_PORT, LesServer } from '../serve/index.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import { CliFailure, runAction } from './failure.js';
+import { createLogger } from './logging.js';
+import { intArg, logLevelOption, urlArg } from './options.js';
+import { stopOnSignals } from './signals.js';
 
 interface ServeFlags {
   rpc: string;
@@ -27,29 +27,6 @@ interface ServeFlags {
   confirmations?: number;
   recentState?: number;
   logLevel: string;
-}
-
-/** Ends the command with one line: what went wrong. */
-class CliFailure extends Error {}
-
-function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
-    return n;
-  };
-}
-
-function urlArg(value: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`"${value}" is not a URL`);
-  }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol)) throw new InvalidArgumentError('expected an http(s):// or ws(s):// URL');
-  return value;
 }
 
 function parseKeyHex(text: string, where: string): Uint8Array {
@@ -109,7 +86,7 @@ function loadNodeKey(flags: ServeFlags): { key: Uint8Array; source: string } {
 async function runServe(flags: ServeFlags): Promise<void> {
   const network = loadNetwork(flags.network);
   const { key, source } = loadNodeKey(flags);
-  const log = pino({ level: flags.logLevel, base: { cmd: 'serve' } }, pino.destination({ dest: 2, sync: true }));
+  const log = createLogger('serve', flags.logLevel);
   if (flags.datadir === undefined) log.warn({}, 'no --datadir: using a temporary in-memory store; nothing is kept after exit');
   if (source === 'ephemeral') log.warn({}, 'no node key given: using an ephemeral one (a new enode every start; give --datadir to keep it)');
   else log.info({ source }, 'node key loaded');
@@ -125,23 +102,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     recentState: flags.recentState,
     log,
   });
-  let stopping: Promise<void> | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping !== undefined) {
-      log.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    log.info({ signal }, 'stopping');
-    stopping = server.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals(log, () => server.stop());
   const enode = await server.start();
   console.log(enode);
 }
@@ -157,18 +118,9 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--nodekey <hex>', 'node private key, 64 hex digits').argParser(keyArg).conflicts('nodekeyFile'))
     .option('--nodekey-file <file>', 'file holding the node private key in hex')
     .option('--network <name|file>', 'devnet, mainnet or a network config JSON file', 'devnet')
-    .option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)', intArg(8))
-    .option('--confirmations <n>', 'confirmations before a section is built (overrides the network)', intArg(0))
-    .option('--recent-state <n>', 'serve state of the N latest blocks (0: every block since the state start)', intArg(0))
-    .addOption(new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'))
-    .showHelpAfterError(false)
-    .action(async (flags: ServeFlags) => {
-      try {
-        await runServe(flags);
-      } catch (err) {
-        const msg = err instanceof CliFailure || err instanceof LespError ? err.message : `unexpected failure: ${(err as Error).message}`;
-        console.error(`lesp serve: ${msg}`);
-        process.exit(1);
-      }
-    });
+    .addOption(new Option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)').argParser(intArg(8)).default(undefined, "the network's"))
+    .addOption(new Option('--confirmations <n>', 'confirmations before a section is built (overrides the network)').argParser(intArg(0)).default(undefined, "the network's"))
+    .addOption(new Option('--recent-state <n>', 'serve state of the N latest blocks (0: every block since the state start)').argParser(intArg(0)).default(undefined, '0'))
+    .addOption(logLevelOption())
+    .action(runAction('serve', runServe));
 }

@@ -1,0 +1,57 @@
+/**
+ * Argument parsers shared by the `lesp` commands. Each throws commander's InvalidArgumentError
+ * with a short reason; commander (for flags) and sources.ts (for LESP_* variables and config
+ * files) put the flag or variable name in front of it.
+ */
+import { isIP } from 'node:net';
+import { InvalidArgumentError, Option } from 'commander';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+function parseUrl(value: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL`);
+  }
+}
+
+/** An execution node: http(s):// or ws(s)://. */
+export function urlArg(value: string): string {
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parseUrl(value).protocol)) throw new InvalidArgumentError('expected an http(s):// or ws(s):// URL');
+  return value;
+}
+
+export function httpUrlArg(value: string): string {
+  const { protocol } = parseUrl(value);
+  if (protocol !== 'http:' && protocol !== 'https:') throw new InvalidArgumentError('expected an http(s):// URL');
+  return value;
+}
+
+export function hostArg(value: string): string {
+  if (value !== 'localhost' && isIP(value) === 0) throw new InvalidArgumentError(`"${value}" is not an IP address (or localhost)`);
+  return value;
+}
+
+/**
+ * A repeatable flag: each use is checked by `check` and appended. Give it an array default (even
+ * `[]`): sources.ts treats options with an array default as lists (a config-file array, a
+ * comma-separated LESP_* value).
+ */
+export function repeatable(check: (value: string) => string) {
+  return (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), check(value)];
+}
+
+/** `--log-level`, the same on every command; `fallback` is the command's default. */
+export function logLevelOption(fallback: (typeof LOG_LEVELS)[number] = 'info'): Option {
+  return new Option('--log-level <level>', 'pino log level of the JSON logs on stderr').choices(LOG_LEVELS).default(fallback);
+}
