@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { registerDevnet } from './devnet.js';
 import { registerProxy } from './proxy.js';
 import { registerServe } from './serve.js';
 import { finishCli } from './sources.js';
@@ -15,12 +16,7 @@ const program = new Command('lesp')
   .description('les-provider: a verifying Ethereum light client over LES, its JSON-RPC proxy and its LES server')
   .version(version);
 
-program
-  .command('devnet')
-  .description('start anvil, LES servers and the verifying proxy (not yet available)')
-  .action(() => {
-    console.log('lesp devnet: not yet available (see issue 5); `npm test` runs the test suite');
-  });
+registerDevnet(program);
 registerServe(program);
 registerProxy(program);
 

@@ -1,0 +1,142 @@
+/**
+ * anvil for `lesp devnet`, from the npm package @foundry-rs/anvil (its platform package ships the
+ * binary), started under anvil-watchdog in a process group of its own:
+ * - Ctrl-C in a terminal reaches `lesp devnet` only, which stops the LES servers before anvil;
+ * - `stop()` asks the watchdog to stop anvil, then kills the whole group if that takes too long;
+ * - `killNow()` kills the group synchronously (the devnet's exit handler);
+ * - if the devnet dies without either (SIGKILL), the watchdog's IPC channel closes and it stops anvil.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NodeRpcClient } from '../serve/rpc/client.js';
+import { CliFailure } from './failure.js';
+import type { CliLogger } from './logging.js';
+
+/** The hardfork the devnet pins (DEVNET in src/config/network.ts applies the same rules). */
+export const DEVNET_HARDFORK = 'prague';
+/** The mnemonic anvil (and hardhat) derive the dev accounts from: public, for test chains only. */
+export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+
+export interface AnvilSettings {
+  host: string;
+  port: number;
+  chainId: number;
+  /** Seconds between blocks; 0: a block for each transaction (automine). */
+  blockTime: number;
+  log: CliLogger;
+}
+
+export interface RunningAnvil {
+  url: string;
+  wsUrl: string;
+  pid: number;
+  watchdogPid: number;
+  /** Resolves when the watchdog has exited (anvil with it), with anvil's exit code. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+  killNow(): void;
+}
+
+/** The anvil binary of the platform package @foundry-rs/anvil installs. */
+export function anvilBinary(): string {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
+  let path: string;
+  try {
+    path = join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new CliFailure(`anvil is not installed (${pkg}, through the dev dependency @foundry-rs/anvil: run npm ci), or give --rpc <url> of a node of your own`);
+  }
+  return path;
+}
+
+/** anvil-watchdog next to this module: .ts under tsx, .js in dist/. */
+function watchdogScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  return join(dirname(here), `anvil-watchdog${extname(basename(here))}`);
+}
+
+export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil> {
+  const binary = anvilBinary();
+  const args = [
+    '--host', settings.host,
+    '--port', String(settings.port),
+    '--hardfork', DEVNET_HARDFORK,
+    '--chain-id', String(settings.chainId),
+    '--mnemonic', DEV_MNEMONIC,
+    ...(settings.blockTime > 0 ? ['--block-time', String(settings.blockTime)] : []),
+  ];
+  // The loader flags (tsx when run from source) carry over; an inspector port would clash.
+  const nodeArgs = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, watchdogScript(), binary, ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  const keep = (d: Buffer): void => {
+    output = (output + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const watchdogPid = child.pid as number;
+  const killNow = (): void => {
+    try {
+      process.kill(-watchdogPid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const lastLine = (): string => output.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? 'no output';
+
+  const url = `http://${settings.host}:${settings.port}`;
+  const rpc = new NodeRpcClient({ url, retries: 0, timeoutMs: 2000 });
+  let pid: number | undefined;
+  child.on('message', (m: { anvilPid?: number }) => {
+    if (typeof m?.anvilPid === 'number') pid = m.anvilPid;
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new CliFailure(`anvil did not start (${lastLine()})`);
+    if (pid !== undefined) {
+      try {
+        await rpc.call('eth_chainId');
+        break;
+      } catch {
+        // not listening yet
+      }
+    }
+    if (Date.now() > deadline) {
+      killNow();
+      throw new CliFailure(`anvil did not answer on ${url} within 20 s (${lastLine()})`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // From here on the output is only for diagnostics; do not let the pipes hold the process open.
+  child.stdout?.removeListener('data', keep);
+  child.stderr?.removeListener('data', keep);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  settings.log.info({ url, pid, watchdogPid, hardfork: DEVNET_HARDFORK }, 'anvil started');
+
+  return {
+    url,
+    wsUrl: `ws://${settings.host}:${settings.port}`,
+    pid: pid as number,
+    watchdogPid,
+    exited,
+    killNow,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(killNow, 5000);
+      await exited;
+      clearTimeout(timer);
+      killNow(); // anything left in the group
+    },
+  };
+}
