@@ -11,7 +11,9 @@ import { PRIVATE_KEY, PROXY_URL } from './env.js';
 import { runApp } from './ethers-app.js';
 
 // staticNetwork: the chain cannot change under a proxy; saves an eth_chainId per call.
-const provider = new JsonRpcProvider(PROXY_URL, undefined, { staticNetwork: true, pollingInterval: 250 });
+// cacheTimeout -1: ethers otherwise reuses an identical answer for 250 ms — on a devnet that mines
+// at once, the nonce read before a deployment would be reused for the next transaction.
+const provider = new JsonRpcProvider(PROXY_URL, undefined, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
 try {
   await runApp(provider, PRIVATE_KEY);
 } finally {

@@ -35,10 +35,8 @@ describe('examples against a devnet (anvil + 2 LES servers + proxy)', () => {
   };
 
   before(async () => {
-    // A block every second, as on a live chain. With one block per transaction (automine) and no
-    // other traffic, a wait() that first finds no receipt (the light client is a poll behind the
-    // node) can wait forever for a next block; see the README's known issues.
-    anvil = await startAnvil({ hardfork: 'prague', args: ['--block-time', '1'] });
+    // One block per transaction (automine), as `lesp devnet` runs anvil by default.
+    anvil = await startAnvil({ hardfork: 'prague' });
     // Block 1: anvil's genesis header carries the empty state root, so state is provable from block 1.
     await anvil.rpc('anvil_mine', ['0x1']);
     servers = [0, 1].map(() => new LesServer({ rpcUrl: anvil.url, host: '127.0.0.1', port: 0, pollIntervalMs: 100, progressStream: null }));
@@ -92,7 +90,7 @@ describe('examples against a devnet (anvil + 2 LES servers + proxy)', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
     assert.equal(lines.length, 7, r.stdout);
     const [chainId, blockNumber, balance, block, batch, refused, health] = lines as Array<Record<string, unknown>>;
-    // anvil mines a block a second: each answer is compared with anvil at the block it names.
+    // Each answer is compared with anvil at the block it names.
     const blockAt = (n: string) => anvil.rpc<Record<string, unknown>>('eth_getBlockByNumber', [n, false]);
 
     assert.deepEqual(chainId, { jsonrpc: '2.0', id: 1, result: await anvil.rpc<string>('eth_chainId') });
