@@ -4,8 +4,9 @@
  * that cannot get the minimum is refused at connect. Capacity is MRR in cost units per ms; cost
  * units are nanoseconds of serving time, so 1,000,000 is one serving thread kept busy.
  *
- * Kept apart from flow control and request serving: the management layer adds priority clients
- * (token balances, higher capacities) on top of `capacityFor` / `assign` / `setCapacity`.
+ * Kept apart from flow control and request serving. LesService talks to a pool through `admit`,
+ * `release`, `charge` and `attach`; the client pool (src/serve/pool) overrides them to add
+ * priority clients (token balances, higher capacities, eviction of the lowest priority).
  */
 import { MIN_CAPACITY, type FlowParams, bufferLimit } from '../../flow/index.js';
 import { ServeError } from './errors.js';
@@ -23,6 +24,20 @@ export interface CapacityOptions {
 export interface CapacityAssignment {
   clientId: string;
   capacity: number;
+}
+
+/** A client that has completed its handshake: its node id (128 hex) and address. */
+export interface ConnectingClient {
+  id: string;
+  host: string;
+}
+
+/** What a pool needs done to connected clients (given by the service in `attach`). */
+export interface PoolActions {
+  /** Drop a client (it lost its place to a higher-priority one). */
+  disconnect(clientId: string): void;
+  /** A connected client's capacity changed: tell it and resize its buffer. */
+  setCapacity(clientId: string, capacity: number): void;
 }
 
 /** BL and MRR for a capacity: MRR = capacity, BL = 6000 ms of it. */
@@ -63,6 +78,24 @@ export class CapacityPool {
   get freeSlots(): number {
     return Math.floor(this.free / this.min);
   }
+
+  /** Most clients connected at once: as many as fit at the minimum. */
+  get maxClients(): number {
+    return Math.floor(this.total / this.min);
+  }
+
+  /** A client finished its handshake: its capacity, or undefined to refuse it (TooManyPeers). */
+  admit(client: ConnectingClient): number | undefined {
+    return this.assign(client.id);
+  }
+
+  /** `cost` cost units were spent on a client (a served request, a bad request). Free service: nothing to do. */
+  charge(_clientId: string, _cost: number): void {}
+
+  attach(_actions: PoolActions): void {}
+
+  /** Persists what must be kept; the store is closed after. */
+  async close(): Promise<void> {}
 
   /** The capacity a connecting client is offered (announced in its Status). Free clients get the minimum. */
   capacityFor(_clientId: string): number {

@@ -7,8 +7,13 @@
  * Bad requests — malformed (a ProtocolError from the codec or the envelope), over a per-request
  * limit, of a type this server does not serve, a reqID already being served, or any message a
  * client must not send — are not answered; each is charged (its max cost when it can be priced,
- * else BAD_REQUEST_PENALTY) and counted. At MAX_BAD_REQUESTS the client is disconnected
- * (SubprotocolError, as the reference server's protocol errors were).
+ * else BAD_REQUEST_PENALTY) and counted. At `maxBadRequests` (default MAX_BAD_REQUESTS; LesService
+ * passes its own, 10 by default) the client is disconnected (SubprotocolError, as the reference
+ * server's protocol errors were).
+ *
+ * Every cost taken from a client's buffer (the real cost of a served request, the charge of a bad
+ * one) is also reported through `onCharge`, which the client pool turns into balance charges; the
+ * requests of a session with `logged` set are written to the log one by one.
  */
 import { type MrcTable, maxCost } from '../../flow/index.js';
 import { DisconnectReason, type IncomingRequest } from '../../net/index.js';
@@ -41,9 +46,19 @@ export type ReplyTransform = (reply: { clientId: string; code: RequestCode; requ
 
 export type BadRequestKind = 'malformed' | 'over-limit' | 'unserved' | 'duplicate-reqid' | 'unexpected';
 
+export interface DispatcherOptions {
+  now?: () => number;
+  /** Bad requests that end a connection. Default MAX_BAD_REQUESTS. */
+  maxBadRequests?: number;
+  /** A cost (cost units) was taken from `session`'s buffer. */
+  onCharge?: (session: ClientSession, cost: number) => void;
+}
+
 export interface DispatchTotals {
   requests: number;
   served: number;
+  /** Transactions relayed (items of served SendTxV2 requests). */
+  txs: number;
   bad: number;
   dropped: number;
   failed: number;
@@ -52,23 +67,28 @@ export interface DispatchTotals {
 }
 
 export class RequestDispatcher {
-  readonly totals: DispatchTotals = { requests: 0, served: 0, bad: 0, dropped: 0, failed: 0, disconnectedForBadRequests: 0, byCode: {} };
+  readonly totals: DispatchTotals = { requests: 0, served: 0, txs: 0, bad: 0, dropped: 0, failed: 0, disconnectedForBadRequests: 0, byCode: {} };
+  readonly maxBadRequests: number;
   readonly #ctx: ServeContext;
   readonly #mrc: MrcTable;
   readonly #now: () => number;
+  readonly #onCharge: (session: ClientSession, cost: number) => void;
   /** Test seam (see ReplyTransform); undefined in production. */
   replyTransform: ReplyTransform | undefined;
 
-  constructor(ctx: ServeContext, mrc: MrcTable, options: { now?: () => number } = {}) {
+  constructor(ctx: ServeContext, mrc: MrcTable, options: DispatcherOptions = {}) {
     this.#ctx = ctx;
     this.#mrc = mrc;
     this.#now = options.now ?? (() => performance.now());
+    this.#onCharge = options.onCharge ?? (() => {});
+    this.maxBadRequests = options.maxBadRequests ?? MAX_BAD_REQUESTS;
   }
 
   /** A request that passed the peer's envelope check. Never rejects. */
   async handle(session: ClientSession, req: IncomingRequest): Promise<void> {
     session.counters.requests++;
     this.totals.requests++;
+    if (session.logged) this.#ctx.log.info({ client: session.id.slice(0, 16), code: codeName.get(req.code) ?? req.code, reqID: req.reqID.toString(), bytes: req.payload.length }, 'serve: request (logged session)');
     if (!isRequestCode(req.code)) return this.bad(session, 'unexpected', req.code, BAD_REQUEST_PENALTY, 'not a request code');
     const handler = HANDLERS[req.code] as Handler<unknown>;
     let msg: unknown;
@@ -103,13 +123,14 @@ export class RequestDispatcher {
     this.#byCode(code).bad++;
     this.#ctx.log.debug({ client: session.id.slice(0, 16), kind, code, detail, count: session.counters.bad }, 'serve: bad request');
     if (session.closed) return;
-    if (session.counters.bad >= MAX_BAD_REQUESTS) {
+    if (session.counters.bad >= this.maxBadRequests) {
       this.totals.disconnectedForBadRequests++;
       this.#ctx.log.info({ client: session.id.slice(0, 16), bad: session.counters.bad }, 'serve: client disconnected after too many bad requests');
       session.disconnect(DisconnectReason.SubprotocolError);
       return;
     }
     session.flow.charge(cost);
+    this.#onCharge(session, cost);
   }
 
   async #serve(session: ClientSession, handler: Handler<unknown>, req: IncomingRequest, msg: unknown, cost: number): Promise<void> {
@@ -127,6 +148,7 @@ export class RequestDispatcher {
     const bv = session.flow.complete(req.reqID, realCost);
     session.counters.realCost += realCost;
     session.counters.refusedItems += served.refused;
+    this.#onCharge(session, realCost);
     const stats = this.#byCode(req.code);
     stats.realCost += realCost;
     if (session.closed) return;
@@ -144,6 +166,11 @@ export class RequestDispatcher {
     session.counters.served++;
     this.totals.served++;
     stats.served++;
+    if (req.code === Code.SendTxV2) {
+      const txs = handler.items(msg);
+      session.counters.txs += txs;
+      this.totals.txs += txs;
+    }
   }
 
   /** Max cost of what an over-limit request asked for: its item count, read from the raw list. */

@@ -8,6 +8,7 @@
  * Announces order heads by (TD, number), since post-merge chains keep TD constant: a client is
  * never announced a head that is not higher by that order than the last one it got from us.
  */
+import { channel } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { DEVNET, type NetworkConfig } from '../../config/network.js';
@@ -18,10 +19,10 @@ import type { KvStore } from '../../store/kv.js';
 import type { LesVersion } from '../../wire/index.js';
 import type { ProgressStream } from '../indexer/index.js';
 import type { HeadEvent } from './backend.js';
-import { CapacityPool, type CapacityOptions } from './capacity.js';
+import { ClientPool, type ClientPoolOptions } from '../pool/client-pool.js';
 import { ServeError } from './errors.js';
 import { type ServeLog, type ServePolicy, silentLog } from './handlers/types.js';
-import { LesService, type ServiceStats } from './service.js';
+import { DEFAULT_MAX_BAD_REQUESTS, LesService, type ServiceStats } from './service.js';
 import type { SessionInfo } from './session.js';
 import { ServeStack } from './stack.js';
 
@@ -48,7 +49,10 @@ export interface LesServerOptions {
   recentTxLookup?: number;
   /** Relay SendTxV2 to the node. Default true. */
   txRelay?: boolean;
-  capacity?: CapacityOptions;
+  /** Total and minimum capacity, maximum client count, default prices (the client pool). */
+  capacity?: ServerPoolOptions;
+  /** Bad requests that end a client's connection. Default DEFAULT_MAX_BAD_REQUESTS (10). */
+  maxBadRequests?: number;
   /** les versions offered. Default 2, 3, 4. */
   versions?: readonly LesVersion[];
   /** Follower poll interval. Default 1000 ms. */
@@ -57,6 +61,14 @@ export interface LesServerOptions {
   progressStream?: ProgressStream | null;
   log?: ServeLog;
 }
+
+export type ServerPoolOptions = Omit<ClientPoolOptions, 'store'>;
+
+/**
+ * Published once a LesServer is listening, with `{ server }`: tools attach here (the admin
+ * endpoint of `lesp serve`) without whoever started the server knowing them.
+ */
+export const serverStartedChannel = channel('les-provider:serve:started');
 
 export interface LesServerStats extends ServiceStats {
   enode: string;
@@ -74,7 +86,7 @@ export interface LesServerEvents {
   stopped: [];
 }
 
-type Running = { store: KvStore; stack: ServeStack; node: LesNode; service: LesService };
+type Running = { store: KvStore; stack: ServeStack; node: LesNode; service: LesService; pool: ClientPool };
 
 function checkCount(value: number | undefined, field: string, min = 0): number | undefined {
   if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
@@ -119,7 +131,9 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       txRelay: options.txRelay ?? true,
     };
     this.#log = options.log ?? silentLog;
-    new CapacityPool(options.capacity); // throws for bad capacity options now rather than at start()
+    checkCount(options.maxBadRequests, 'maxBadRequests', 1);
+    // Throws for bad pool options now rather than at start().
+    void new ClientPool({ ...options.capacity, store: openMemoryStore(), tickMs: 0 }).close();
   }
 
   get started(): boolean {
@@ -139,12 +153,18 @@ export class LesServer extends EventEmitter<LesServerEvents> {
     return this.#need().stack;
   }
 
+  /** Capacity, balances and pricing of the connected clients (the les_* API's subject). */
+  get pool(): ClientPool {
+    return this.#need().pool;
+  }
+
   async start(): Promise<string> {
     if (this.#running !== undefined || this.#starting) throw new ServeError('SERVE_ALREADY_STARTED', 'start() was already called');
     this.#starting = true;
     const log = this.#log;
     const store = this.options.datadir === undefined ? openMemoryStore() : await openLevelStore(this.options.datadir);
     let stack: ServeStack | undefined;
+    let pool: ClientPool | undefined;
     try {
       log.info({ rpc: this.options.rpcUrl, datadir: this.options.datadir ?? '(memory)', network: this.network.name }, 'serve: starting');
       // The service needs the backend and the backend's head events need the service.
@@ -162,7 +182,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         },
       });
       const nodeKey = this.options.nodeKey ?? secp256k1.utils.randomPrivateKey();
-      const pool = new CapacityPool(this.options.capacity);
+      pool = new ClientPool({ ...this.options.capacity, store: store.namespace('pool') });
       const node = new LesNode({
         role: 'server',
         status: (ctx) => (late.service as LesService).statusFor(ctx),
@@ -170,21 +190,31 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         versions: this.options.versions,
         clientId: 'les-provider/server',
         // One more than the pool holds at the minimum, so the pool (not RLPx) refuses the next client, with TooManyPeers.
-        maxPeers: pool.freeSlots + 1,
+        maxPeers: pool.maxClients + 1,
       });
-      const service = new LesService({ backend: stack.backend, network: this.network, nodeKey, policy: this.policy, capacity: pool, log });
+      const service = new LesService({
+        backend: stack.backend,
+        network: this.network,
+        nodeKey,
+        policy: this.policy,
+        capacity: pool,
+        maxBadRequests: this.options.maxBadRequests ?? DEFAULT_MAX_BAD_REQUESTS,
+        log,
+      });
       service.on('client', (info) => this.emit('client', info));
       service.on('clientGone', (info) => this.emit('clientGone', info));
       late.service = service;
       service.attach(node);
       await node.listen(this.options.port ?? DEFAULT_LES_PORT, this.options.host ?? '127.0.0.1');
       stack.start();
-      this.#running = { store, stack, node, service };
+      this.#running = { store, stack, node, service, pool };
       const head = stack.backend.chain.head();
       log.info({ enode: node.enode, head: head.number, sections: stack.indexer.sectionCount, stateStart: stack.backend.state.startBlock() }, 'serve: listening');
       this.emit('started', { enode: node.enode, head: head.number });
+      if (serverStartedChannel.hasSubscribers) serverStartedChannel.publish({ server: this });
       return node.enode;
     } catch (err) {
+      await pool?.close().catch(() => undefined);
       await stack?.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
       throw err;
@@ -200,6 +230,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
     this.#running = undefined;
     await r.node.close();
     r.service.close();
+    await r.pool.close().catch((err: unknown) => this.#log.error({ err }, 'serve: client balances not flushed'));
     await r.stack.stop();
     await r.store.close();
     this.#log.info({}, 'serve: stopped, store closed');

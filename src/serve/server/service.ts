@@ -1,8 +1,9 @@
 /**
  * The LES serving logic on top of a LesNode in the server role: the Status each client gets, the
- * capacity check at connect (a client that cannot get the minimum capacity is disconnected with
- * TooManyPeers), one ClientSession per client, its requests through the dispatcher, its
- * misbehaviour counted, announces of new heads, and read-only stats for the management layer.
+ * capacity check at connect (the pool admits a client or refuses it with TooManyPeers, and may
+ * drop lower-priority clients to make room), one ClientSession per client, its requests through
+ * the dispatcher (each charge reported to the pool), its misbehaviour counted, announces of new
+ * heads, and read-only stats for the management layer.
  * Knows nothing of where the chain comes from: everything is read through a ServeBackend.
  */
 import { EventEmitter } from 'node:events';
@@ -26,12 +27,17 @@ export interface LesServiceOptions {
   nodeKey: Uint8Array;
   policy: ServePolicy;
   capacity?: CapacityOptions | CapacityPool;
+  /** Bad requests that end a connection. Default DEFAULT_MAX_BAD_REQUESTS (10, issue 6 §3). */
+  maxBadRequests?: number;
   /** The max-cost table announced and charged. Default: the reference costs × 2. */
   mrc?: MrcTable;
   log?: ServeLog;
   clock?: Clock;
   timers?: Scheduler;
 }
+
+/** A client session that sends this many invalid requests is disconnected (issue 6 §3). */
+export const DEFAULT_MAX_BAD_REQUESTS = 10;
 
 export interface ServiceStats {
   clients: number;
@@ -67,8 +73,25 @@ export class LesService extends EventEmitter<LesServiceEvents> {
     this.pool = options.capacity instanceof CapacityPool ? options.capacity : new CapacityPool(options.capacity);
     this.mrc = options.mrc ?? deriveMrcTable();
     this.#ctx = { backend: options.backend, policy: options.policy, log: this.#log };
-    this.dispatcher = new RequestDispatcher(this.#ctx, this.mrc);
+    this.dispatcher = new RequestDispatcher(this.#ctx, this.mrc, {
+      maxBadRequests: options.maxBadRequests ?? DEFAULT_MAX_BAD_REQUESTS,
+      onCharge: (session, cost) => this.pool.charge(session.id, cost),
+    });
     this.announcer = new Announcer(options.backend.chain, options.nodeKey, this.#log);
+    this.pool.attach({
+      disconnect: (id) => {
+        const s = this.#sessions.get(id);
+        if (s === undefined) return;
+        this.#log.info({ client: id.slice(0, 16) }, 'serve: client dropped for a higher-priority one');
+        s.disconnect(DisconnectReason.TooManyPeers);
+      },
+      setCapacity: (id, capacity) => this.#sessions.get(id)?.setCapacity(capacity),
+    });
+  }
+
+  /** The connected session of a node id (128 hex). */
+  session(id: string): ClientSession | undefined {
+    return this.#sessions.get(id);
   }
 
   /** The Status for a connection being set up (LesNode's status builder). */
@@ -120,7 +143,7 @@ export class LesService extends EventEmitter<LesServiceEvents> {
 
   #onPeer(peer: LesPeer): void {
     if (peer.state === 'closed') return;
-    const capacity = this.pool.assign(peer.id);
+    const capacity = this.pool.admit({ id: peer.id, host: peer.remoteHost });
     if (capacity === undefined) {
       this.#refused++;
       this.#log.info({ client: peer.id.slice(0, 16), used: this.pool.used, total: this.pool.total }, 'serve: client refused, no capacity left');
@@ -128,8 +151,11 @@ export class LesService extends EventEmitter<LesServiceEvents> {
       peer.disconnect(DisconnectReason.TooManyPeers);
       return;
     }
-    const session = new ClientSession(peer, capacity, { clock: this.#options.clock, timers: this.#options.timers });
+    // The Status offered the pool's capacityFor(); if admission gave less, the client is told.
+    const announced = peer.localStatus?.flowControlMRR ?? capacity;
+    const session = new ClientSession(peer, announced, { clock: this.#options.clock, timers: this.#options.timers });
     this.#sessions.set(session.id, session);
+    session.setCapacity(capacity);
     peer.on('request', (req) => {
       this.dispatcher.handle(session, req).catch((err: unknown) => {
         this.#log.error({ err, client: session.id.slice(0, 16), code: req.code }, 'serve: request handling crashed');
@@ -139,8 +165,11 @@ export class LesService extends EventEmitter<LesServiceEvents> {
     peer.on('message', (code) => this.dispatcher.bad(session, 'unexpected', code, BAD_REQUEST_PENALTY, 'not a les/2-4 message'));
     peer.once('close', (info) => {
       session.close();
-      this.pool.release(session.id);
-      if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id);
+      // A session dropped for a newcomer of the same id may close after it: release only our own place.
+      if (this.#sessions.get(session.id) === session) {
+        this.#sessions.delete(session.id);
+        this.pool.release(session.id);
+      }
       this.#log.info({ client: session.id.slice(0, 16), reason: info.reasonName, by: info.initiator }, 'serve: client left');
       this.emit('clientGone', session.info());
     });

@@ -4,10 +4,25 @@
  */
 import type { Clock } from '../../flow/index.js';
 import { DisconnectReason, type LesPeer, type PeerStats } from '../../net/index.js';
-import { AnnounceType, Code, encodeResumeMsg, encodeStopMsg } from '../../wire/index.js';
+import { AnnounceType, Code, encodeAnnounce, encodeResumeMsg, encodeStopMsg, encodeUint } from '../../wire/index.js';
 import type { ServeHead } from './backend.js';
 import { flowParamsFor } from './capacity.js';
 import { ClientFlow, type Scheduler } from './client-flow.js';
+
+/**
+ * A capacity decrease reaches the buffer this long after the client was told (go-ethereum's
+ * 2 s), so that the client, which clamps its estimate first, never overruns the smaller buffer.
+ */
+export const CAPACITY_DECREASE_DELAY_MS = 2000;
+
+const realTimers: Scheduler = {
+  set: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 export interface SessionCounters {
   /** Requests received (of any kind, good or bad). */
@@ -23,6 +38,8 @@ export interface SessionCounters {
   /** Sum of real costs charged (cost units). */
   realCost: number;
   announces: number;
+  /** Transactions relayed (items of served SendTxV2 requests). */
+  txs: number;
 }
 
 export type AnnouncedHead = Pick<ServeHead, 'hash' | 'number' | 'td'>;
@@ -36,6 +53,10 @@ export interface SessionInfo {
   mrr: number;
   bv: number;
   stopped: boolean;
+  /** Every request is logged (the operator's `log` command). */
+  logged: boolean;
+  /** Told to disconnect, connection not yet closed. */
+  closing: boolean;
   counters: SessionCounters & { stops: number; resumes: number; dropped: number; breaches: number };
   lastAnnounced: { hash: string; number: number; td: string } | undefined;
   peer: PeerStats;
@@ -47,18 +68,23 @@ export class ClientSession {
   readonly id: string;
   readonly version: number;
   readonly announceType: number;
-  readonly capacity: number;
   readonly flow: ClientFlow;
-  readonly counters: SessionCounters = { requests: 0, served: 0, bad: 0, refusedItems: 0, failed: 0, realCost: 0, announces: 0 };
+  readonly counters: SessionCounters = { requests: 0, served: 0, bad: 0, refusedItems: 0, failed: 0, realCost: 0, announces: 0, txs: 0 };
   /** The last head this client knows from us (the Status head, then each announce). */
   lastAnnounced: AnnouncedHead | undefined;
+  /** Log every request of this client (toggled by the operator). */
+  logged = false;
+  #capacity: number;
+  readonly #timers: Scheduler;
+  #decrease: unknown;
   #closed = false;
 
   constructor(peer: LesPeer, capacity: number, options: { clock?: Clock; timers?: Scheduler } = {}) {
     this.peer = peer;
     this.id = peer.id;
     this.version = peer.version;
-    this.capacity = capacity;
+    this.#capacity = capacity;
+    this.#timers = options.timers ?? realTimers;
     // The spec's default is simple announces when the client says nothing.
     this.announceType = peer.remoteStatus?.announceType ?? AnnounceType.Simple;
     const local = peer.localStatus;
@@ -72,6 +98,41 @@ export class ClientSession {
 
   get closed(): boolean {
     return this.#closed || this.peer.state === 'closed';
+  }
+
+  /** The capacity (MRR) this client was last told. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /**
+   * A new capacity: the client is told with an Announce carrying only the flowControl/BL and
+   * flowControl/MRR updates and a zero head hash (go-ethereum's update announce, which clients
+   * read as "no new head"). An increase applies to the buffer at once, a decrease after
+   * CAPACITY_DECREASE_DELAY_MS.
+   */
+  setCapacity(capacity: number): void {
+    if (capacity === this.#capacity || this.closed) return;
+    const increase = capacity > this.#capacity;
+    this.#capacity = capacity;
+    const params = flowParamsFor(capacity);
+    this.send(Code.Announce, encodeAnnounce({
+      headHash: new Uint8Array(32),
+      headNumber: 0,
+      headTd: 0n,
+      reorgDepth: 0,
+      updates: [{ key: 'flowControl/BL', value: encodeUint(params.bl) }, { key: 'flowControl/MRR', value: encodeUint(params.mrr) }],
+    }));
+    if (this.#decrease !== undefined) this.#timers.clear(this.#decrease);
+    this.#decrease = undefined;
+    if (increase) {
+      this.flow.buffer.setParams(params);
+      return;
+    }
+    this.#decrease = this.#timers.set(() => {
+      this.#decrease = undefined;
+      if (!this.closed && this.#capacity === capacity) this.flow.buffer.setParams(params);
+    }, CAPACITY_DECREASE_DELAY_MS);
   }
 
   /** Sends if still connected; false when the connection is gone. */
@@ -90,6 +151,8 @@ export class ClientSession {
   close(): void {
     this.#closed = true;
     this.flow.close();
+    if (this.#decrease !== undefined) this.#timers.clear(this.#decrease);
+    this.#decrease = undefined;
   }
 
   info(): SessionInfo {
@@ -104,6 +167,8 @@ export class ClientSession {
       mrr: this.flow.buffer.mrr,
       bv: Math.floor(this.flow.buffer.bv),
       stopped: this.flow.stopped,
+      logged: this.logged,
+      closing: this.#closed && this.peer.state !== 'closed',
       counters: { ...this.counters, ...this.flow.counters },
       lastAnnounced: last === undefined ? undefined : { hash: hex(last.hash), number: last.number, td: last.td.toString() },
       peer: this.peer.stats(),
