@@ -20,9 +20,11 @@ module.exports = {
     rule('store-is-low', 'store is persistence only.', layer('store'),
       { path: ['^src/(net|client|proxy|serve|admin|cli)/', 'ethers'] }),
     rule('serve-not-client', 'the server does not depend on the light client.', layer('serve'),
-      { path: ['^src/(client|proxy|cli)/'] }),
+      { path: ['^src/(client|proxy|admin|cli)/'] }),
     rule('proxy-not-serve', 'the proxy is the client engine behind JSON-RPC.', layer('proxy'),
-      { path: ['^src/(serve|cli)/', '@ethereumjs/devp2p'] }),
+      { path: ['^src/(serve|admin|cli)/', '@ethereumjs/devp2p'] }),
+    rule('admin-is-top', 'admin (management JSON-RPC, tokens, the admin client) sits beside cli: only cli may import it.', '^src/(?!admin/|cli/)',
+      { path: '^src/admin/' }),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
