@@ -85,14 +85,15 @@ export function finishCli(program: Command, opts: { env?: NodeJS.ProcessEnv; onF
     command.createHelp = () => Object.assign(new LespHelp(), command.configureHelp());
     command.configureOutput({ outputError: (str, write) => write(`${str.trimEnd().replace(/\s*\n\s*/g, ' ')}\n`) });
     command.showHelpAfterError(false);
-    if (command.commands.length > 0) continue;
     if (command.parent === null) continue;
-    if (!command.options.some((o) => o.long === '--log-level')) command.addOption(logLevelOption());
-    if (!command.options.some((o) => o.long === '--config')) command.option('--config <file>', 'JSON file of flag values, keys are long flag names');
     for (const o of command.options.filter((x) => x.mandatory)) {
       required.add(o);
       o.mandatory = false;
     }
+    if (command.commands.length > 0) continue;
+    const has = (long: string): boolean => chainOf(command).some((c) => c.options.some((o) => o.long === long));
+    if (!has('--log-level')) command.addOption(logLevelOption());
+    if (!has('--config')) command.option('--config <file>', 'JSON file of flag values, keys are long flag names');
     command.addHelpText('after', SOURCES_HELP);
   }
   program.addHelpText('after', `\nRun lesp <command> --help for a command's flags.${SOURCES_HELP}`);
@@ -124,7 +125,7 @@ function readConfig(path: string, origin: string): Record<string, unknown> {
 
 /** The config file's values for `command`: top-level keys, then its sections, each overriding. */
 function configValues(file: Record<string, unknown>, path: string, command: Command, program: Command): Map<string, unknown> {
-  const ours = new Map(command.options.filter((o) => !isBuiltin(o)).map((o) => [flagName(o), o]));
+  const ours = new Set(chainOf(command).flatMap((c) => c.options.filter((o) => !isBuiltin(o)).map(flagName)));
   const anyFlag = new Set(allCommands(program).flatMap((c) => c.options.map(flagName)));
   const out = new Map<string, unknown>();
   const names = commandPath(command);
@@ -195,46 +196,59 @@ function origin(command: Command, option: Option, configPath: string | undefined
   return `--${flagName(option)}`;
 }
 
-/** Fills `command`'s options from env and config where the command line did not set them; checks required flags and conflicts. */
+/** The command and its ancestors below the program: a group's options (`lesp admin --url ... sessions`) take sources too. */
+function chainOf(command: Command): Command[] {
+  const out: Command[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) out.push(c);
+  return out;
+}
+
+/**
+ * Fills the options of `command` and of its parent groups from env and config where the command
+ * line did not set them; then checks required flags and conflicts.
+ */
 export function applySources(command: Command, program: Command, env: NodeJS.ProcessEnv): void {
-  const explicit = (o: Option): boolean => ['cli', 'env', 'config'].includes(command.getOptionValueSource(o.attributeName()) ?? '');
-  const configOpt = command.options.find((o) => o.long === '--config');
+  const chain = chainOf(command);
+  const holder = chain.find((c) => c.options.some((o) => o.long === '--config'));
+  const configOpt = holder?.options.find((o) => o.long === '--config');
   let configPath: string | undefined;
-  if (configOpt !== undefined) {
-    const fromCli = command.getOptionValue('config') as string | undefined;
+  if (holder !== undefined) {
+    const fromCli = holder.getOptionValue('config') as string | undefined;
     const fromEnv = env[CONFIG_ENV];
     configPath = fromCli ?? (fromEnv === '' ? undefined : fromEnv);
-    if (fromCli === undefined && configPath !== undefined) command.setOptionValueWithSource('config', configPath, 'env');
+    if (fromCli === undefined && configPath !== undefined) holder.setOptionValueWithSource('config', configPath, 'env');
   }
-  const file = configPath === undefined ? undefined : configValues(readConfig(configPath, fromCliOrEnv(command)), configPath, command, program);
-  for (const option of command.options) {
-    if (isBuiltin(option) || option === configOpt || command.getOptionValueSource(option.attributeName()) === 'cli') continue;
-    const name = envName(option);
-    const fromEnv = env[name];
-    let value: { source: Source; value: unknown } | undefined;
-    if (fromEnv !== undefined && fromEnv !== '') value = { source: 'env', value: parsed(option, fromEnv, `${name}="${fromEnv}"`, true) };
-    else if (file?.has(flagName(option))) {
-      const raw = file.get(flagName(option));
-      value = { source: 'config', value: parsed(option, raw, `"${flagName(option)}" in ${configPath as string}`, false) };
-    }
-    if (value !== undefined) command.setOptionValueWithSource(option.attributeName(), value.value, value.source);
-  }
-  for (const option of command.options) {
-    if (required.has(option) && command.getOptionValue(option.attributeName()) === undefined) {
-      throw new CliFailure(`missing ${option.flags}: give the flag, ${envName(option)}, or "${flagName(option)}" in a --config file`);
+  const configFrom = holder?.getOptionValueSource('config') === 'env' ? CONFIG_ENV : '--config';
+  const file = configPath === undefined ? undefined : configValues(readConfig(configPath, configFrom), configPath, command, program);
+  for (const cmd of chain) {
+    for (const option of cmd.options) {
+      if (isBuiltin(option) || option === configOpt || cmd.getOptionValueSource(option.attributeName()) === 'cli') continue;
+      const name = envName(option);
+      const fromEnv = env[name];
+      let value: { source: Source; value: unknown } | undefined;
+      if (fromEnv !== undefined && fromEnv !== '') value = { source: 'env', value: parsed(option, fromEnv, `${name}="${fromEnv}"`, true) };
+      else if (file?.has(flagName(option))) {
+        const raw = file.get(flagName(option));
+        value = { source: 'config', value: parsed(option, raw, `"${flagName(option)}" in ${configPath as string}`, false) };
+      }
+      if (value !== undefined) cmd.setOptionValueWithSource(option.attributeName(), value.value, value.source);
     }
   }
-  for (const option of command.options) {
-    if (!explicit(option)) continue;
-    for (const other of conflictsOf(option)) {
-      const o = command.options.find((x) => x.attributeName() === other);
-      if (o !== undefined && explicit(o) && command.getOptionValue(other) !== undefined) {
-        throw new CliFailure(`${origin(command, option, configPath)} cannot be used with ${origin(command, o, configPath)}`);
+  for (const cmd of chain) {
+    for (const option of cmd.options) {
+      if (required.has(option) && cmd.getOptionValue(option.attributeName()) === undefined) {
+        throw new CliFailure(`missing ${option.flags}: give the flag, ${envName(option)}, or "${flagName(option)}" in a --config file`);
+      }
+    }
+    const explicit = (o: Option): boolean => ['cli', 'env', 'config'].includes(cmd.getOptionValueSource(o.attributeName()) ?? '');
+    for (const option of cmd.options) {
+      if (!explicit(option)) continue;
+      for (const other of conflictsOf(option)) {
+        const o = cmd.options.find((x) => x.attributeName() === other);
+        if (o !== undefined && explicit(o) && cmd.getOptionValue(other) !== undefined) {
+          throw new CliFailure(`${origin(cmd, option, configPath)} cannot be used with ${origin(cmd, o, configPath)}`);
+        }
       }
     }
   }
-}
-
-function fromCliOrEnv(command: Command): string {
-  return command.getOptionValueSource('config') === 'env' ? CONFIG_ENV : '--config';
 }

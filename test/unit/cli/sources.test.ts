@@ -157,3 +157,43 @@ describe('bad values fail with one line naming their source', () => {
     assert.match(lines[1]!, /unknown command 'rnu'.*Did you mean run\?/);
   });
 });
+
+describe('a command group (lesp admin <sub>)', () => {
+  async function parseGroup(argv: string[], env: Record<string, string> = {}): Promise<{ group?: Opts; sub?: Opts; error?: string; help?: string }> {
+    let sub: Opts | undefined;
+    let group: Opts | undefined;
+    const program = new Command('lesp').exitOverride();
+    program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    const admin = program.command('admin').requiredOption('--url <url>', 'management endpoint').option('--timeout <n>', 'ms', intArg(1), 1000);
+    admin
+      .command('sessions')
+      .option('--limit <n>', 'rows', intArg(1), 10)
+      .action((o: Opts, cmd: Command) => {
+        sub = o;
+        group = cmd.parent?.opts();
+      });
+    let failure: unknown;
+    finishCli(program, { env, onFailure: (_c, err) => { failure = err; throw err; } });
+    try {
+      await program.parseAsync(['admin', ...argv], { from: 'user' });
+    } catch (err) {
+      return { error: (failure as Error | undefined)?.message ?? (err as Error).message };
+    }
+    return { group, sub, help: admin.commands[0]?.helpInformation() };
+  }
+
+  it('the group\'s flags come from env and config too; the sub-command gets --config and --log-level', async () => {
+    const cfg = configFile({ url: 'http://top', admin: { timeout: 5, sessions: { limit: 3 } } });
+    const r = await parseGroup(['sessions', '--config', cfg], { LESP_URL: 'http://env' });
+    assert.equal(r.group?.url, 'http://env');
+    assert.equal(r.group?.timeout, 5);
+    assert.equal(r.sub?.limit, 3);
+    assert.equal(r.sub?.logLevel, 'info');
+    assert.equal((await parseGroup(['--url', 'http://cli', 'sessions'])).group?.url, 'http://cli');
+  });
+
+  it('a required group flag is judged after every source', async () => {
+    assert.equal((await parseGroup(['sessions'])).error, 'missing --url <url>: give the flag, LESP_URL, or "url" in a --config file');
+    assert.match((await parseGroup(['sessions'], { LESP_TIMEOUT: '0' })).error ?? '', /^LESP_TIMEOUT="0": expected an integer in \[1, /);
+  });
+});
