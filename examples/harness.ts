@@ -6,7 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { getAddress, id } from 'ethers';
-import type { Anvil } from '../test/helpers/anvil.js';
+
+/** What the checks need of the node: its own JSON-RPC answers. */
+export interface NodeRpc {
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+}
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -68,7 +72,7 @@ interface Receipt {
  * anvil: balance at the block named, the deployment and transfer receipts, both token balances by
  * eth_call at the transfer's block, and the Transfer events by eth_getLogs.
  */
-export async function checkAppOutput(out: string, anvil: Anvil, sender: string): Promise<void> {
+export async function checkAppOutput(out: string, anvil: NodeRpc, sender: string): Promise<void> {
   const [, chainId] = one(out, 'chain id', /^(\d+)$/);
   assert.equal(BigInt(chainId as string), BigInt(await anvil.rpc<string>('eth_chainId')));
 
