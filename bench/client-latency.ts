@@ -75,7 +75,7 @@ try {
   const loadEnd = load1();
 
   const m = client.parts?.scheduler.metrics();
-  const proofs = m?.kinds.account;
+  const proofs = m?.kinds.stateProof;
   console.log(`${SERVERS} LES servers (own processes), ${CALLS} timed calls per case after ${WARMUP} warm-up; load ${load0.toFixed(2)} → ${loadEnd.toFixed(2)} (2 cores, shared)`);
   console.log(`new head per call  LesProvider ${summary(headLes)}`);
   console.log(`                   anvil       ${summary(headNode)}`);

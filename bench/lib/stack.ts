@@ -15,6 +15,8 @@ export type ServerSpec = Omit<LesServerOptions, 'rpcUrl' | 'log' | 'progressStre
 
 export interface ServerHandle {
   enode: string;
+  /** Its process (this one for an in-process server). */
+  pid: number;
   stats(): Promise<LesServerStats>;
   stop(): Promise<void>;
 }
@@ -37,7 +39,7 @@ export async function startAnvilChain(args: string[] = []): Promise<{ anvil: Anv
 export async function inlineServer(rpcUrl: string, spec: ServerSpec = {}): Promise<ServerHandle> {
   const server = new LesServer({ rpcUrl, host: '127.0.0.1', port: 0, pollIntervalMs: 50, progressStream: null, ...spec });
   const enode = await server.start();
-  return { enode, stats: async () => server.stats(), stop: () => server.stop() };
+  return { enode, pid: process.pid, stats: async () => server.stats(), stop: () => server.stop() };
 }
 
 /** A LesServer in a child process of its own. */
@@ -63,6 +65,7 @@ export async function childServer(rpcUrl: string, spec: ServerSpec = {}): Promis
   });
   return {
     enode,
+    pid: child.pid as number,
     stats: () =>
       new Promise((resolve) => {
         const id = nextId++;
