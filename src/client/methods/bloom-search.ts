@@ -8,6 +8,7 @@
  */
 import type { TrustedSection, VerifiedHeader } from '../contracts.js';
 import { bloomBitIndexes, bloomMayContain } from '../../verify/bloom.js';
+import { MAX_HELPER_REQS } from '../../wire/helper-trie.js';
 import type { MethodContext } from './context.js';
 import { MethodError } from './errors.js';
 import { mapLimit } from './format.js';
@@ -75,7 +76,12 @@ export async function candidateBlocks(ctx: MethodContext, from: number, to: numb
   const out: Candidate[] = [];
   if (from <= indexedEnd) {
     const sections = Array.from({ length: Math.floor(Math.min(to, indexedEnd) / size) - Math.floor(from / size) + 1 }, (_, i) => Math.floor(from / size) + i);
-    const vectors = await mapLimit(sections, Math.max(1, Math.floor(ctx.config.concurrency / 4)), (s) => sectionMatch(ctx, s, groups));
+    // A message's worth of sections at a time (GetHelperTrieProofs carries 64 proofs): asked in
+    // one tick they go out as one message, whose proofs share their upper BloomTrie nodes (the
+    // sections of one bit share the whole path to it); split over messages, each repeats them.
+    const bitsPerSection = new Set(groups.flat().flatMap((x) => bloomBitIndexes(x))).size;
+    const perRound = Math.max(1, Math.floor(MAX_HELPER_REQS / Math.max(1, bitsPerSection)));
+    const vectors = await mapLimit(sections, perRound, (s) => sectionMatch(ctx, s, groups));
     sections.forEach((s, k) => {
       const v = vectors[k] as Uint8Array;
       for (let j = 0; j < size; j++) {
