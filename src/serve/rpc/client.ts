@@ -3,6 +3,10 @@
  * Single and batch calls, a timeout per call, typed errors (NodeRpcError), and retries of
  * transient failures only for reads: a write (eth_sendRawTransaction, anvil_mine, ...) that timed
  * out may have happened, so it is never sent twice.
+ *
+ * It may hold a list of node URLs: calls go to the current one; after a transient failure (no
+ * answer, timeout, HTTP error) the next call goes to the next URL in the list. `setUrls` replaces
+ * the list at run time and rotates back to its first URL (the operator's `rpc_url` command).
  */
 import { NodeRpcError } from './errors.js';
 
@@ -15,6 +19,8 @@ export type RpcSettled<T = unknown> = { ok: true; result: T } | { ok: false; err
 
 export interface NodeRpcClientOptions {
   url: string;
+  /** Further URLs to fail over to, after `url`. */
+  fallbackUrls?: readonly string[];
   /** Per call (a batch is one call). Default 30 s. */
   timeoutMs?: number;
   /** Extra attempts for a read after a transient failure. Default 2. */
@@ -52,7 +58,8 @@ interface JsonRpcAnswer {
 }
 
 export class NodeRpcClient {
-  readonly url: string;
+  #urls: string[];
+  #current = 0;
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
@@ -61,12 +68,28 @@ export class NodeRpcClient {
   private nextId = 1;
 
   constructor(options: NodeRpcClientOptions) {
-    this.url = options.url;
+    this.#urls = [options.url, ...(options.fallbackUrls ?? [])];
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 2;
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.headers = { 'content-type': 'application/json', ...options.headers };
     this.fetchFn = options.fetch ?? fetch;
+  }
+
+  /** The URL calls go to now. */
+  get url(): string {
+    return this.#urls[this.#current] as string;
+  }
+
+  get urls(): readonly string[] {
+    return [...this.#urls];
+  }
+
+  /** Replaces the URL list and goes to its first URL. */
+  setUrls(urls: readonly string[]): void {
+    if (urls.length === 0) throw new RangeError('setUrls needs at least one URL');
+    this.#urls = [...urls];
+    this.#current = 0;
   }
 
   /** One call; resolves to its `result`, throws NodeRpcError. */
@@ -110,10 +133,11 @@ export class NodeRpcClient {
     const bodies = calls.map((c, i) => ({ jsonrpc: '2.0', id: ids[i], method: c.method, params: c.params ?? [] }));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const url = this.url;
     let text: string;
     let status: number;
     try {
-      const res = await this.fetchFn(this.url, {
+      const res = await this.fetchFn(url, {
         method: 'POST',
         headers: this.headers,
         body: JSON.stringify(asBatch ? bodies : bodies[0]),
@@ -122,11 +146,13 @@ export class NodeRpcClient {
       status = res.status;
       text = await res.text();
     } catch (cause) {
+      this.#failedOver(url);
       if (controller.signal.aborted) throw new NodeRpcError('NODE_TIMEOUT', label, `no answer within ${timeoutMs} ms`, { cause });
-      throw new NodeRpcError('NODE_UNREACHABLE', label, `cannot reach ${this.url}: ${(cause as Error).message}`, { cause });
+      throw new NodeRpcError('NODE_UNREACHABLE', label, `cannot reach ${url}: ${(cause as Error).message}`, { cause });
     } finally {
       clearTimeout(timer);
     }
+    if (status >= 500) this.#failedOver(url);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -152,6 +178,11 @@ export class NodeRpcClient {
       if (!('result' in a)) return { ok: false, error: new NodeRpcError('NODE_BAD_RESPONSE', c.method, 'answer has neither result nor error', { field: 'result' }) };
       return { ok: true, result: a.result };
     });
+  }
+
+  /** After a transient failure at `url`, the next call goes to the next URL (if `url` is still the current one). */
+  #failedOver(url: string): void {
+    if (this.#urls.length > 1 && this.url === url) this.#current = (this.#current + 1) % this.#urls.length;
   }
 
   private rpcError(method: string, error: unknown, field: string): NodeRpcError {
