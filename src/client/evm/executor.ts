@@ -174,7 +174,12 @@ export class CallExecutor {
     }
 
     const sm = new CallStateManager(m, base);
+    // createEVM subscribes the new EVM to the shared Common's hardforkChanged. We never change the
+    // Common's hardfork, and left subscribed, every call's EVM (and the state it holds) would stay
+    // reachable from the Common for good: drop the listeners this EVM added.
+    const before = new Set(common.events.listeners('hardforkChanged'));
     const evm = await createEVM({ common, stateManager: sm as never, blockchain: chainBlockchain(this.config.chain) });
+    for (const l of common.events.listeners('hardforkChanged')) if (!before.has(l)) common.events.off('hardforkChanged', l);
     const from = toAddress(m, args.from ?? ZERO_ADDRESS);
     const sender = (await sm.getAccount(from)) ?? new m.util.Account();
     const want = gasLimit * price.feeCap + args.value;
