@@ -12,7 +12,8 @@
  *   bloom        HelperTrieProofs (BloomBits): a bit of the asked bloom vector flipped in its leaf
  *   code         ContractCodes: a byte of the code changed
  *
- * `delayMs` holds every reply back that long (a slow but honest server). `forgeAnnounces` sends a
+ * `delayMs` holds every reply back that long (a slow but honest server); `hold` keeps replies back
+ * until `uninstall()` (a server that stopped answering). `forgeAnnounces` sends a
  * server's clients announces it did not sign properly. `told` counts the lies actually sent.
  */
 import { RLP } from '@ethereumjs/rlp';
@@ -218,6 +219,11 @@ export class Tamperer {
   lie: Lie | undefined;
   /** Every reply is held back this long (a slow server). */
   delayMs = 0;
+  /** While true, replies are held back until uninstall() (a server that stopped answering). */
+  hold = false;
+  /** Replies held so far. */
+  held = 0;
+  readonly #release: Array<() => void> = [];
   /** Lies sent, by kind. */
   readonly told: Record<Lie, number> = Object.fromEntries(LIES.map((l) => [l, 0])) as Record<Lie, number>;
   readonly #server: LesServer;
@@ -229,12 +235,19 @@ export class Tamperer {
     server.service.dispatcher.replyTransform = (r) => this.#transform(r);
   }
 
+  /** Takes the transform off and lets held replies go (to clients still connected). */
   uninstall(): void {
     if (this.#server.started) this.#server.service.dispatcher.replyTransform = undefined;
+    this.hold = false;
+    for (const release of this.#release.splice(0)) release();
   }
 
   async #transform(r: Reply): Promise<Uint8Array> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (this.hold) {
+      this.held++;
+      await new Promise<void>((resolve) => this.#release.push(resolve));
+    }
     const lie = this.lie;
     if (lie === undefined) return r.bytes;
     const forged = TELL[lie](r);
