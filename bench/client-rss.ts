@@ -1,0 +1,197 @@
+/**
+ * Resident set size of the light client, at idle and under a steady load of mixed verified reads.
+ * The client (LesProvider over its own LesClient) runs in a child process of its own, so neither
+ * anvil nor the servers count; its RSS is read from /proc every 250 ms.
+ *
+ *   - chain: anvil with a token contract and `accounts` funded accounts; 2 LesServers (in this
+ *     process) follow it; a block with a transfer is mined every second during the load, so heads
+ *     move and caches turn over as for a real user.
+ *   - idle: after start and sync, 5 s with nothing asked.
+ *   - load: `workers` loops for `seconds`, each read one of getBalance, getTransactionCount,
+ *     getCode, getStorageAt, a token balanceOf eth_call, getBlock(latest) and getLogs of the last
+ *     16 blocks, over rotating accounts, all verified; then 5 s idle again.
+ * For scale: the RSS of a bare `node --import tsx` process that imports the client and does
+ * nothing, printed beside it. No goal: the issue asks for the figure.
+ *   node --import tsx bench/client-rss.ts [seconds=20] [workers=8] [accounts=500]
+ * (the child runs with --expose-gc only to report the heap after a full GC at the end)
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { keccak256 } from 'ethereum-cryptography/keccak.js';
+import { AbiCoder, getAddress, id } from 'ethers';
+import type { LesClientOptions } from '../src/client/engine/options.js';
+import { TOKEN_CTOR, initcode, tokenRuntime } from '../test/unit/client/evm-asm.js';
+import { rssMiB } from './lib/proc.js';
+import { emit, fmt, load1, percentile, sleep, until } from './lib/report.js';
+import { clientOptions, startAnvilChain, startServers } from './lib/stack.js';
+
+const address = (i: number): string => getAddress(`0x${Buffer.from(keccak256(new TextEncoder().encode(`rss-${i}`)).slice(12)).toString('hex')}`);
+
+interface ChildReady {
+  type: 'ready';
+  head: number;
+}
+interface ChildDone {
+  type: 'done';
+  reads: number;
+  errors: number;
+  byMethod: Record<string, number>;
+  memory: NodeJS.MemoryUsage;
+}
+type LoadOrder = { type: 'load'; seconds: number; workers: number; accounts: number; token: string; holder: string };
+
+if (process.argv[2] === '--client') {
+  // Child: the client alone in this process.
+  const { LesProvider } = await import('../src/client/provider.js');
+  const { LesClient } = await import('../src/client/engine/client.js');
+  const options = JSON.parse(process.argv[3] as string) as LesClientOptions;
+  const client = new LesClient(options);
+  const provider = new LesProvider({ engine: client, network: 'devnet' });
+  await provider.start();
+  const send = (m: ChildReady | ChildDone) => process.send?.(m);
+  send({ type: 'ready', head: client.head()?.header.number ?? -1 });
+  process.on('message', (m: LoadOrder | { type: 'stop' }) => {
+    if (m.type === 'stop') void provider.close().then(() => process.exit(0));
+    if (m.type !== 'load') return;
+    const abi = AbiCoder.defaultAbiCoder();
+    const byMethod: Record<string, number> = {};
+    let errors = 0;
+    let i = 0;
+    const reads: Array<[string, () => Promise<unknown>]> = [
+      ['getBalance', () => provider.getBalance(address(i % m.accounts), 'latest')],
+      ['getTransactionCount', () => provider.getTransactionCount(address(i % m.accounts), 'latest')],
+      ['getCode', () => provider.getCode(m.token, 'latest')],
+      ['getStorageAt', () => provider.getStorage(m.token, i % 4, 'latest')],
+      ['call balanceOf', () => provider.call({ to: m.token, data: id('balanceOf(address)').slice(0, 10) + abi.encode(['address'], [i % 2 === 0 ? m.holder : address(i % m.accounts)]).slice(2) })],
+      ['getBlock', () => provider.getBlock('latest')],
+      ['getLogs', async () => provider.getLogs({ address: m.token, fromBlock: Math.max(0, (client.head()?.header.number ?? 0) - 15), toBlock: 'latest' })],
+    ];
+    const end = performance.now() + m.seconds * 1000;
+    void Promise.all(
+      Array.from({ length: m.workers }, async () => {
+        while (performance.now() < end) {
+          const k = i++;
+          const [name, read] = reads[k % reads.length] as [string, () => Promise<unknown>];
+          try {
+            await read();
+            byMethod[name] = (byMethod[name] ?? 0) + 1;
+          } catch (e) {
+            if (errors++ < 3) console.error(`client-rss child: ${name} failed: ${String(e)}`);
+          }
+        }
+      }),
+    ).then(() => {
+      const reads = Object.values(byMethod).reduce((a, b) => a + b, 0);
+      // After a full GC: what the client holds, not garbage yet to be collected.
+      (globalThis as { gc?: () => void }).gc?.();
+      send({ type: 'done', reads, errors, byMethod, memory: process.memoryUsage() });
+    });
+  });
+} else if (process.argv[2] === '--bare') {
+  // For scale: Node + tsx + the client's modules loaded, nothing started.
+  await import('../src/client/provider.js');
+  await import('../src/client/engine/client.js');
+  process.send?.({ type: 'ready', head: -1 });
+  setInterval(() => undefined, 1000); // an idle process stays up until killed
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const SECONDS = Number(process.argv[2] ?? 20);
+  const WORKERS = Number(process.argv[3] ?? 8);
+  const ACCOUNTS = Number(process.argv[4] ?? 500);
+  const self = new URL(import.meta.url).pathname;
+  const { anvil, genesis, accounts } = await startAnvilChain();
+  const servers: Awaited<ReturnType<typeof startServers>> = [];
+  const children: ChildProcess[] = [];
+  const spawnChild = (args: string[]) => {
+    const child = fork(self, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    return child;
+  };
+  const next = <T>(child: ChildProcess, type: string) =>
+    new Promise<T>((resolve, reject) => {
+      child.on('message', (m: { type: string }) => m.type === type && resolve(m as T));
+      child.once('exit', (code) => reject(new Error(`client child exited with ${code}`)));
+    });
+  try {
+    const holder = accounts[0] as string;
+    const mined = async (h: string) => until('receipt', () => anvil.rpc<{ contractAddress: string } | null>('eth_getTransactionReceipt', [h]).then((r) => r ?? undefined), 10_000, 5);
+    const token = (await mined(await anvil.rpc<string>('eth_sendTransaction', [{ from: holder, data: initcode(tokenRuntime(), TOKEN_CTOR) }]))).contractAddress;
+    for (let i = 0; i < ACCOUNTS; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, ACCOUNTS - i) }, (_, j) => anvil.rpc('anvil_setBalance', [address(i + j), `0x${(i + j + 1).toString(16)}`])));
+    }
+    await anvil.rpc('evm_mine', []);
+    servers.push(...(await startServers(anvil.url, 2)));
+
+    const bare = spawnChild(['--bare']);
+    await next(bare, 'ready');
+    await sleep(2000);
+    const bareRss = rssMiB(bare.pid as number);
+    bare.kill('SIGTERM');
+
+    const child = spawnChild(['--client', JSON.stringify(clientOptions(servers.map((s) => s.enode), genesis))]);
+    const pid = child.pid as number;
+    await next<ChildReady>(child, 'ready');
+    const sample = async (ms: number) => {
+      const out: number[] = [];
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        out.push(rssMiB(pid));
+        await sleep(250);
+      }
+      return out;
+    };
+    const load0 = load1();
+    const idle = await sample(5000);
+    let mining = true;
+    const miner = (async () => {
+      while (mining) {
+        await anvil.rpc('eth_sendTransaction', [{ from: accounts[1], to: address(0), value: '0x1' }]);
+        await sleep(1000);
+      }
+    })();
+    const done = next<ChildDone>(child, 'done');
+    child.send({ type: 'load', seconds: SECONDS, workers: WORKERS, accounts: ACCOUNTS, token, holder } satisfies LoadOrder);
+    const busy: number[] = [];
+    let finished: ChildDone | undefined;
+    void done.then((d) => (finished = d));
+    while (finished === undefined) {
+      busy.push(rssMiB(pid));
+      await sleep(250);
+    }
+    mining = false;
+    await miner;
+    const after = await sample(5000);
+    const loadEnd = load1();
+    child.send({ type: 'stop' });
+
+    const mem = finished.memory;
+    const mb = (b: number) => fmt(b / 1024 / 1024);
+    console.log(`client alone in its process, 2 LES servers, a block per second during the load; load ${load0.toFixed(2)} → ${loadEnd.toFixed(2)} (2 cores, shared)`);
+    console.log(`bare node --import tsx with the client's modules loaded: ${fmt(bareRss)} MiB`);
+    console.log(`idle (started, synced, 5 s):        RSS p50 ${fmt(percentile(idle, 50))} MiB, max ${fmt(Math.max(...idle))} MiB`);
+    console.log(
+      `under load (${WORKERS} loops, ${SECONDS} s): RSS p50 ${fmt(percentile(busy, 50))} MiB, max ${fmt(Math.max(...busy))} MiB; ` +
+        `${finished.reads} verified reads (${fmt(finished.reads / SECONDS)}/s), ${finished.errors} errors`,
+    );
+    console.log(`  reads: ${Object.entries(finished.byMethod).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`  at the end of the load, after a full GC: heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)} MiB, external ${mb(mem.external)} MiB, array buffers ${mb(mem.arrayBuffers)} MiB`);
+    console.log(`idle again (5 s after):             RSS p50 ${fmt(percentile(after, 50))} MiB`);
+    if (finished.errors > 0) throw new Error(`${finished.errors} reads failed under load`);
+    emit({
+      bench: 'client-rss',
+      metric: `client RSS under a mixed verified-read load (max over ${SECONDS} s) vs idle (p50)`,
+      value: Math.max(...busy),
+      baseline: percentile(idle, 50),
+      unit: 'MiB',
+      ratio: Math.max(...busy) / percentile(idle, 50),
+      load: [load0, loadEnd],
+      note: `${fmt(finished.reads / SECONDS)} reads/s; bare node+tsx+modules ${fmt(bareRss)} MiB`,
+    });
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.stop()));
+    await anvil.stop();
+  }
+}
