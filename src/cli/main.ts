@@ -19,6 +19,7 @@ const program = new Command('lesp')
 registerDevnet(program);
 registerServe(program);
 registerProxy(program);
+(await import('./admin.js')).registerAdmin(program);
 
 finishCli(program);
 await program.parseAsync(process.argv);

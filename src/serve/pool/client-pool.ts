@@ -71,6 +71,7 @@ export interface PoolClientView {
   groupCost: number;
   /** Seconds. */
   connectionTime: number;
+  prices: ClientPrices;
 }
 
 interface Client {
@@ -379,6 +380,7 @@ export class ClientPool extends CapacityPool {
         costUsed: c.costUsed,
         groupCost: gc,
         connectionTime: (now - c.connectedAt) / 1000,
+        prices: applyPrices(c.prices, { positive: {}, negative: {} }),
       };
     });
   }
