@@ -31,13 +31,21 @@ interface Flag {
   env: string;
 }
 
-/** Options and subcommands of `lesp <path> --help`, from commander's layout (wrapped lines indented deeper). */
-async function help(path: string[]): Promise<{ flags: Flag[]; commands: string[] }> {
-  const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...path, '--help'], {});
+/**
+ * The help of every command of the real program, as `lesp <path> --help` prints it (commander's
+ * helpInformation), from one process: examples/cli-help-dump.ts stands in for parseAsync.
+ */
+async function helpTexts(): Promise<Record<string, string>> {
+  const r = await run(process.execPath, ['--import', 'tsx', '--import', './examples/cli-help-dump.ts', 'src/cli/main.ts'], {});
   assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+/** Options and subcommands (usage term without "[options]") of one help text; wrapped lines are indented deeper. */
+function parseHelp(text: string): { flags: Flag[]; commands: string[] } {
   const entries: Array<{ kind: 'o' | 'c'; text: string }> = [];
   let kind: 'o' | 'c' | undefined;
-  for (const line of r.stdout.split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.startsWith('Options:')) kind = 'o';
     else if (line.startsWith('Commands:')) kind = 'c';
     else if (line.trim() === '') kind = undefined;
@@ -52,44 +60,54 @@ async function help(path: string[]): Promise<{ flags: Flag[]; commands: string[]
       const dflt = /(?:^|, )default: (.*?)(?:, env: |$)/.exec(extra)?.[1] ?? (/(?:^|, )required(?:,|$)/.test(extra) ? 'required' : '');
       return { flag: flag as string, default: dflt.replace(/^"(.*)"$/, '$1'), env: /env: (\S+)$/.exec(extra)?.[1] ?? '' };
     });
-  const commands = entries.filter((e) => e.kind === 'c').map((e) => e.text.split(' ')[0] as string).filter((c) => c !== 'help');
+  const commands = entries
+    .filter((e) => e.kind === 'c')
+    .map((e) => (e.text.split(/\s{2,}/)[0] as string).replace(' [options]', ''))
+    .filter((c) => !c.startsWith('help'));
   return { flags, commands };
 }
 
-/** The rows of the README table between <!-- cli:<name> --> and <!-- /cli:<name> -->. */
-function readmeFlags(name: string): Flag[] | undefined {
-  const m = new RegExp(`<!-- cli:${name} -->\\n([\\s\\S]*?)<!-- /cli:${name} -->`).exec(README);
-  if (m === null) return undefined;
-  return (m[1] as string)
+/** The first cells of the README table between <!-- <name> --> and <!-- /<name> -->, unquoted. */
+function readmeRows(name: string): string[][] | undefined {
+  const start = README.indexOf(`<!-- ${name} -->\n`);
+  if (start < 0) return undefined;
+  const end = README.indexOf(`<!-- /${name} -->`, start);
+  assert.ok(end > start, `README closes <!-- ${name} -->`);
+  const unquote = (c: string): string => c.replace(/^\*\*(.*)\*\*$/, '$1').replace(/^`(.*)`$/, '$1').replace(/\\\|/g, '|').replace(/&lt;/g, '<');
+  return README.slice(start, end)
     .split('\n')
     .filter((l) => l.startsWith('| `'))
-    .map((l) => {
-      const cells = l.split(/(?<!\\)\|/).map((c) => c.trim());
-      const unquote = (c: string): string => c.replace(/^\*\*(.*)\*\*$/, '$1').replace(/^`(.*)`$/, '$1').replace(/\\\|/g, '|');
-      return { flag: unquote(cells[1] as string), default: unquote(cells[3] as string), env: unquote(cells[4] as string) };
-    });
+    .map((l) => l.split(/(?<!\\)\|/).slice(1, -1).map((c) => unquote(c.trim())));
 }
 
+const flagsOf = (rows: string[][]): Flag[] => rows.map((r) => ({ flag: r[0] as string, default: r[2] as string, env: r[3] as string }));
+
 describe('README reference sections match the code', () => {
-  it('CLI reference: every command, flag, default and LESP_* variable as `--help` prints them', async () => {
-    const top = await help([]);
-    assert.ok(top.commands.length >= 3, 'lesp lists its commands');
-    const documented = [...README.matchAll(/<!-- cli:([a-z ]+) -->/g)].map((m) => m[1] as string);
-    const seen: string[] = [];
-    const walk = async (path: string[]): Promise<void> => {
-      const h = await help(path);
-      if (h.commands.length > 0) {
-        await Promise.all(h.commands.map((c) => walk([...path, c])));
-        return;
-      }
-      const name = path.join(' ');
-      seen.push(name);
-      const rows = readmeFlags(name);
-      assert.ok(rows !== undefined, `README's CLI reference has no table for "lesp ${name}" (<!-- cli:${name} --> … <!-- /cli:${name} -->)`);
-      assert.deepEqual(rows, h.flags, `README's table for "lesp ${name}" differs from its --help`);
+  it('CLI reference: every command, subcommand, flag, default and LESP_* variable as `--help` prints them', async () => {
+    const texts = await helpTexts();
+    const help = Object.fromEntries(Object.entries(texts).map(([path, text]) => [path, parseHelp(text)]));
+    assert.ok((help['']?.commands.length ?? 0) >= 3, 'lesp lists its commands');
+    const used = new Set<string>();
+    const block = (name: string): string[][] | undefined => {
+      const rows = readmeRows(name);
+      if (rows !== undefined) used.add(name);
+      return rows;
     };
-    await Promise.all(top.commands.map((c) => walk([c])));
-    assert.deepEqual(documented.filter((d) => !seen.includes(d)), [], 'README documents commands lesp does not have');
+    for (const [path, h] of Object.entries(help)) {
+      if (path === '') continue;
+      const parent = path.includes(' ') ? path.slice(0, path.lastIndexOf(' ')) : '';
+      if (h.commands.length > 0) {
+        const rows = block(`cli-commands:${path}`);
+        assert.ok(rows !== undefined, `README has no subcommand table for "lesp ${path}" (<!-- cli-commands:${path} -->)`);
+        assert.deepEqual(rows.map((r) => r[0]), h.commands, `README's subcommands of "lesp ${path}" differ from its --help`);
+      }
+      // A subcommand may share its group's "every subcommand" table (<!-- cli:<group> * -->).
+      const rows = block(`cli:${path}`) ?? (parent === '' ? undefined : block(`cli:${parent} *`));
+      assert.ok(rows !== undefined, `README's CLI reference has no flag table for "lesp ${path}" (<!-- cli:${path} -->)`);
+      assert.deepEqual(flagsOf(rows), h.flags, `README's flag table for "lesp ${path}" differs from its --help`);
+    }
+    const documented = [...README.matchAll(/<!-- (cli(?:-commands)?:[a-z_. *]+) -->/g)].map((m) => m[1] as string);
+    assert.deepEqual(documented.filter((d) => !used.has(d)), [], 'README documents commands lesp does not have');
   });
 
   it('Supported methods: exactly the method table, plus eth_subscribe/eth_unsubscribe', () => {
