@@ -158,30 +158,37 @@ describe('acceptance: load on three small-capacity servers', () => {
     const stalled = new Tamperer(victim);
     await withClient(async ({ client, eip }) => {
       let stopped: Promise<void> | undefined;
+      let completed = 0;
+      let completedAtStop = -1;
       const result = await runLoad(eip, tasks, 16, (done) => {
+        completed = done;
         if (stopped !== undefined || done < tasks.length / 4) return;
         // A quarter in, the server stops answering; once a request of ours waits there, it goes away.
         stalled.hold = true;
-        stopped = until('a request held by the failing server', () => (stalled.held > 0 ? true : undefined)).then(() => victim.stop());
+        stopped = until('a request held by the failing server', () => (stalled.held > 0 ? true : undefined)).then(() => {
+          completedAtStop = completed;
+          return victim.stop();
+        });
       });
       await stopped;
       assert.ok(stopped !== undefined, 'the server was stopped during the load');
       assert.equal(victim.started, false);
+      assert.ok(completedAtStop >= 0 && completedAtStop < tasks.length, `stopped after ${completedAtStop} of ${tasks.length} requests`);
       assert.deepEqual(result.failed, []);
       assert.deepEqual(result.wrong, []);
       assert.equal(result.ok, tasks.length);
       assert.equal(client.status().servers, 2);
       const closed = Object.values(client.parts?.scheduler.metrics().kinds ?? {}).reduce((n, k) => n + k.messages.closed, 0);
       assert.ok(closed > 0, 'messages open on the stopped server were re-routed');
-      console.log(`# server loss: ${result.ok}/${tasks.length} requests answered, ${stalled.held} reply(ies) held by the lost server, ${closed} message(s) lost with it and re-routed`);
-      await same(eip, anvil);
+      console.log(`# server loss: ${result.ok}/${tasks.length} requests answered, stopped after ${completedAtStop}, ${stalled.held} reply(ies) held by the lost server, ${closed} message(s) lost with it and re-routed`);
+      await answersAfterLoss(eip, anvil);
     });
     stalled.uninstall();
   });
 });
 
 /** After the loss the client still answers from the two left. */
-async function same(eip: LesEip1193Provider, anvil: Anvil): Promise<void> {
+async function answersAfterLoss(eip: LesEip1193Provider, anvil: Anvil): Promise<void> {
   const [a] = await anvil.rpc<string[]>('eth_accounts');
   assert.equal(await eip.request({ method: 'eth_getBalance', params: [a, 'latest'] }), await anvil.rpc('eth_getBalance', [a, 'latest']));
 }
