@@ -140,6 +140,21 @@ describe('access matrix', () => {
     await assert.rejects(payments.call('getinfo'), (e: unknown) => e instanceof AdminClientError && e.kind === 'unauthorized');
   });
 
+  it('a token given by flag or environment is a full-access token kept in memory; a short one is refused', async () => {
+    const given = 'operator-chosen-token-0123456789';
+    const second = await startServeAdmin({ server, port: 0, token: given, onStop: () => {}, peerProbeEveryMs: 0 });
+    try {
+      assert.equal(second.created, undefined, 'nothing created, nothing to print');
+      const c = new AdminClient({ url: second.url, token: given });
+      assert.equal(((await c.call('getinfo')).result as { sessions: number }).sessions, 1);
+      assert.deepEqual((await c.call('sessions.list')).result, [], 'not a stored session');
+      await assert.rejects(new AdminClient({ url: second.url, token: ownerToken }).call('getinfo'), (e: unknown) => e instanceof AdminClientError && e.kind === 'unauthorized');
+    } finally {
+      await second.close();
+    }
+    await assert.rejects(startServeAdmin({ server, port: 0, token: 'short', onStop: () => {} }), /at least 16 characters/);
+  });
+
   it('listens on 127.0.0.1 by default', () => {
     assert.equal(admin.rpc.address?.address, '127.0.0.1');
     assert.match(admin.url, /^http:\/\/127\.0\.0\.1:\d+$/);
