@@ -1,7 +1,8 @@
 /**
  * Hostile input to a LesServer following anvil, over real RLPx: malformed, over-limit and
  * misdirected messages are not answered, are counted, and cost the client its connection at the
- * 20th (DESIGN §4: "about 20 such requests end the connection"); a seeded fuzzer sends more than
+ * configured limit (20 here, DESIGN §4's "about 20", so that all eleven kinds fit below it; the
+ * server's default is 10, per issue 6 — covered by test/integration/admin-operator); a seeded fuzzer sends more than
  * 10,000 mutated requests over many connections while a well-behaved client keeps being served
  * verified answers, and the server is still healthy afterwards.
  */
@@ -103,7 +104,7 @@ function mutate(rand: () => number, seed: Uint8Array): Uint8Array {
 before(async () => {
   anvil = await startAnvil({ hardfork: 'prague' });
   await anvil.rpc('anvil_mine', ['0x10']);
-  server = new LesServer({ rpcUrl: anvil.url, port: 0, pollIntervalMs: 50 });
+  server = new LesServer({ rpcUrl: anvil.url, port: 0, pollIntervalMs: 50, maxBadRequests: 20 });
   await server.start();
   await anvil.rpc('anvil_mine', ['0x2']);
   await server.stack.idle();
