@@ -190,13 +190,19 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
 
   #onAnnounce(a: Announce): void {
     try {
+      if (isUpdateOnly(a)) {
+        // go-ethereum's update announce (zero head hash): new Status values, no head. It changes
+        // only this connection's own parameters, which the RLPx session already authenticates,
+        // so it carries no signature and is not a head for the header chain.
+        this.#applyUpdates(a);
+        this.emit('change');
+        return;
+      }
       if (this.trusted) verifyAnnounceSignature(a, this.#peer.remoteId);
       if (!isHigherHead({ number: a.headNumber, td: a.headTd }, this.#head)) {
         throw new BadAnnounceError('headTd', `head ${a.headNumber} (td ${a.headTd}) is not above ${this.#head.number} (td ${this.#head.td})`);
       }
-      const next = applyAnnounceUpdates(this.#params, a.updates);
-      if (next.bl !== this.#params.bl || next.mrr !== this.#params.mrr) this.flow.setParams({ bl: next.bl, mrr: next.mrr });
-      this.#params = next;
+      this.#applyUpdates(a);
       this.#head = { hash: a.headHash, number: a.headNumber, td: a.headTd };
       this.emit('announce', a);
       this.emit('change'); // a higher head or new windows may let it serve items waiting for them
@@ -207,6 +213,12 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
       this.#logger.warn({ server: this.id.slice(0, 16), err: reason.message }, 'announce refused');
       this.emit('badAnnounce', a, reason);
     }
+  }
+
+  #applyUpdates(a: Announce): void {
+    const next = applyAnnounceUpdates(this.#params, a.updates);
+    if (next.bl !== this.#params.bl || next.mrr !== this.#params.mrr) this.flow.setParams({ bl: next.bl, mrr: next.mrr });
+    this.#params = next;
   }
 
   #onStop(): void {
@@ -221,4 +233,9 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
     // A reply to a request we wrote off at a StopMsg or timed out is no fault of the server's.
     if (v.kind !== 'unknown-reqid') this.#record.score('protocol-error');
   }
+}
+
+/** An announce with an all-zero head hash: Status updates only (go-ethereum's capacity update). */
+function isUpdateOnly(a: Announce): boolean {
+  return a.headHash.every((b) => b === 0);
 }

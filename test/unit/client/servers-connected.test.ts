@@ -117,6 +117,34 @@ describe('ConnectedServer: announces', () => {
   });
 });
 
+describe('ConnectedServer: update announces (zero head hash)', () => {
+  it("a trusted server's unsigned capacity update changes the flow parameters, is not a head, and is no bad form", async () => {
+    // What a server sends when its capacity for us changes (src/serve/server/session.ts setCapacity).
+    const t = await connect({ trusted: true });
+    const update: Announce = {
+      headHash: new Uint8Array(32),
+      headNumber: 0,
+      headTd: 0n,
+      reorgDepth: 0,
+      updates: [
+        { key: 'flowControl/BL', value: encodeUint(3_000_000) },
+        { key: 'flowControl/MRR', value: encodeUint(500) },
+      ],
+    };
+    let changes = 0;
+    t.server.on('change', () => changes++);
+    t.remote.send(ANNOUNCE, encodeAnnounce(update));
+    await until(() => t.server.flow.bl === 3_000_000);
+    assert.equal(t.server.flow.mrr, 500);
+    assert.equal(t.server.head.number, 100, 'the head stays');
+    assert.equal(t.announces.length, 0, 'not forwarded as a head');
+    assert.equal(t.refused.length, 0);
+    assert.equal(t.record.badAnnounces, 0);
+    assert.equal(t.server.score, 1);
+    assert.ok(changes >= 1);
+  });
+});
+
 describe('ConnectedServer: flow control', () => {
   it('books the max cost on send and takes BV minus later costs from the reply; samples the RTT', async () => {
     const { server, remote, clock, record } = await connect();
