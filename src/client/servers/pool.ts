@@ -43,7 +43,10 @@ export interface ServerPoolOptions {
   dialTimeoutMs?: number;
   handshakeTimeoutMs?: number;
   reconnect?: ReconnectOptions;
-  /** RTT assumed before the first reply, ms. Default 200. */
+  /**
+   * RTT assumed before the first reply, ms. Default 1: optimistic, so a new server is tried (and
+   * measured) at once instead of losing every choice to measured ones; the first sample replaces it.
+   */
   initialRttMs?: number;
   /** The flow-control clock (monotonic ms). */
   clock?: Clock;
@@ -170,7 +173,7 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
       enode,
       trusted: options.trusted === true,
       state: 'connecting',
-      record: new ServerRecord(this.#options.initialRttMs ?? 200),
+      record: new ServerRecord(this.#options.initialRttMs ?? 1),
       failures: 0,
       removed: false,
     };
