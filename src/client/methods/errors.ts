@@ -89,6 +89,7 @@ export const RPC_ERROR_TABLE: Readonly<Record<string, Mapping>> = {
   EXECUTION_REVERTED: { proxy: 3, eip1193: 3 },
   // Scheduler / ODR / chain codes.
   NO_SERVER: { proxy: -32002, eip1193: 4900, message: 'no LES server connected that can answer' },
+  NOT_SERVED: { proxy: -32000, eip1193: -32000, message: "no connected LES server serves this data (outside the servers' windows)" },
   SCHEDULER_CLOSED: { proxy: -32002, eip1193: 4900, message: 'the provider is closed' },
   NOT_RELAYED: { proxy: -32002, eip1193: 4900, message: 'no LES server took the transaction' },
   TIMEOUT: { proxy: -32002, eip1193: -32002, message: 'no verified answer in time' },

@@ -12,7 +12,7 @@ import { VerificationError } from '../../verify/errors.js';
 import { ProtocolError } from '../../wire/errors.js';
 import { fillBatch, messageCost, pickServer, softTimeoutMs } from './choice.js';
 import { type AnyKind, type Entry, Message } from './entry.js';
-import { NoServerError, VerificationFailedError } from './errors.js';
+import { NoServerError, NotServedError, VerificationFailedError } from './errors.js';
 import type { ItemOutcome, SchedulerMetrics } from './metrics.js';
 import type { Logger, SchedulableServer, ServerSource, Timers } from './types.js';
 
@@ -135,7 +135,7 @@ export class Dispatcher {
         if (eligible.length === 0 && entry.outstanding.size === 0) {
           entry.noServerSince ??= now;
           const left = entry.noServerSince + this.rules.noServerTimeoutMs - now;
-          if (left <= 0) this.#failNoServer(entry, capable.length);
+          if (left <= 0) this.#failNoServer(entry, capable.length, servers.length);
           else wake = Math.min(wake, left);
           continue;
         }
@@ -325,9 +325,13 @@ export class Dispatcher {
     this.schedulePump();
   }
 
-  #failNoServer(entry: Entry, capable: number): void {
+  #failNoServer(entry: Entry, capable: number, connected: number): void {
     if (entry.invalidBy.size > 0) {
       this.#fail(entry, 'verification-failed', new VerificationFailedError(entry.kind.name, [...entry.invalidBy.keys()], lastOf(entry.invalidBy)));
+      return;
+    }
+    if (capable === 0 && connected > 0) {
+      this.#fail(entry, 'no-server', new NotServedError(entry.kind.name, connected));
       return;
     }
     const detail =

@@ -6,7 +6,7 @@
  */
 import { LespError } from '../../errors.js';
 
-export type SchedulerErrorCode = 'NO_SERVER' | 'VERIFICATION_FAILED' | 'TIMEOUT' | 'ABORTED' | 'SCHEDULER_CLOSED' | 'BAD_OPTIONS';
+export type SchedulerErrorCode = 'NO_SERVER' | 'NOT_SERVED' | 'VERIFICATION_FAILED' | 'TIMEOUT' | 'ABORTED' | 'SCHEDULER_CLOSED' | 'BAD_OPTIONS';
 
 export class SchedulerError extends LespError {
   declare readonly code: SchedulerErrorCode;
@@ -27,6 +27,16 @@ export class NoServerError extends SchedulerError {
   constructor(kind: string, detail: string, unansweredBy = 0) {
     super('NO_SERVER', kind, `no server can answer ${kind}: ${detail}`);
     this.unansweredBy = unansweredBy;
+  }
+}
+
+/**
+ * Servers are connected but none serves this item (e.g. state older than every server's state
+ * window): not a disconnection, so not 4900 / -32002.
+ */
+export class NotServedError extends SchedulerError {
+  constructor(kind: string, connected: number) {
+    super('NOT_SERVED', kind, `none of the ${connected} connected server(s) serves this ${kind} (outside their served windows)`);
   }
 }
 

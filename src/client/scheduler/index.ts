@@ -2,6 +2,7 @@
 export { type BatchRules, type Pick, expectedMs, fillBatch, messageCost, pickServer, softTimeoutMs } from './choice.js';
 export {
   NoServerError,
+  NotServedError,
   RetrieveAbortedError,
   RetrieveTimeoutError,
   SchedulerClosedError,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   NoServerError,
+  NotServedError,
   RetrieveAbortedError,
   RetrieveTimeoutError,
   Scheduler,
@@ -287,10 +288,8 @@ describe('Scheduler: StopMsg', () => {
 });
 
 describe('Scheduler: nothing waits forever', () => {
-  it('an item no server can answer fails with NoServerError after noServerTimeoutMs', async () => {
-    const { source, scheduler, timers } = setup({ noServerTimeoutMs: 3_000 });
-    const s = source.add('s');
-    s.head = { ...s.head, number: 5 };
+  it('with no server connected an item fails with NoServerError after noServerTimeoutMs', async () => {
+    const { scheduler, timers } = setup({ noServerTimeoutMs: 3_000 });
     const p = watch(scheduler.retrieve(doubleKind(), 100));
     await timers.advance(2_999);
     assert.equal(p.settled(), false);
@@ -299,6 +298,22 @@ describe('Scheduler: nothing waits forever', () => {
       assert.ok(e instanceof NoServerError);
       assert.equal(e.code, 'NO_SERVER');
       assert.equal(e.field, 'kind');
+      assert.equal(e.kind, 'double');
+      return true;
+    });
+  });
+
+  it('an item no connected server serves fails with NotServedError (servers are there: not a disconnection)', async () => {
+    const { source, scheduler, timers } = setup({ noServerTimeoutMs: 3_000 });
+    const s = source.add('s');
+    s.head = { ...s.head, number: 5 };
+    const p = watch(scheduler.retrieve(doubleKind(), 100));
+    await timers.advance(2_999);
+    assert.equal(p.settled(), false);
+    await timers.advance(1);
+    await assert.rejects(p.result, (e: unknown) => {
+      assert.ok(e instanceof NotServedError);
+      assert.equal(e.code, 'NOT_SERVED');
       assert.equal(e.kind, 'double');
       return true;
     });
