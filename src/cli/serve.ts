@@ -10,6 +10,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { BUILTIN_NETWORKS, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { DEFAULT_LES_PORT, LesServer } from '../serve/index.js';
+import { parseGenesisAlloc } from '../serve/state/start.js';
+import type { StartSource } from '../serve/state/tracker.js';
 import { CliFailure, runAction } from './failure.js';
 import { createLogger } from './logging.js';
 import { intArg, logLevelOption, urlArg } from './options.js';
@@ -26,7 +28,27 @@ interface ServeFlags {
   sectionSize?: number;
   confirmations?: number;
   recentState?: number;
+  genesisAlloc?: string;
+  allocBlock: number;
   logLevel: string;
+}
+
+/** --genesis-alloc: read and check the file now, so a bad one fails before anything starts. */
+function loadAlloc(flags: ServeFlags): StartSource | undefined {
+  if (flags.genesisAlloc === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(flags.genesisAlloc, 'utf8')) as unknown;
+  } catch (err) {
+    const why = err instanceof SyntaxError ? 'not JSON' : ((err as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw new CliFailure(`--genesis-alloc: cannot read ${flags.genesisAlloc} (${why})`);
+  }
+  try {
+    parseGenesisAlloc(json);
+  } catch (err) {
+    throw new CliFailure(`--genesis-alloc ${flags.genesisAlloc}: ${(err as Error).message}`);
+  }
+  return { kind: 'alloc', alloc: json, atBlock: flags.allocBlock };
 }
 
 function parseKeyHex(text: string, where: string): Uint8Array {
@@ -85,6 +107,7 @@ function loadNodeKey(flags: ServeFlags): { key: Uint8Array; source: string } {
 
 async function runServe(flags: ServeFlags): Promise<void> {
   const network = loadNetwork(flags.network);
+  const stateStart = loadAlloc(flags);
   const { key, source } = loadNodeKey(flags);
   const log = createLogger('serve', flags.logLevel);
   if (flags.datadir === undefined) log.warn({}, 'no --datadir: using a temporary in-memory store; nothing is kept after exit');
@@ -100,6 +123,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     sectionSize: flags.sectionSize,
     confirmations: flags.confirmations,
     recentState: flags.recentState,
+    stateStart,
     log,
   });
   stopOnSignals(log, () => server.stop());
@@ -121,6 +145,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)').argParser(intArg(8)).default(undefined, "the network's"))
     .addOption(new Option('--confirmations <n>', 'confirmations before a section is built (overrides the network)').argParser(intArg(0)).default(undefined, "the network's"))
     .addOption(new Option('--recent-state <n>', 'serve state of the N latest blocks (0: every block since the state start)').argParser(intArg(0)).default(undefined, '0'))
+    .option('--genesis-alloc <file>', "start state from a genesis alloc (go-ethereum genesis.json or its alloc) instead of the node's state dump (anvil_dumpState); needs debug_traceBlockByNumber with the prestateTracer")
+    .option('--alloc-block <n>', 'the block whose state --genesis-alloc is', intArg(0), 0)
     .addOption(logLevelOption())
     .action(runAction('serve', runServe));
 }

@@ -6,13 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { accountKey, decodeHeader, headerHash, verifyAccountProof, verifyReceipts } from '../../src/verify/index.js';
 import { decodeRlp, type RlpItem } from '../../src/wire/index.js';
 import { type Anvil, freePort, startAnvil } from '../helpers/anvil.js';
+import { allocFromDump } from '../helpers/anvil-alloc.js';
 import { LesTestClient } from '../helpers/les-client.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -54,10 +57,14 @@ let anvil: Anvil;
 let datadir: string;
 const running: Run[] = [];
 
+let badAlloc: string;
+
 before(async () => {
   anvil = await startAnvil({ hardfork: 'prague' });
   await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: '0x00000000000000000000000000000000000000dd', value: '0x10' }]);
   datadir = mkdtempSync(join(tmpdir(), 'lesp-cli-'));
+  badAlloc = join(datadir, 'bad-genesis.json');
+  writeFileSync(badAlloc, JSON.stringify({ alloc: { 'not-an-address': { balance: '1' } } }));
 });
 
 after(async () => {
@@ -78,10 +85,13 @@ describe('lesp serve (the command)', () => {
     ['an unknown network', ['--rpc', 'http://127.0.0.1:1', '--network', 'no-such-net.json'], /--network/],
     ['a section size below 8', ['--rpc', 'http://127.0.0.1:1', '--section-size', '4'], /--section-size/],
     ['a missing key file', ['--rpc', 'http://127.0.0.1:1', '--nodekey-file', '/nonexistent/key'], /--nodekey-file/],
+    ['a missing genesis alloc', ['--rpc', 'http://127.0.0.1:1', '--genesis-alloc', '/nonexistent/genesis.json'], /--genesis-alloc/],
+    ['a genesis alloc with a bad address', ['--rpc', 'http://127.0.0.1:1', '--genesis-alloc', 'BAD_ALLOC'], /--genesis-alloc/],
+    ['a negative alloc block', ['--rpc', 'http://127.0.0.1:1', '--alloc-block', '-1'], /--alloc-block/],
   ];
   for (const [what, args, pattern] of bad) {
     it(`rejects ${what} with one line and a non-zero exit`, async () => {
-      const run = lesp(['serve', '--log-level', 'silent', ...args]);
+      const run = lesp(['serve', '--log-level', 'silent', ...args.map((a) => (a === 'BAD_ALLOC' ? badAlloc : a))]);
       const { code } = await run.exit;
       assert.notEqual(code, 0);
       const lines = plainLines(run.stderr());
@@ -148,5 +158,63 @@ describe('lesp serve (the command)', () => {
     assert.equal(enode2.split('@')[0], enode.split('@')[0]);
     again.child.kill('SIGINT');
     assert.equal((await again.exit).code, 0);
+  });
+
+  it('--genesis-alloc: a node without anvil_dumpState is served from a genesis alloc, with proven state of the blocks after it', async () => {
+    // A node of its own whose block 1 state is written out as a go-ethereum genesis alloc, behind
+    // a relay that refuses anvil_dumpState as any other client would.
+    const node = await startAnvil({ hardfork: 'prague' });
+    let dumpsRefused = 0;
+    const relay = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const calls = JSON.parse(body) as { id: number; method: string } | Array<{ id: number; method: string }>;
+        const dump = (Array.isArray(calls) ? calls : [calls]).find((c) => c.method === 'anvil_dumpState');
+        if (dump !== undefined) {
+          dumpsRefused++;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ jsonrpc: '2.0', id: dump.id, error: { code: -32601, message: 'the method anvil_dumpState does not exist/is not available' } }));
+          return;
+        }
+        fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          .then(async (r) => {
+            res.setHeader('content-type', 'application/json');
+            res.end(await r.text());
+          })
+          .catch(() => res.destroy());
+      });
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    try {
+      await node.rpc('evm_mine');
+      const file = join(datadir, 'genesis.json');
+      writeFileSync(file, JSON.stringify(await allocFromDump(node)));
+      const run = lesp(['serve', '--rpc', relayUrl, '--port', '0', '--genesis-alloc', file, '--alloc-block', '1', '--log-level', 'warn']);
+      running.push(run);
+      const enode = await enodeOf(run);
+      const to = '0x00000000000000000000000000000000000000ab';
+      await node.rpc('eth_sendTransaction', [{ from: DEV, to, value: '0x99' }]);
+      await node.rpc('evm_mine');
+      const latest = await node.rpc<{ hash: string; number: string; stateRoot: string }>('eth_getBlockByNumber', ['latest', false]);
+      const genesis = await node.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false]);
+      const client = await LesTestClient.connect({ enode, networkId: 31337n, genesisHash: bytes(genesis.hash) });
+      try {
+        const deadline = Date.now() + 15_000;
+        while (!client.announces.some((a) => hex(a.headHash) === latest.hash) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        const p = await client.proofs([{ blockHash: bytes(latest.hash), accountKey: accountKey(bytes(to)), storageKey: new Uint8Array(0), fromLevel: 0 }]);
+        const acc = verifyAccountProof(bytes(latest.stateRoot), bytes(to), p.nodes);
+        assert.equal(acc?.balance, BigInt(await node.rpc<string>('eth_getBalance', [to, latest.number])));
+      } finally {
+        await client.close();
+      }
+      assert.equal(dumpsRefused, 0, 'no dump was asked for');
+      run.child.kill('SIGTERM');
+      assert.equal((await run.exit).code, 0);
+    } finally {
+      relay.close();
+      await node.stop();
+    }
   });
 });

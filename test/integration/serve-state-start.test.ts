@@ -2,10 +2,10 @@
 // root although accounts are funded), a genesis alloc in go-ethereum's notation, and an alloc that
 // is wrong. Also older hardforks, where SELFDESTRUCT still deletes accounts.
 import assert from 'node:assert/strict';
-import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { allocFromDump } from '../helpers/anvil-alloc.js';
 import { NodeRpcClient } from '../../src/serve/rpc/client.js';
 import { openMemoryStore } from '../../src/store/memory.js';
 import { StateTracker } from '../../src/serve/state/tracker.js';
@@ -39,18 +39,6 @@ function countingRpc(url: string): { rpc: NodeRpcClient; calls: string[] } {
     return fetch(input, init);
   };
   return { rpc: new NodeRpcClient({ url, fetch: counting }), calls };
-}
-
-/** anvil's own dump at its head, turned into a go-ethereum genesis file (decimal balances, bare addresses). */
-async function allocFromDump(anvil: Anvil): Promise<{ alloc: Record<string, unknown> }> {
-  const dump = JSON.parse(gunzipSync(bytes(await anvil.rpc<string>('anvil_dumpState'))).toString()) as {
-    accounts: Record<string, { nonce: number; balance: string; code: string; storage: Record<string, string> }>;
-  };
-  const alloc: Record<string, unknown> = {};
-  for (const [addr, a] of Object.entries(dump.accounts)) {
-    alloc[addr.slice(2)] = { balance: BigInt(a.balance).toString(10), nonce: `0x${a.nonce.toString(16)}`, code: a.code, storage: a.storage };
-  }
-  return { alloc };
 }
 
 describe('start states', () => {

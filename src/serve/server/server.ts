@@ -25,6 +25,7 @@ import { type ServeLog, type ServePolicy, silentLog } from './handlers/types.js'
 import { DEFAULT_MAX_BAD_REQUESTS, LesService, type ServiceStats } from './service.js';
 import type { SessionInfo } from './session.js';
 import { ServeStack } from './stack.js';
+import type { StartSource } from '../state/tracker.js';
 
 export const DEFAULT_LES_PORT = 30303;
 
@@ -57,6 +58,12 @@ export interface LesServerOptions {
   versions?: readonly LesVersion[];
   /** Follower poll interval. Default 1000 ms. */
   pollIntervalMs?: number;
+  /**
+   * Where the first state comes from when the datadir holds none: the node's state dump
+   * (`anvil_dumpState`, the default) or a genesis alloc applied at a block (any node with the
+   * prestate tracer: every block after it is traced and applied).
+   */
+  stateStart?: StartSource;
   /** Where the section-building progress bar goes (TTY only); null for none. */
   progressStream?: ProgressStream | null;
   log?: ServeLog;
@@ -176,6 +183,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         log,
         pollIntervalMs: this.options.pollIntervalMs,
         progressStream: this.options.progressStream,
+        stateStart: this.options.stateStart,
         onHead: async (head) => {
           this.emit('head', head);
           await late.service?.onHead(head);

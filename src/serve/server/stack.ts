@@ -10,7 +10,7 @@ import type { KvStore } from '../../store/kv.js';
 import { ChainFollower, ChainStore, type HeadEvent as ChainHeadEvent, StateFeed, nodeEndpoints } from '../chain/index.js';
 import { type ProgressStream, SectionIndexer } from '../indexer/index.js';
 import { NodeRpcClient } from '../rpc/client.js';
-import { StateTracker } from '../state/tracker.js';
+import { type StartSource, StateTracker } from '../state/tracker.js';
 import { ChainStoreReader, IndexerReader, NodeTxPool, TrackerStateReader } from './adapters.js';
 import type { HeadEvent, ServeBackend } from './backend.js';
 import { ServeError } from './errors.js';
@@ -25,6 +25,8 @@ export interface StackOptions {
   pollIntervalMs?: number;
   /** Where the indexers' progress bar goes (a TTY only); null for none. */
   progressStream?: ProgressStream | null;
+  /** Where the first state comes from when the store holds none. Default: the node's dump (anvil). */
+  stateStart?: StartSource;
   /** Called for every head after the state has caught up with it (not while filling history). */
   onHead(head: HeadEvent): Promise<void> | void;
 }
@@ -82,7 +84,7 @@ export class ServeStack {
       pollIntervalMs: options.pollIntervalMs,
       log,
     });
-    const tracker = await StateTracker.open({ store: store.namespace('state'), rpc, log });
+    const tracker = await StateTracker.open({ store: store.namespace('state'), rpc, log, start: options.stateStart });
     const feed = new StateFeed({ follower, tracker, rpc, log });
     const indexer = await SectionIndexer.open({ store: store.namespace('indexer'), source: chainStore, network, log, progressStream: options.progressStream });
     await follower.syncOnce();
