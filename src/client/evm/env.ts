@@ -6,6 +6,7 @@
 import type { EVMMockBlockchainInterface, EVMRunCallOpts } from '@ethereumjs/evm';
 import type { HeaderChainView, VerifiedHeader } from '../contracts.js';
 import type { BlockOverrides } from './call-params.js';
+import { fakeExponential } from '../methods/fee-math.js';
 import { type EthJs10, toAddress } from './ethjs.js';
 
 export type EvmBlock = NonNullable<EVMRunCallOpts['block']>;
@@ -18,19 +19,6 @@ const BLOB_FEE_FRACTION: Readonly<Record<string, bigint>> = {
   bpo1: 8346193n,
   bpo2: 11684671n,
 };
-
-/** EIP-4844's fake_exponential(factor, numerator, denominator). */
-export function fakeExponential(factor: bigint, numerator: bigint, denominator: bigint): bigint {
-  let i = 1n;
-  let output = 0n;
-  let acc = factor * denominator;
-  while (acc > 0n) {
-    output += acc;
-    acc = (acc * numerator) / (denominator * i);
-    i++;
-  }
-  return output / denominator;
-}
 
 export function blobBaseFee(excessBlobGas: bigint | undefined, hardfork: string): bigint | undefined {
   if (excessBlobGas === undefined) return undefined;
