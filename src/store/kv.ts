@@ -8,6 +8,7 @@
  * backend, which is what lets a single batch write atomically into several of them.
  */
 import { StoreError } from './errors.js';
+import { compareBytes, concatBytes as concat } from '../bytes.js';
 
 export interface KvWriteOptions {
   /** fsync before resolving: for data that must survive a power loss (balances, progress markers). */
@@ -132,26 +133,7 @@ export class KvStore {
   }
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
+export { compareBytes, concat };
 
 /** The smallest key greater than every key starting with `prefix`; undefined if there is none (all 0xff). */
 export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {

@@ -4,24 +4,7 @@
  */
 import { VerificationError } from './errors.js';
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Lower-case hex without 0x; fast enough to key Maps by node hash. */
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i] as number];
-  return s;
-}
-
-export function hex0x(b: Uint8Array): string {
-  return `0x${toHex(b)}`;
-}
+export { concatBytes, equalBytes, hex0x, toHex } from '../bytes.js';
 
 /** `width`-byte big-endian encoding of a non-negative integer that fits. */
 export function uintBE(value: number | bigint, width: number): Uint8Array {
@@ -37,17 +20,6 @@ export function uintBE(value: number | bigint, width: number): Uint8Array {
   return out;
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /** Require a Uint8Array of exactly `len` bytes from a caller (not from the wire). */
 export function requireBytes(b: unknown, len: number, field: string): Uint8Array {

@@ -2,6 +2,7 @@
 import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { StateError } from './errors.js';
+import { equalBytes } from '../../bytes.js';
 
 /** keccak256(rlp('')): the root of a trie with no keys. */
 export const EMPTY_TRIE_ROOT = keccak256(RLP.encode(new Uint8Array(0)));
@@ -74,11 +75,7 @@ export function bytesToBig(b: Uint8Array): bigint {
   return b.length === 0 ? 0n : BigInt(`0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`);
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export { equalBytes };
 
 /** Lowercase hex without 0x: map keys for addresses, slots and hashes. */
 export function hexKey(b: Uint8Array): string {
