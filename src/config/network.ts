@@ -6,6 +6,7 @@
  */
 import { LespError } from '../errors.js';
 import { type ForkIdValue, type ForkSchedule, computeForkId } from './forkid.js';
+import { hexToBytes } from '../bytes.js';
 
 export class ConfigError extends LespError {
   constructor(field: string, detail: string) {
@@ -83,13 +84,6 @@ export const BUILTIN_NETWORKS: Readonly<Record<string, NetworkConfig>> = { mainn
 
 export function forkIdAt(config: NetworkConfig, genesisHash: Uint8Array, headNumber: number, headTime: number): ForkIdValue {
   return computeForkId(genesisHash, config.forks, headNumber, headTime);
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const clean = hex.startsWith('0x') ? hex.slice(2) : hex;
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 // ---- parsing a hostile JSON config ----

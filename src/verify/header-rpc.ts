@@ -5,6 +5,7 @@
  */
 import { VerificationError } from './errors.js';
 import type { BlockHeader } from './header.js';
+import { hexToBytes } from '../bytes.js';
 
 const HEX_RE = /^0x[0-9a-fA-F]*$/;
 
@@ -21,9 +22,7 @@ function data(json: Record<string, unknown>, key: string, len?: number): Uint8Ar
   if (s.length % 2 !== 0) throw new VerificationError('BAD_ENCODING', `header.${key}`, 'odd number of hex digits');
   const n = (s.length - 2) / 2;
   if (len !== undefined && n !== len) throw new VerificationError('BAD_ENCODING', `header.${key}`, `expected ${len} bytes, got ${n}`);
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = parseInt(s.slice(2 + 2 * i, 4 + 2 * i), 16);
-  return out;
+  return hexToBytes(s);
 }
 
 function quantity(json: Record<string, unknown>, key: string, maxBytes: number): bigint {
