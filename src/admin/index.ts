@@ -1,9 +1,13 @@
 // The management layer (DESIGN §3 admin/): the JSON-RPC endpoint with token sessions, the LES
-// server's method table (les_* API, operator commands), and the client `lesp admin` uses.
+// server's method table (les_* API, operator commands), the light client's peer commands
+// (addnode, getpeerinfo), and the client `lesp admin` uses.
+export { type ClientAdminOptions, startClientAdmin } from './client-admin.js';
 export { AdminClient, AdminClientError, type AdminClientErrorKind, type AdminClientOptions } from './client.js';
 export { AdminRpcError, RpcCode, UNAUTHORIZED_MESSAGE, invalidParams } from './errors.js';
 export { type Column, formatResult, table } from './format.js';
 export { JsonSyntaxError, parseJson, stringifyJson } from './json.js';
+export { type AdminEndpoint, type AdminEndpointOptions, checkFlagToken, startAdminEndpoint } from './endpoint.js';
+export { ADDNODE_COMMANDS, type ClientPeersContext, type PeerInfoRow, type PeerServices, clientPeerMethods, peerInfoRow } from './methods/client-peers.js';
 export { lesMethods } from './methods/les.js';
 export { type OperatorContext, type SessionRow, formatDuration, operatorMethods, redactUrl } from './methods/operator.js';
 export { tokenMethods } from './methods/tokens.js';

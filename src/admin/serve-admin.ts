@@ -1,32 +1,24 @@
 /**
  * The management endpoint of a running LesServer: the les_* API, the operator commands and the
- * token sessions on one AdminRpcServer (127.0.0.1 by default).
- *
- * Access: a token given by flag or environment is a full-access token kept in memory. Otherwise,
- * on the first start with a datadir a full-access token is created and written to
- * `<datadir>/admin.token` (0600), which `lesp admin` reads by default; `created` carries it so
- * the caller can print it once. Without a datadir the token lives as long as the process (and is
- * printed at every start). Token sessions are kept in `<datadir>/admin-sessions.json` (0600,
- * hashed), the known LES servers in `<datadir>/admin-peers.json`.
+ * token sessions on one AdminRpcServer (127.0.0.1 by default). Access and token files as every
+ * management endpoint has them (endpoint.ts); the known LES servers are kept in
+ * `<datadir>/admin-peers.json`.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { forkIdAt } from '../config/network.js';
 import { DialError, HandshakeError, LesNode } from '../net/index.js';
 import type { LesServer } from '../serve/index.js';
 import type { Status } from '../wire/index.js';
+import { ADMIN_SESSIONS_FILE, ADMIN_TOKEN_FILE, type AdminEndpoint, checkFlagToken, startAdminEndpoint } from './endpoint.js';
 import { lesMethods } from './methods/les.js';
 import { operatorMethods } from './methods/operator.js';
-import { tokenMethods } from './methods/tokens.js';
-import { type AdminLog, type AdminMethod, entitiesOf, silentAdminLog } from './methods/types.js';
+import type { AdminLog, AdminMethod } from './methods/types.js';
 import { PeerBook, type ProbeResult } from './peer-book.js';
-import { AdminRpcServer, DEFAULT_ADMIN_HOST } from './rpc-server.js';
-import { TokenStore, writeFileAtomic } from './tokens.js';
+import type { AdminRpcServer } from './rpc-server.js';
+import type { TokenStore } from './tokens.js';
 
-export const ADMIN_TOKEN_FILE = 'admin.token';
-export const ADMIN_SESSIONS_FILE = 'admin-sessions.json';
+export { ADMIN_SESSIONS_FILE, ADMIN_TOKEN_FILE };
 export const ADMIN_PEERS_FILE = 'admin-peers.json';
-const MIN_FLAG_TOKEN = 16;
 
 export interface ServeAdminOptions {
   server: LesServer;
@@ -89,42 +81,30 @@ export async function probeLesServer(server: LesServer, enode: string): Promise<
 }
 
 export async function startServeAdmin(o: ServeAdminOptions): Promise<ServeAdmin> {
-  const log = o.log ?? silentAdminLog;
-  if (o.token !== undefined && o.token.length < MIN_FLAG_TOKEN) throw new Error(`the admin token must be at least ${MIN_FLAG_TOKEN} characters`);
-  const file = (name: string) => (o.datadir === undefined ? undefined : join(o.datadir, name));
-  const tokens = await TokenStore.open({ file: file(ADMIN_SESSIONS_FILE), now: o.now });
-  const peers = await PeerBook.open({ file: file(ADMIN_PEERS_FILE), probe: (enode) => probeLesServer(o.server, enode), probeEveryMs: o.peerProbeEveryMs });
+  checkFlagToken(o.token);
+  const peers = await PeerBook.open({
+    file: o.datadir === undefined ? undefined : join(o.datadir, ADMIN_PEERS_FILE),
+    probe: (enode) => probeLesServer(o.server, enode),
+    probeEveryMs: o.peerProbeEveryMs,
+  });
   const methods = new Map<string, AdminMethod>([
     ...lesMethods(o.server),
     ...operatorMethods({ server: o.server, peers, startedAt: Date.now(), startUrls: [o.server.options.rpcUrl], onStop: o.onStop }),
   ]);
-  for (const [name, m] of tokenMethods(tokens, () => entitiesOf(methods))) methods.set(name, m);
-  const tokenFile = file(ADMIN_TOKEN_FILE);
-  let created: string | undefined;
-  if (o.token !== undefined) tokens.addStatic(o.token, 'flag');
-  else if (tokenFile === undefined || !existsSync(tokenFile)) {
-    created = (await tokens.add('first start', 'admin', 0, undefined, entitiesOf(methods))).token;
-    if (tokenFile !== undefined) await writeFileAtomic(tokenFile, `${created}\n`);
-  }
-  const rpc = new AdminRpcServer({ host: o.host ?? DEFAULT_ADMIN_HOST, port: o.port, tokens, methods, log });
+  let endpoint: AdminEndpoint;
   try {
-    await rpc.listen();
+    endpoint = await startAdminEndpoint({ methods, host: o.host, port: o.port, datadir: o.datadir, token: o.token, log: o.log, now: o.now });
   } catch (err) {
     await peers.close();
     throw err;
   }
-  log.info({ url: rpc.url, tokenFile: created === undefined ? undefined : tokenFile }, 'admin: listening');
   return {
-    url: rpc.url,
-    rpc,
-    tokens,
+    ...endpoint,
     peers,
-    tokenFile,
-    created,
     close: async () => {
-      await rpc.close();
+      await endpoint.rpc.close();
       await peers.close();
-      await tokens.close();
+      await endpoint.tokens.close();
     },
   };
 }

@@ -8,13 +8,28 @@
  * It also gives `lesp serve` its management endpoint: --admin-port (no value: 8549),
  * --admin-host (127.0.0.1), --admin-token. The endpoint attaches to the server once it listens
  * (serverStartedChannel), prints its URL and, on a first start, the token (shown once); its
- * `stop` command ends the server as SIGTERM does.
+ * `stop` command ends the server as SIGTERM does. `lesp proxy` and `lesp devnet` take the same
+ * three flags (no value: 8550) for the light client's endpoint (addnode, getpeerinfo).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { ADMIN_TOKEN_FILE, AdminClient, DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, formatResult, parseJson, startServeAdmin } from '../admin/index.js';
+import {
+  ADMIN_TOKEN_FILE,
+  type AdminEndpoint,
+  AdminClient,
+  type Column,
+  DEFAULT_ADMIN_HOST,
+  DEFAULT_ADMIN_PORT,
+  formatDuration,
+  formatResult,
+  parseJson,
+  startClientAdmin,
+  startServeAdmin,
+  table,
+} from '../admin/index.js';
+import type { ServerPool } from '../client/servers/index.js';
 import type { LesServer } from '../serve/index.js';
 import { serverStartedChannel } from '../serve/index.js';
 import { CliFailure, failureLine, runAction } from './failure.js';
@@ -30,13 +45,20 @@ interface AdminFlags {
   timeout: number;
 }
 
-interface ServeAdminFlags {
+/** The `--admin-*` flags of lesp serve, proxy and devnet. */
+export interface AdminEndpointFlags {
   adminPort?: number;
   adminHost: string;
   adminToken?: string;
+}
+
+interface ServeAdminFlags extends AdminEndpointFlags {
   datadir?: string;
   logLevel: string;
 }
+
+/** The conventional port of a light client's (proxy's) endpoint, beside a server's 8549. */
+export const DEFAULT_CLIENT_ADMIN_PORT = 8550;
 
 /** A value given on the command line: JSON when it parses as JSON, else the text itself. */
 function jsonOrText(value: string): unknown {
@@ -107,7 +129,47 @@ const COMMANDS: Spec[] = [
   { name: 'les_latestCheckpoint', description: '[index, sectionHead, chtRoot, bloomTrieRoot] of the latest section' },
   { name: 'les_getCheckpoint', args: '<index>', description: '[sectionHead, chtRoot, bloomTrieRoot] of section <index>', params: ([i]) => [jsonOrText(str(i))] },
   { name: 'les_getCheckpointContractAddress', description: 'the checkpoint oracle contract address' },
+  {
+    name: 'addnode',
+    args: '<enode> <command>',
+    description: 'proxy: add (dial, redial when it drops), remove (drop, never redial; an enode URL or node id) or onetry (dial once) an LES server',
+    params: ([enode, command]) => [str(enode), str(command)],
+  },
+  { name: 'getpeerinfo', description: 'proxy: one row per connected LES server: address, les version, client, head, traffic, round trip, flow control (BLE/BL/MRR), ban score, origin' },
 ];
+
+const kb = (v: unknown): string => (typeof v === 'number' ? (v / 1024).toFixed(1) : '');
+const ms = (v: unknown): string => (typeof v === 'number' ? v.toFixed(1) : '-');
+
+/** getpeerinfo's table (the full rows with --json). */
+const PEERINFO_COLUMNS: Column[] = [
+  { title: 'ID', key: 'id', format: (v) => String(v).slice(0, 16) },
+  { title: 'Addr', key: 'addr' },
+  { title: 'LES', key: 'version' },
+  { title: 'Client', key: 'subver' },
+  { title: 'Head', key: 'head', right: true, format: (v) => String((v as { number?: unknown } | null)?.number ?? '') },
+  { title: 'Start', key: 'startingheight', right: true },
+  { title: 'Recv KB', key: 'bytesrecv', right: true, format: kb },
+  { title: 'Sent KB', key: 'bytessent', right: true, format: kb },
+  { title: 'Ping ms', key: 'pingtime', right: true, format: ms },
+  { title: 'Min ms', key: 'minping', right: true, format: ms },
+  { title: 'Reqs', key: 'requests', right: true },
+  { title: 'Inflight', key: 'inflight', right: true },
+  { title: 'BLE', key: 'ble', right: true },
+  { title: 'BL', key: 'bl', right: true },
+  { title: 'MRR', key: 'mrr', right: true },
+  { title: 'Ban', key: 'banscore', right: true },
+  { title: 'Time', key: 'conntime', format: (v) => (typeof v === 'number' ? formatDuration(Date.now() / 1000 - v) : '') },
+  { title: 'Origin', key: 'origin', format: (v, row) => `${String(v)}${row.trusted === true ? ',trusted' : ''}` },
+];
+
+/** The text printed for a result: the client commands' tables, else the shared formatting. */
+function formatOutput(method: string, result: unknown): string {
+  if (method === 'getpeerinfo' && Array.isArray(result)) {
+    return result.length === 0 ? '(no server connected)' : table(result as Array<Record<string, unknown>>, PEERINFO_COLUMNS);
+  }
+  return formatResult(method, result);
+}
 
 function readToken(flags: AdminFlags): string {
   if (flags.token !== undefined) return flags.token;
@@ -128,17 +190,55 @@ async function runCall(group: Command, method: string, params: unknown[]): Promi
   const flags = group.opts<AdminFlags>();
   const client = new AdminClient({ url: flags.url, token: readToken(flags), timeoutMs: flags.timeout });
   const { result, text } = await client.call(method, params);
-  console.log(flags.json ? text : formatResult(method, result));
+  console.log(flags.json ? text : formatOutput(method, result));
+}
+
+/** Adds --admin-port/--admin-host/--admin-token; `what` names the endpoint's methods, `tokenDefault` where its token comes from. */
+export function addAdminOptions(command: Command, what: string, presetPort: number, tokenDefault = 'one created at the first start in <datadir>/admin.token'): Command {
+  return command
+    .addOption(new Option('--admin-port [n]', `serve the management JSON-RPC (${what}) on this port (no value: ${presetPort})`).argParser(intArg(0, 65535)).preset(presetPort).default(undefined, 'off'))
+    .addOption(new Option('--admin-host <addr>', 'address of the management endpoint; keep it loopback unless it is protected otherwise').argParser(hostArg).default(DEFAULT_ADMIN_HOST))
+    .addOption(new Option('--admin-token <token>', `a full-access admin token (default: ${tokenDefault})`));
+}
+
+function warnIfOpen(host: string, log: ReturnType<typeof createLogger>): void {
+  if (isIP(host) !== 0 && !host.startsWith('127.') && host !== '::1') log.warn({ host }, 'the management endpoint listens on a non-loopback address');
+}
+
+/** Prints the endpoint's URL and, when it made one, its token (shown once). */
+export function printAdmin(admin: Pick<AdminEndpoint, 'url' | 'created' | 'tokenFile'>): void {
+  console.log(`admin: ${admin.url}`);
+  if (admin.created !== undefined) {
+    console.log(admin.tokenFile === undefined
+      ? `admin token (full access, this run only): ${admin.created}`
+      : `admin token (full access, saved in ${admin.tokenFile}; shown once): ${admin.created}`);
+  }
+}
+
+/**
+ * The light client's endpoint (lesp proxy, lesp devnet) when --admin-port is given (undefined
+ * otherwise); the caller prints it (printAdmin). A port in use is one line naming the flag.
+ */
+export async function startProxyAdmin(flags: Partial<AdminEndpointFlags>, o: { pool(): ServerPool | undefined; datadir?: string; log: ReturnType<typeof createLogger> }): Promise<AdminEndpoint | undefined> {
+  if (flags.adminPort === undefined) return undefined;
+  const host = flags.adminHost ?? DEFAULT_ADMIN_HOST;
+  warnIfOpen(host, o.log);
+  if (o.datadir !== undefined) mkdirSync(o.datadir, { recursive: true });
+  let admin: AdminEndpoint;
+  try {
+    admin = await startClientAdmin({ pool: o.pool, host, port: flags.adminPort, datadir: o.datadir, token: flags.adminToken, log: o.log });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliFailure(`${host}:${flags.adminPort} is in use (--admin-port)`);
+    throw new CliFailure(`--admin-port ${flags.adminPort}: ${failureLine(err)}`);
+  }
+  return admin;
 }
 
 /** `--admin-*` on `lesp serve`, and the endpoint started beside the server. */
 function extendServe(program: Command): void {
   const serve = program.commands.find((c) => c.name() === 'serve');
   if (serve === undefined) return;
-  serve
-    .addOption(new Option('--admin-port [n]', `serve the management JSON-RPC (les_* API, operator commands) on this port (no value: ${DEFAULT_ADMIN_PORT})`).argParser(intArg(0, 65535)).preset(DEFAULT_ADMIN_PORT).default(undefined, 'off'))
-    .addOption(new Option('--admin-host <addr>', 'address of the management endpoint; keep it loopback unless it is protected otherwise').argParser(hostArg).default(DEFAULT_ADMIN_HOST))
-    .addOption(new Option('--admin-token <token>', 'a full-access admin token (default: one created at the first start in <datadir>/admin.token)'));
+  addAdminOptions(serve, 'les_* API, operator commands', DEFAULT_ADMIN_PORT);
   serve.hook('preAction', (command) => {
     const flags = command.opts<ServeAdminFlags>();
     if (flags.adminPort === undefined) return;
@@ -153,7 +253,7 @@ function extendServe(program: Command): void {
 
 async function attachAdmin(server: LesServer, flags: ServeAdminFlags, log: ReturnType<typeof createLogger>): Promise<void> {
   const host = flags.adminHost;
-  if (isIP(host) !== 0 && !host.startsWith('127.') && host !== '::1') log.warn({ host }, 'the management endpoint listens on a non-loopback address');
+  warnIfOpen(host, log);
   try {
     const admin = await startServeAdmin({
       server,
@@ -166,12 +266,7 @@ async function attachAdmin(server: LesServer, flags: ServeAdminFlags, log: Retur
       onStop: () => process.kill(process.pid, 'SIGTERM'),
     });
     server.once('stopped', () => void admin.close());
-    console.log(`admin: ${admin.url}`);
-    if (admin.created !== undefined) {
-      console.log(admin.tokenFile === undefined
-        ? `admin token (full access, this run only): ${admin.created}`
-        : `admin token (full access, saved in ${admin.tokenFile}; shown once): ${admin.created}`);
-    }
+    printAdmin(admin);
   } catch (err) {
     console.error(`lesp serve: --admin-port ${flags.adminPort}: ${failureLine(err)}`);
     await server.stop().catch(() => undefined);
@@ -187,7 +282,7 @@ export function registerAdmin(program: Command): void {
     .addOption(new Option('--url <url>', 'the management endpoint').argParser(httpUrlArg).default(`http://${DEFAULT_ADMIN_HOST}:${DEFAULT_ADMIN_PORT}`))
     .addOption(new Option('--token <token>', 'bearer token').conflicts('tokenFile'))
     .option('--token-file <file>', 'file holding the token')
-    .option('--datadir <dir>', `the server's datadir, whose ${ADMIN_TOKEN_FILE} is read when no token is given`)
+    .option('--datadir <dir>', `the server's (or proxy's) datadir, whose ${ADMIN_TOKEN_FILE} is read when no token is given`)
     .option('--json', 'print the result as JSON (exact integers)', false)
     .addOption(new Option('--timeout <ms>', 'give up after this long').argParser(intArg(1)).default(30_000));
   for (const spec of COMMANDS) {

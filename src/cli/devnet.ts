@@ -10,12 +10,14 @@
  * The servers, client and proxy run in this process: one Node start-up instead of N+1 on a
  * small machine, their stats are at hand for the progress bar, and one ordered stop covers them
  * all. anvil is a child process under a watchdog (devnet-anvil.ts) so that it never outlives us.
- * SIGINT/SIGTERM/SIGHUP stop everything and exit 0.
+ * SIGINT/SIGTERM/SIGHUP stop everything and exit 0. With --admin-port the light client's management
+ * endpoint (addnode, getpeerinfo) runs too; its URL and token follow the summary.
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEVNET, type NetworkConfig } from '../config/network.js';
 import { LesClient } from '../client/engine/index.js';
 import { DEFAULT_PROXY_PORT, lesBackend, startProxy } from '../proxy/index.js';
+import { type AdminEndpointFlags, DEFAULT_CLIENT_ADMIN_PORT, addAdminOptions, printAdmin, startProxyAdmin } from './admin.js';
 import { LesServer } from '../serve/index.js';
 import { nodeEndpoints } from '../serve/chain/endpoints.js';
 import { NodeRpcClient } from '../serve/rpc/client.js';
@@ -34,7 +36,7 @@ const HOST = '127.0.0.1';
 const MAX_ACCOUNTS_SHOWN = 10;
 const SECTIONS_PATIENCE_MS = 120_000;
 
-export interface DevnetFlags {
+export interface DevnetFlags extends Partial<AdminEndpointFlags> {
   servers: number;
   rpc?: string;
   anvilPort: number;
@@ -154,6 +156,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
   };
   try {
     await checkPortFree(flags.httpHost, flags.httpPort, '--http-port');
+    if (flags.adminPort !== undefined && flags.adminPort !== 0) await checkPortFree(flags.adminHost ?? HOST, flags.adminPort, '--admin-port');
     for (let i = 0; i < flags.servers && flags.lesPort !== 0; i++) await checkPortFree(HOST, flags.lesPort + i, '--les-port');
 
     progress.stage(flags.rpc === undefined ? 'starting anvil' : `connecting to ${flags.rpc}`);
@@ -209,6 +212,8 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
       throw err;
     });
     parts.add({ name: 'proxy', stop: () => proxy.close() });
+    const admin = await startProxyAdmin(flags, { pool: () => client.parts?.pool, log: log.child({ part: 'admin' }) });
+    if (admin !== undefined) parts.add({ name: 'admin', stop: () => admin.close() });
 
     const accounts = await devAccounts(node.rpc);
     const nodeHead = Number(await node.rpc.call<string>('eth_blockNumber'));
@@ -217,6 +222,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
     process.stdout.write(
       formatSummary({ chainId, nodeUrl: node.httpUrl, nodeNote: `${clientVersion}; ${node.note}`, head: nodeHead, enodes, proxyUrl: proxy.url, wsUrl: proxy.wsUrl, accounts }),
     );
+    if (admin !== undefined) printAdmin(admin);
     log.info({ proxy: proxy.url, node: node.httpUrl, enodes, chainId: chainId.toString() }, 'devnet up');
   } catch (err) {
     progress.end();
@@ -227,7 +233,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 }
 
 export function registerDevnet(program: Command): void {
-  program
+  const devnet = program
     .command('devnet')
     .description('start a development chain (anvil), LES servers following it and the verifying proxy in front of them')
     .option('--servers <n>', 'number of LES servers', intArg(1, 16), DEVNET_DEFAULTS.servers)
@@ -239,7 +245,8 @@ export function registerDevnet(program: Command): void {
     .option('--les-port <n>', 'RLPx port of the first LES server; server i uses les-port + i (0: any free ports)', intArg(0, 65535), DEVNET_DEFAULTS.lesPort)
     .option('--seed <text>', 'seed of the servers\' node keys, keccak256("<seed>/<i>"): same seed and ports, same enodes', seedArg, DEVNET_DEFAULTS.seed)
     .option('--http-host <addr>', 'listening address of the proxy', hostArg, HOST)
-    .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT)
+    .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT);
+  addAdminOptions(devnet, 'addnode, getpeerinfo of the proxy', DEFAULT_CLIENT_ADMIN_PORT, 'one created at each start and printed')
     .addOption(logLevelOption('warn'))
     .action(runAction('devnet', runDevnet));
 }

@@ -3,13 +3,18 @@
  * port). Prints the proxy URL on stdout once it serves, logs as pino JSON on stderr, exits 0 after
  * closing the proxy and the client on SIGINT or SIGTERM. A bad flag, an unreadable file or a
  * client that cannot start ends it with one line on stderr and exit code 1, never a stack trace.
+ * With --admin-port it also serves the light client's management endpoint (addnode,
+ * getpeerinfo; token sessions as `lesp serve`'s) and prints its URL (and a new token) after the
+ * proxy's.
  */
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_NETWORKS, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { parseEnode, parseNodeId } from '../net/enode.js';
+import type { AdminEndpoint } from '../admin/index.js';
 import { LesClient } from '../client/engine/index.js';
 import { DEFAULT_PROXY_PORT, type RunningProxy, lesBackend, startProxy } from '../proxy/index.js';
+import { type AdminEndpointFlags, DEFAULT_CLIENT_ADMIN_PORT, addAdminOptions, printAdmin, startProxyAdmin } from './admin.js';
 import { CliFailure, runAction } from './failure.js';
 import { type CliLogger, createLogger } from './logging.js';
 import { hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
@@ -17,7 +22,7 @@ import { tcpProbe } from './ports.js';
 import { stopOnSignals } from './signals.js';
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-export interface ProxyFlags {
+export interface ProxyFlags extends Partial<AdminEndpointFlags> {
   server: string[];
   trusted: string[];
   fraction: number;
@@ -154,8 +159,9 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     logger: log.child({ part: 'client' }),
   });
   let proxy: RunningProxy | undefined;
+  let admin: AdminEndpoint | undefined;
   const signals = stopOnSignals(log, async () => {
-    await Promise.all([proxy?.close(), client.stop()]);
+    await Promise.all([proxy?.close(), admin?.close(), client.stop()]);
   });
   log.info({ servers: flags.server.length, trusted: flags.trusted.length, network: network.name }, 'connecting to LES servers');
   await client.start();
@@ -178,11 +184,18 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliFailure(`${flags.httpHost}:${flags.httpPort} is in use (--http-port)`);
     throw err;
   }
+  try {
+    admin = await startProxyAdmin(flags, { pool: () => client.parts?.pool, datadir: flags.datadir, log });
+  } catch (err) {
+    await Promise.all([proxy.close(), client.stop()]);
+    throw err;
+  }
   console.log(proxy.url);
+  if (admin !== undefined) printAdmin(admin);
 }
 
 export function registerProxy(program: Command): void {
-  program
+  const proxy = program
     .command('proxy')
     .description('serve Ethereum JSON-RPC (HTTP and WebSocket) from LES servers, every answer verified')
     .addOption(new Option('--server <enode>', 'an LES server to dial (repeatable)').argParser(repeatable(enodeArg)).default([]))
@@ -199,7 +212,8 @@ export function registerProxy(program: Command): void {
     .addOption(new Option('--cors-origin <origin>', 'browser origin allowed (repeatable; default: any)').argParser(repeatable((v) => v)).default(['*']))
     .option('--max-batch <n>', 'most requests in one JSON-RPC batch', intArg(1, 100_000), 100)
     .option('--max-body-bytes <n>', 'largest request body or WebSocket message', intArg(1024), 5 * 1024 * 1024)
-    .option('--request-timeout-ms <n>', 'deadline of one call', intArg(1), 30_000)
+    .option('--request-timeout-ms <n>', 'deadline of one call', intArg(1), 30_000);
+  addAdminOptions(proxy, 'addnode, getpeerinfo', DEFAULT_CLIENT_ADMIN_PORT, 'one created at the first start in <datadir>/admin.token, or at each start without --datadir')
     .addOption(logLevelOption())
     .action(async (flags: ProxyFlags) => {
       // A repeated --cors-origin replaces the default instead of adding to it.

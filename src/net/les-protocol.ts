@@ -122,6 +122,8 @@ export function rlpxTransport(peer: Devp2pPeer, protocol: LesProtocol): LesTrans
     remoteId: id,
     remoteHost: socket.remoteAddress ?? '',
     remotePort: socket.remotePort ?? 0,
+    localHost: socket.localAddress,
+    localPort: socket.localPort,
     remoteClientId: peer.getHelloMessage()?.clientId ?? '',
     send: (code, payload) => protocol.sendRaw(code, payload),
     disconnect: (reason) => peer.disconnect(reason),

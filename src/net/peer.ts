@@ -83,6 +83,9 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
   readonly remoteHost: string;
   readonly remotePort: number;
   readonly remoteClientId: string;
+  /** Our end of the connection, when the transport knows it. */
+  readonly localHost: string | undefined;
+  readonly localPort: number | undefined;
 
   readonly #transport: LesTransport;
   readonly #statusOption: Status;
@@ -107,6 +110,8 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
     this.remoteId = transport.remoteId;
     this.remoteHost = transport.remoteHost;
     this.remotePort = transport.remotePort;
+    this.localHost = transport.localHost;
+    this.localPort = transport.localPort;
     this.remoteClientId = transport.remoteClientId;
     this.#statusOption = options.status;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;

@@ -25,6 +25,9 @@ export interface LesTransport {
   readonly remoteId: Uint8Array;
   readonly remoteHost: string;
   readonly remotePort: number;
+  /** Our end of the connection (getpeerinfo's addrlocal); absent where there is no socket. */
+  readonly localHost?: string;
+  readonly localPort?: number;
   /** The client id string from the remote Hello. */
   readonly remoteClientId: string;
   /** Send raw RLP bytes under `code`; compression is the transport's business. */

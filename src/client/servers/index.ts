@@ -5,11 +5,12 @@ export { BadAnnounceError, ServerPoolError, type ServerPoolErrorCode } from './e
 export {
   type ReconnectOptions,
   type ServerInfo,
+  type ServerOrigin,
   ServerPool,
   type ServerPoolEvents,
   type ServerPoolOptions,
   type ServerState,
 } from './pool.js';
 export { Reliability, RttAverage, SCORE_RULES, type ScoreEvent } from './reliability.js';
-export { ConnectedServer, type ConnectedServerEvents, ServerRecord } from './server.js';
+export { ConnectedServer, type ConnectedServerEvents, type ServerConnection, ServerRecord } from './server.js';
 export { type OurHead, lightClientStatus } from './status.js';

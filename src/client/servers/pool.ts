@@ -2,8 +2,9 @@
  * The client's servers: one LesNode in client role dials the configured enode URLs, keeps a
  * ConnectedServer per handshaken connection, and redials with exponential backoff when one drops
  * (longer after we dropped it for misbehaving). Servers are added and removed at run time
- * (addnode / getpeerinfo build on add/remove/list). It is the scheduler's ServerSource and the
- * header chain's source of verified announces.
+ * (addnode / getpeerinfo build on add/onetry/remove/list): a server tried with `onetry` is dialed
+ * once and forgotten when that dial fails or that connection ends, never redialed. It is the
+ * scheduler's ServerSource and the header chain's source of verified announces.
  */
 import { EventEmitter } from 'node:events';
 import type { NetworkConfig } from '../../config/network.js';
@@ -57,11 +58,15 @@ export interface ServerPoolOptions {
 
 export type ServerState = 'connecting' | 'connected' | 'waiting';
 
+/** How a server came into the pool: the options (start()), add() at run time, or onetry(). */
+export type ServerOrigin = 'configured' | 'addnode' | 'onetry';
+
 /** One server as management reports it. */
 export interface ServerInfo {
   id: string;
   enode: string;
   trusted: boolean;
+  origin: ServerOrigin;
   state: ServerState;
   /** ms since the epoch; null while not connected. */
   connectedSince: number | null;
@@ -73,6 +78,9 @@ export interface ServerInfo {
   stopped: boolean;
   score: number;
   rttMs: number;
+  /** Smallest round trip measured; null before the first reply. */
+  minRttMs: number | null;
+  rttSamples: number;
   requests: number;
   timeouts: number;
   invalidAnswers: number;
@@ -105,6 +113,7 @@ interface Entry {
   id: string;
   enode: string;
   trusted: boolean;
+  origin: ServerOrigin;
   state: ServerState;
   record: ServerRecord;
   server?: ConnectedServer;
@@ -113,6 +122,8 @@ interface Entry {
   timer?: ReturnType<typeof setTimeout>;
   nextDialAt?: number;
   removed: boolean;
+  /** onetry: the caller waiting for the one dial's outcome. */
+  settle?: { resolve(info: ServerInfo): void; reject(err: Error): void };
 }
 
 const RECONNECT_DEFAULTS: Required<ReconnectOptions> = { initialMs: 1_000, maxMs: 60_000, factor: 2, penaltyMs: 60_000, stableMs: 30_000 };
@@ -163,15 +174,37 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
     }
   }
 
-  /** Adds a server and dials it. Throws EnodeError for a bad URL, ServerPoolError if already present. */
-  add(enode: string, options: { trusted?: boolean } = {}): ServerInfo {
+  /**
+   * Adds a server and dials it, redialing whenever it drops. `origin` says who asked (default
+   * configured). Throws EnodeError for a bad URL, ServerPoolError if already present.
+   */
+  add(enode: string, options: { trusted?: boolean; origin?: 'configured' | 'addnode' } = {}): ServerInfo {
+    const entry = this.#newEntry(enode, options.trusted === true, options.origin ?? 'configured');
+    this.#dial(entry);
+    return this.#info(entry);
+  }
+
+  /**
+   * Dials a server once: resolves once connected; rejects with the dial's error (and forgets it)
+   * when that fails. When the connection ends the server leaves the pool instead of being redialed.
+   */
+  onetry(enode: string, options: { trusted?: boolean } = {}): Promise<ServerInfo> {
+    return new Promise<ServerInfo>((resolve, reject) => {
+      const entry = this.#newEntry(enode, options.trusted === true, 'onetry');
+      entry.settle = { resolve, reject };
+      this.#dial(entry);
+    });
+  }
+
+  #newEntry(enode: string, trusted: boolean, origin: ServerOrigin): Entry {
     if (this.#closed) throw new ServerPoolError('POOL_CLOSED', 'enode', 'the server pool is closed');
     const id = hex(parseEnode(enode).id);
     if (this.#entries.has(id)) throw new ServerPoolError('ALREADY_ADDED', 'enode', `server ${id.slice(0, 16)}… is already in the pool`);
     const entry: Entry = {
       id,
       enode,
-      trusted: options.trusted === true,
+      trusted,
+      origin,
       state: 'connecting',
       record: new ServerRecord(this.#options.initialRttMs ?? 1),
       failures: 0,
@@ -179,8 +212,7 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
     };
     this.#entries.set(id, entry);
     this.emit('added', id);
-    this.#dial(entry);
-    return this.#info(entry);
+    return entry;
   }
 
   /** Removes a server (128 hex digits, optionally 0x-prefixed) and closes its connection. */
@@ -189,10 +221,18 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
     const entry = this.#entries.get(key);
     if (entry === undefined) throw new ServerPoolError('UNKNOWN_SERVER', 'id', `no server ${key.slice(0, 16)}… in the pool`);
     entry.removed = true;
-    this.#entries.delete(key);
-    clearTimeout(entry.timer);
     entry.server?.close();
-    this.emit('removed', key);
+    this.#forget(entry, 'removed before it connected');
+  }
+
+  /** Out of the pool for good: no redial; a onetry caller still waiting is told why. */
+  #forget(entry: Entry, why: string): void {
+    entry.removed = true;
+    this.#entries.delete(entry.id);
+    clearTimeout(entry.timer);
+    entry.settle?.reject(new ServerPoolError('UNKNOWN_SERVER', 'enode', why));
+    entry.settle = undefined;
+    this.emit('removed', entry.id);
   }
 
   list(): ServerInfo[] {
@@ -222,7 +262,11 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const e of this.#entries.values()) clearTimeout(e.timer);
+    for (const e of this.#entries.values()) {
+      clearTimeout(e.timer);
+      e.settle?.reject(new ServerPoolError('POOL_CLOSED', 'enode', 'the server pool is closed'));
+      e.settle = undefined;
+    }
     await this.node.close();
   }
 
@@ -236,6 +280,8 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
       entry.lastError = error.message;
       this.#logger.info({ server: entry.id.slice(0, 16), err: error.message }, 'dial failed');
       this.emit('dialFailed', entry.id, error);
+      entry.settle?.reject(error);
+      entry.settle = undefined;
       this.#redial(entry, undefined);
     });
   }
@@ -260,6 +306,8 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
     this.#logger.info({ server: entry.id.slice(0, 16), version: peer.version, trusted: entry.trusted }, 'server connected');
     this.emit('connected', server);
     this.#changed();
+    entry.settle?.resolve(this.#info(entry));
+    entry.settle = undefined;
   }
 
   #onClose(entry: Entry, server: ConnectedServer, info: PeerCloseInfo): void {
@@ -278,6 +326,10 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
 
   #redial(entry: Entry, droppedBecause: string | undefined): void {
     if (this.#closed || entry.removed) return;
+    if (entry.origin === 'onetry') {
+      this.#forget(entry, entry.lastError ?? 'tried once');
+      return;
+    }
     entry.failures++;
     const r = this.#reconnect;
     const backoff = Math.min(r.maxMs, r.initialMs * r.factor ** (entry.failures - 1)) * (0.75 + 0.25 * Math.random());
@@ -300,6 +352,7 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
       id: e.id,
       enode: e.enode,
       trusted: e.trusted,
+      origin: e.origin,
       state: e.state,
       connectedSince: s?.connectedSince ?? null,
       version: s?.version ?? null,
@@ -310,6 +363,8 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
       stopped: s?.flow.stopped ?? false,
       score: r.reliability.value,
       rttMs: r.rtt.value,
+      minRttMs: r.rtt.min,
+      rttSamples: r.rtt.samples,
       requests: r.requests,
       timeouts: r.timeouts,
       invalidAnswers: r.invalidAnswers,

@@ -37,6 +37,7 @@ export class Reliability {
 export class RttAverage {
   #value: number;
   #samples = 0;
+  #min = Infinity;
 
   constructor(
     initialMs: number,
@@ -53,9 +54,15 @@ export class RttAverage {
     return this.#samples;
   }
 
+  /** The smallest sample, null before the first (getpeerinfo's minping). */
+  get min(): number | null {
+    return this.#samples === 0 ? null : this.#min;
+  }
+
   sample(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
     this.#value = this.#samples === 0 ? ms : this.#value + this.alpha * (ms - this.#value);
+    this.#min = Math.min(this.#min, ms);
     this.#samples++;
   }
 }

@@ -42,6 +42,19 @@ export class ServerRecord {
   }
 }
 
+/** The connection under a server, for management (getpeerinfo). */
+export interface ServerConnection {
+  remoteHost: string;
+  remotePort: number;
+  /** Our end of the connection, when known. */
+  localHost: string | undefined;
+  localPort: number | undefined;
+  /** The client id of the server's RLPx Hello. */
+  clientId: string;
+  /** Head number of the server's Status. */
+  startingHeight: number;
+}
+
 export interface ConnectedServerEvents {
   /** A verified announce (signature checked for trusted servers, head above the last). */
   announce: [announce: Announce];
@@ -140,6 +153,18 @@ export class ConnectedServer extends EventEmitter<ConnectedServerEvents> impleme
 
   stats(): PeerStats {
     return this.#peer.stats();
+  }
+
+  connection(): ServerConnection {
+    const p = this.#peer;
+    return {
+      remoteHost: p.remoteHost,
+      remotePort: p.remotePort,
+      localHost: p.localHost,
+      localPort: p.localPort,
+      clientId: p.remoteClientId,
+      startingHeight: p.remoteStatus?.headNum ?? 0,
+    };
   }
 
   request(code: RequestCode, build: (reqID: bigint) => Uint8Array, maxCost: number, timeoutMs: number): Promise<ReplyLike> {
