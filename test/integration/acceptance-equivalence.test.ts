@@ -191,7 +191,7 @@ describe('acceptance: every method through LesProvider equals anvil (anvil + 2 L
   it("state at block 0 ('earliest') has no proof: ours fails, anvil answers (see the file comment)", async () => {
     assert.equal(typeof (await anvil.rpc('eth_getBalance', [acct, 'earliest'])), 'string');
     await assert.rejects(eip.request({ method: 'eth_getBalance', params: [acct, 'earliest'] }), (e: unknown) => {
-      return e instanceof ProviderRpcError && (e.data as Json).code === 'NO_SERVER';
+      return e instanceof ProviderRpcError && e.code === -32000 && (e.data as Json).code === 'NOT_SERVED';
     });
   });
 

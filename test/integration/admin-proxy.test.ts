@@ -167,7 +167,10 @@ describe('addnode', () => {
 
   it('banscore counts the invalid answers of a lying server', async () => {
     // An extra node in each account proof: refused ("every node sent is used").
+    // The honest servers answer slowly meanwhile, so the liar's round trip is the shortest and the
+    // scheduler picks it (otherwise which server answers is up to the machine's timing).
     const liar = new Tamperer(extra, { lie: 'proof-extra' });
+    const slow = devnet.servers.map((s) => new Tamperer(s, { delayMs: 150 }));
     try {
       await until('a lie told', async () => {
         await freshBalance(); // answered anyway: the request goes on to an honest server
@@ -176,6 +179,7 @@ describe('addnode', () => {
     } finally {
       liar.lie = undefined;
       liar.uninstall();
+      for (const s of slow) s.uninstall();
     }
     const row = await until('the lie counted', async () => {
       const r = (await peerInfo()).find((p) => p.id === idOf(extra));
