@@ -77,8 +77,10 @@ export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil>
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
+  let listening = false;
   const keep = (d: Buffer): void => {
     output = (output + d.toString()).slice(-4000);
+    listening ||= new RegExp(`Listening on \\S+:${settings.port}\\b`).test(output);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -102,7 +104,9 @@ export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil>
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new CliFailure(`anvil did not start (${lastLine()})`);
-    if (pid !== undefined) {
+    // Only our anvil's own "Listening on" line proves the port is its: another process already
+    // on that port (another anvil, same chain id) would answer eth_chainId just as well.
+    if (pid !== undefined && listening) {
       try {
         await rpc.call('eth_chainId');
         break;

@@ -65,7 +65,21 @@ export async function rpcCall<T>(url: string, method: string, params: unknown[] 
 }
 
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
-  const port = await freePort();
+  // freePort's port is free only until someone binds it: two test files starting at once may get
+  // the same one. Our anvil's own "Listening on" line proves it has the port; if it lost the race
+  // ("Address already in use") another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchAnvil(await freePort(), options);
+    } catch (e) {
+      if (!(e instanceof PortTakenError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function launchAnvil(port: number, options: AnvilOptions): Promise<Anvil> {
   const args = [
     '--host', '127.0.0.1',
     '--port', String(port),
@@ -75,28 +89,38 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   ];
   const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    if (output.length < 20000) output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    if (output.length < 20000) output += d.toString();
-  });
+  let tail = '';
+  let listening = false;
+  const keep = (d: Buffer): void => {
+    const text = d.toString();
+    if (output.length < 20000) output += text;
+    tail = (tail + text).slice(-200);
+    listening ||= tail.includes(`Listening on 127.0.0.1:${port}`);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}:\n${output}`);
-    try {
-      await rpcCall(url, 'eth_chainId');
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`anvil did not answer within 20 s:\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    if (child.exitCode !== null) {
+      if (output.includes('Address already in use')) throw new PortTakenError(`port ${port} taken`);
+      throw new Error(`anvil exited with ${child.exitCode}:\n${output}`);
     }
+    if (listening) {
+      try {
+        await rpcCall(url, 'eth_chainId');
+        break;
+      } catch {
+        // not answering yet
+      }
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`anvil did not answer within 20 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 
   return {

@@ -20,7 +20,12 @@ export const DEVNET_CONFIRMATIONS = 16;
 export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = await fn();
+    // A poll that never returns fails at the deadline too, naming what was awaited.
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what} (a poll did not return)`)), Math.max(0, end - Date.now()) + 1000);
+    });
+    const v = await Promise.race([fn(), stuck]).finally(() => clearTimeout(timer));
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

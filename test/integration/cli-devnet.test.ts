@@ -213,6 +213,18 @@ describe('lesp devnet (the command)', () => {
     assert.ok(await anvil.rpc<string>('eth_blockNumber'), 'the node given is still running');
   });
 
+  it('an --anvil-port another anvil already holds: one line naming it, exit 1, that anvil not followed', async () => {
+    const other = await startAnvil();
+    anvils.push(other);
+    const run = devnet(['--anvil-port', String(other.port), '--http-port', '0', '--les-port', '0']);
+    const { code } = await run.exit;
+    assert.equal(code, 1);
+    const lines = run.stderr().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+    assert.equal(lines.length, 1, run.stderr());
+    assert.match(lines[0] as string, /^lesp devnet: anvil did not start \(.*Address already in use/);
+    assert.equal(run.stdout(), '', 'no summary: the devnet did not take the other anvil for its own');
+  });
+
   it('an --rpc that does not answer fails with one line and exit code 1', async () => {
     const port = await freePort();
     const run = devnet(['--rpc', `http://127.0.0.1:${port}`, '--http-port', '0']);
