@@ -55,7 +55,7 @@ export function anvilBinary(): string {
 }
 
 /** anvil-watchdog next to this module: .ts under tsx, .js in dist/. */
-function watchdogScript(): string {
+export function watchdogScript(): string {
   const here = fileURLToPath(import.meta.url);
   return join(dirname(here), `anvil-watchdog${extname(basename(here))}`);
 }

@@ -3,17 +3,10 @@
  * test file, and stops it. Nothing here depends on a node left running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
+import { anvilBinary, watchdogScript } from '../../src/cli/devnet-anvil.js';
 
-const require = createRequire(import.meta.url);
-
-/** The platform binary that @foundry-rs/anvil ships as an optional dependency. */
-export function anvilBinary(): string {
-  const pkg = `@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
-  return join(dirname(require.resolve(`${pkg}/package.json`)), 'bin', 'anvil');
-}
+export { anvilBinary };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,7 +80,14 @@ async function launchAnvil(port: number, options: AnvilOptions): Promise<Anvil> 
     '--chain-id', String(options.chainId ?? 31337),
     ...(options.args ?? []),
   ];
-  const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through lesp devnet's watchdog: anvil dies with this process however it ends (a test file
+  // killed at its timeout included), so no anvil is ever left behind.
+  const nodeArgs = process.execArgv.filter((a) => !a.startsWith('--inspect') && !a.startsWith('--test'));
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, watchdogScript(), anvilBinary(), ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let anvilPid: number | undefined;
+  child.on('message', (m: { anvilPid?: number }) => {
+    if (typeof m?.anvilPid === 'number') anvilPid = m.anvilPid;
+  });
   let output = '';
   let tail = '';
   let listening = false;
@@ -100,6 +100,18 @@ async function launchAnvil(port: number, options: AnvilOptions): Promise<Anvil> 
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The channel must not keep the test process alive; when that process ends it closes, and the
+  // watchdog stops anvil.
+  child.channel?.unref();
+  const killAll = (): void => {
+    for (const pid of [anvilPid, child.pid]) {
+      try {
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 20_000;
@@ -117,7 +129,7 @@ async function launchAnvil(port: number, options: AnvilOptions): Promise<Anvil> 
       }
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killAll();
       throw new Error(`anvil did not answer within 20 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -129,8 +141,8 @@ async function launchAnvil(port: number, options: AnvilOptions): Promise<Anvil> 
     rpc: <T>(method: string, params: unknown[] = []) => rpcCall<T>(url, method, params),
     async stop() {
       if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        child.kill('SIGTERM'); // the watchdog stops anvil, then exits
+        const timer = setTimeout(killAll, 5000);
         await exited;
         clearTimeout(timer);
       }
