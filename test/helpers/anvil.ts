@@ -46,12 +46,22 @@ export class RpcError extends Error {
   }
 }
 
+/** How long a test waits for anvil's answer to one call (undici's own limit is 300 s, a test file's whole budget). */
+const RPC_TIMEOUT_MS = 30_000;
+
 export async function rpcCall<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
+    });
+  } catch (e) {
+    if ((e as Error).name === 'TimeoutError') throw new Error(`${method}: anvil at ${url} did not answer within ${RPC_TIMEOUT_MS / 1000} s`);
+    throw e;
+  }
   const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: unknown } };
   if (body.error) throw new RpcError(body.error.code, `${method}: ${body.error.message}`, body.error.data);
   return body.result as T;
