@@ -462,14 +462,14 @@ describe('acceptance: every method through LesProvider equals anvil (anvil + 2 L
     const wallet = new Wallet(KEYS[0] as string, provider);
     const c = new Contract(token, TOKEN_ABI, wallet);
     const tx = await c.getFunction('transfer')(RECIPIENT, 4242n);
-    const receipt = await tx.wait();
+    const receipt = await tx.wait(1, 60_000);
     assert.equal(receipt?.status, 1);
     const theirs = await anvil.rpc<Json>('eth_getTransactionReceipt', [tx.hash]);
     assert.equal(receipt?.blockHash, theirs.blockHash);
     assert.equal(receipt?.gasUsed, BigInt(theirs.gasUsed as string));
     assert.equal(receipt?.logs.length, 1);
     const sent = await wallet.sendTransaction({ to: STRANGER, value: 31337n });
-    assert.equal((await sent.wait())?.status, 1);
+    assert.equal((await sent.wait(1, 60_000))?.status, 1);
     await clientAtHead(anvil, client);
     assert.equal(await provider.getBalance(STRANGER), BigInt(await anvil.rpc<string>('eth_getBalance', [STRANGER, 'latest'])));
     assert.equal(await new Contract(token, TOKEN_ABI, provider).getFunction('balanceOf')(RECIPIENT), 4242n);

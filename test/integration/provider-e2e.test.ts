@@ -92,13 +92,13 @@ describe('LesProvider end to end (anvil + 2 LES servers)', () => {
     const wallet = new Wallet(KEY0, provider);
     const c = new Contract(token, ABI, wallet);
     const tx = await c.getFunction('transfer')(other, 777n);
-    const receipt = await tx.wait();
+    const receipt = await tx.wait(1, 60_000);
     assert.equal(receipt?.status, 1);
     const theirs = await anvil.rpc<{ blockHash: string; gasUsed: string; logs: unknown[] }>('eth_getTransactionReceipt', [tx.hash]);
     assert.equal(receipt?.blockHash, theirs.blockHash);
     assert.equal(receipt?.gasUsed, BigInt(theirs.gasUsed));
     const sent = await wallet.sendTransaction({ to: other, value: 12345n });
-    assert.equal((await sent.wait())?.status, 1);
+    assert.equal((await sent.wait(1, 60_000))?.status, 1);
     assert.equal(await provider.getBalance(other), BigInt(await anvil.rpc<string>('eth_getBalance', [other, 'latest'])));
     const events = await new Contract(token, ABI, provider).queryFilter('Transfer', 0, 'latest');
     const logs = await anvil.rpc<Array<{ transactionHash: string; logIndex: string; data: string }>>('eth_getLogs', [{ address: token, fromBlock: '0x0', toBlock: 'latest' }]);

@@ -46,9 +46,9 @@ describe('proxy in front of anvil (proxy layer only)', () => {
     direct = new JsonRpcProvider(anvil.url, undefined, { cacheTimeout: -1 });
     wallet = new Wallet(DEV_KEY, viaProxy);
     const deploy = await wallet.sendTransaction({ data: INITCODE });
-    contract = (await deploy.wait())?.contractAddress as string;
+    contract = (await deploy.wait(1, 60_000))?.contractAddress as string;
     const tx = await wallet.sendTransaction({ to: contract });
-    logTx = (await tx.wait())?.hash as string;
+    logTx = (await tx.wait(1, 60_000))?.hash as string;
   });
 
   after(async () => {
@@ -134,7 +134,7 @@ describe('proxy in front of anvil (proxy layer only)', () => {
     const snapshot = await anvil.rpc<string>('evm_snapshot');
 
     const tx = await wallet.sendTransaction({ to: contract });
-    const receipt = await tx.wait();
+    const receipt = await tx.wait(1, 60_000);
     const mined = receipt?.blockNumber as number;
     const block = await anvil.rpc<Record<string, unknown>>('eth_getBlockByNumber', [`0x${mined.toString(16)}`, false]);
 

@@ -62,8 +62,8 @@ describe('proxy end to end: anvil, 2 LES servers, LesClient, proxy', () => {
     anvil = await startAnvil();
     direct = new JsonRpcProvider(anvil.url, undefined, { cacheTimeout: -1 });
     const deployer = new Wallet(DEV_KEY, direct);
-    contract = (await (await deployer.sendTransaction({ data: INITCODE })).wait())?.contractAddress as string;
-    logTx = (await (await deployer.sendTransaction({ to: contract })).wait())?.hash as string;
+    contract = (await (await deployer.sendTransaction({ data: INITCODE })).wait(1, 60_000))?.contractAddress as string;
+    logTx = (await (await deployer.sendTransaction({ to: contract })).wait(1, 60_000))?.hash as string;
     await anvil.rpc('anvil_mine', ['0x2']);
     genesis = (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash;
     servers = [0, 1].map(() => new LesServer({ rpcUrl: anvil.url, port: 0, host: '127.0.0.1', pollIntervalMs: 50, progressStream: null }));
@@ -111,7 +111,7 @@ describe('proxy end to end: anvil, 2 LES servers, LesClient, proxy', () => {
   it('ethers: a transaction sent through the proxy is relayed, mined and its receipt read back verified', async () => {
     const wallet = new Wallet(DEV_KEY, viaProxy);
     const tx = await wallet.sendTransaction({ to: contract });
-    const receipt = await tx.wait();
+    const receipt = await tx.wait(1, 60_000);
     assert.equal(receipt?.status, 1);
     assert.deepEqual(comparable(receipt?.toJSON()), comparable((await direct.getTransactionReceipt(tx.hash))?.toJSON()));
   });
@@ -138,7 +138,7 @@ describe('proxy end to end: anvil, 2 LES servers, LesClient, proxy', () => {
     const headSub = (await heads.call('eth_subscribe', ['newHeads'])).result;
     const logSub = (await logs.call('eth_subscribe', ['logs', { address: contract }])).result;
     const deployer = new Wallet(DEV_KEY, direct);
-    const receipt = await (await deployer.sendTransaction({ to: contract })).wait();
+    const receipt = await (await deployer.sendTransaction({ to: contract })).wait(1, 60_000);
     const mined = receipt?.blockNumber as number;
     const block = await anvil.rpc<Record<string, unknown>>('eth_getBlockByNumber', [`0x${mined.toString(16)}`, false]);
     for (;;) {
