@@ -159,3 +159,17 @@ async function launchAnvil(port: number, options: AnvilOptions): Promise<Anvil> 
     },
   };
 }
+
+/**
+ * The receipt of `hash`, waiting for it: anvil's automine may answer eth_sendTransaction before
+ * the block that holds the transaction exists.
+ */
+export async function receiptOf<T = Record<string, unknown>>(anvil: Pick<Anvil, 'rpc'>, hash: string, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await anvil.rpc<T | null>('eth_getTransactionReceipt', [hash]);
+    if (r !== null) return r;
+    if (Date.now() > end) throw new Error(`transaction ${hash} not mined within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

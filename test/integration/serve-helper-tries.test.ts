@@ -11,7 +11,7 @@ import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { LesServer } from '../../src/serve/index.js';
 import { AuxReq, HelperTrieType } from '../../src/wire/index.js';
 import { ProofNodeSet, checkChtHeader, readBloomBits, readChtEntry } from '../../src/verify/index.js';
-import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { type Anvil, receiptOf, startAnvil } from '../helpers/anvil.js';
 import { LesTestClient } from '../helpers/les-client.js';
 
 const DEV = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
@@ -45,14 +45,14 @@ const hashes = new Map<number, string>();
 
 async function call(topic: number): Promise<number> {
   const tx = await anvil.rpc<string>('eth_sendTransaction', [{ from: DEV, to: contract, data: `0x${topic.toString(16).padStart(64, '0')}${'0'.repeat(63)}1` }]);
-  const r = await anvil.rpc<{ blockNumber: string }>('eth_getTransactionReceipt', [tx]);
+  const r = await receiptOf<{ blockNumber: string }>(anvil, tx);
   return Number(r.blockNumber);
 }
 
 before(async () => {
   anvil = await startAnvil({ hardfork: 'prague' });
   const deploy = await anvil.rpc<string>('eth_sendTransaction', [{ from: DEV, data: INIT }]);
-  contract = (await anvil.rpc<{ contractAddress: string }>('eth_getTransactionReceipt', [deploy])).contractAddress;
+  contract = (await receiptOf<{ contractAddress: string }>(anvil, deploy)).contractAddress;
   server = new LesServer({ rpcUrl: anvil.url, port: 0, sectionSize: SECTION, confirmations: CONFIRMATIONS, pollIntervalMs: 50, progressStream: null });
   await server.start();
   await anvil.rpc('anvil_mine', ['0x8']);

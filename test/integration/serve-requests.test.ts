@@ -23,7 +23,7 @@ import {
   verifyCode,
   verifyReceipts,
 } from '../../src/verify/index.js';
-import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { type Anvil, receiptOf, startAnvil } from '../helpers/anvil.js';
 import { LesTestClient, waitFor } from '../helpers/les-client.js';
 
 /** anvil's first dev account and its well-known key. */
@@ -56,7 +56,7 @@ const fresh = '0x00000000000000000000000000000000000c0ffe';
 
 async function send(tx: Record<string, string>): Promise<RpcReceipt> {
   const hash = await anvil.rpc<string>('eth_sendTransaction', [{ from: DEV, ...tx }]);
-  return anvil.rpc<RpcReceipt>('eth_getTransactionReceipt', [hash]);
+  return receiptOf<RpcReceipt>(anvil, hash);
 }
 
 async function block(tag: string | number): Promise<RpcBlock> {
