@@ -37,7 +37,7 @@
 //   dev accounts are funded, so anvil's answer has no proof; the servers serve state from block 1
 //   (their start state) and ours fails with the "no server can answer" error instead.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before as nodeBefore, describe, it as nodeIt } from 'node:test';
 import { RLP } from '@ethereumjs/rlp';
 import { AbiCoder, Contract, Interface, Wallet, id, isCallException, keccak256 } from 'ethers';
 import type { LesClient, LesProvider } from '../../src/index.js';
@@ -47,6 +47,10 @@ import { type Anvil, RpcError } from '../helpers/anvil.js';
 import { type Devnet, clientAtHead, clientTrustsSection, serversIdle, startDevnet } from '../helpers/devnet-stack.js';
 import { TOKEN_CTOR, forwarderRuntime, initcode, tokenRuntime } from '../unit/client/evm-asm.js';
 import { ABSENT, CHAIN_ID, KEYS, RECIPIENT, TOPIC_A, TOPIC_B, type Workload, initCode, mined, runWorkload, runtime, word } from '../unit/client/methods-workload.js';
+
+// Timeouts per hook and test: a stuck one fails by name instead of the whole file at its limit.
+const before = (fn: () => Promise<void>) => nodeBefore(fn, { timeout: 150_000 });
+const it = (name: string, fn: () => Promise<void> | void): void => void nodeIt(name, { timeout: 90_000 }, fn);
 
 type Json = Record<string, unknown>;
 const abi = AbiCoder.defaultAbiCoder();

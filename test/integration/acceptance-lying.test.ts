@@ -13,7 +13,7 @@
 // client assumes of a server it has not measured yet), so the client prefers the liar until it is
 // caught: the lie is really told to it, not avoided by chance.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before as nodeBefore, describe, it as nodeIt } from 'node:test';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import type { LesClient } from '../../src/index.js';
 import type { LesEip1193Provider } from '../../src/client/eip1193.js';
@@ -23,6 +23,10 @@ import type { Anvil } from '../helpers/anvil.js';
 import { type ClientSurfaces, type Devnet, clientAtHead, clientTrustsSection, serversIdle, startClient, startDevnet, until } from '../helpers/devnet-stack.js';
 import { type Lie, Tamperer, forgeAnnounces } from '../helpers/lying-server.js';
 import { ABSENT, type Workload, runWorkload, word } from '../unit/client/methods-workload.js';
+
+// Timeouts per hook and test: a stuck one fails by name instead of the whole file at its limit.
+const before = (fn: () => Promise<void>) => nodeBefore(fn, { timeout: 150_000 });
+const it = (name: string, fn: () => Promise<void> | void): void => void nodeIt(name, { timeout: 90_000 }, fn);
 
 type Json = Record<string, unknown>;
 const hex = (n: number) => `0x${n.toString(16)}`;
