@@ -173,3 +173,8 @@ export async function receiptOf<T = Record<string, unknown>>(anvil: Pick<Anvil, 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** eth_sendTransaction on an automining anvil, then its receipt once the block exists. */
+export async function sendTx<T = Record<string, unknown>>(anvil: Pick<Anvil, 'rpc'>, tx: Record<string, unknown>): Promise<T> {
+  return receiptOf<T>(anvil, await anvil.rpc<string>('eth_sendTransaction', [tx]));
+}

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { accountKey, decodeHeader, headerHash, verifyAccountProof, verifyReceipts } from '../../src/verify/index.js';
 import { decodeRlp, type RlpItem } from '../../src/wire/index.js';
-import { type Anvil, freePort, startAnvil } from '../helpers/anvil.js';
+import { type Anvil, freePort, sendTx, startAnvil } from '../helpers/anvil.js';
 import { allocFromDump } from '../helpers/anvil-alloc.js';
 import { LesTestClient } from '../helpers/les-client.js';
 
@@ -61,7 +61,7 @@ let badAlloc: string;
 
 before(async () => {
   anvil = await startAnvil({ hardfork: 'prague' });
-  await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: '0x00000000000000000000000000000000000000dd', value: '0x10' }]);
+  await sendTx(anvil, { from: DEV, to: '0x00000000000000000000000000000000000000dd', value: '0x10' });
   datadir = mkdtempSync(join(tmpdir(), 'lesp-cli-'));
   badAlloc = join(datadir, 'bad-genesis.json');
   writeFileSync(badAlloc, JSON.stringify({ alloc: { 'not-an-address': { balance: '1' } } }));
@@ -124,7 +124,7 @@ describe('lesp serve (the command)', () => {
     assert.match(key, /^[0-9a-f]{64}$/);
     assert.ok(run.stderr().split('\n').some((l) => l.includes('serve: listening')), 'progress is logged');
 
-    await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: '0x00000000000000000000000000000000000000ee', value: '0x20' }]);
+    await sendTx(anvil, { from: DEV, to: '0x00000000000000000000000000000000000000ee', value: '0x20' });
     const latest = await anvil.rpc<{ hash: string; number: string; stateRoot: string }>('eth_getBlockByNumber', ['latest', false]);
     const genesis = await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false]);
     const client = await LesTestClient.connect({ enode, networkId: 31337n, genesisHash: bytes(genesis.hash) });
@@ -195,7 +195,7 @@ describe('lesp serve (the command)', () => {
       running.push(run);
       const enode = await enodeOf(run);
       const to = '0x00000000000000000000000000000000000000ab';
-      await node.rpc('eth_sendTransaction', [{ from: DEV, to, value: '0x99' }]);
+      await sendTx(node, { from: DEV, to, value: '0x99' });
       await node.rpc('evm_mine');
       const latest = await node.rpc<{ hash: string; number: string; stateRoot: string }>('eth_getBlockByNumber', ['latest', false]);
       const genesis = await node.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false]);

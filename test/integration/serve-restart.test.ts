@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { LesServer } from '../../src/serve/index.js';
 import { accountKey } from '../../src/verify/index.js';
 import { AuxReq, HelperTrieType } from '../../src/wire/index.js';
-import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { type Anvil, sendTx, startAnvil } from '../helpers/anvil.js';
 import { LesTestClient } from '../helpers/les-client.js';
 
 const DEV = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
@@ -75,7 +75,7 @@ describe('restart on the same datadir', () => {
   it('resumes the built sections and the state without rebuilding, and answers exactly as before', async () => {
     const first = serverOn();
     const enode = await first.start();
-    await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: '0x00000000000000000000000000000000000000cc', value: '0x1' }]);
+    await sendTx(anvil, { from: DEV, to: '0x00000000000000000000000000000000000000cc', value: '0x1' });
     await anvil.rpc('anvil_mine', ['0xd8']);
     await first.stack.idle();
     const head = await anvil.rpc<{ hash: string; number: string }>('eth_getBlockByNumber', ['latest', false]);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
-import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { type Anvil, sendTx, startAnvil } from '../helpers/anvil.js';
 import { NodeRpcClient } from '../../src/serve/rpc/client.js';
 import type { KvStore } from '../../src/store/kv.js';
 import { openLevelStore } from '../../src/store/level.js';
@@ -63,8 +63,8 @@ describe('state tracker restart (LevelDB)', () => {
     let tracker = await StateTracker.open({ store, rpc: first.rpc });
     assert.equal(first.calls.get('anvil_dumpState'), 1);
     assert.equal(tracker.stats.startLoads, 1);
-    await anvil.rpc('eth_sendTransaction', [{ from: accounts[0], to: accounts[7], value: '0xde0b6b3a7640000' }]);
-    await anvil.rpc('eth_sendTransaction', [{ from: accounts[1], to: accounts[7], value: '0x1bc16d674ec80000' }]);
+    await sendTx(anvil, { from: accounts[0], to: accounts[7], value: '0xde0b6b3a7640000' });
+    await sendTx(anvil, { from: accounts[1], to: accounts[7], value: '0x1bc16d674ec80000' });
     const before = await tracker.sync();
     assert.equal(before.servable, true);
     assert.equal(hex(before.stateRoot), (await block(anvil, 'latest')).stateRoot);
@@ -72,7 +72,7 @@ describe('state tracker restart (LevelDB)', () => {
     await store.close();
 
     // Blocks keep coming while the server is down.
-    await anvil.rpc('eth_sendTransaction', [{ from: accounts[2], to: accounts[7], value: '0x1' }]);
+    await sendTx(anvil, { from: accounts[2], to: accounts[7], value: '0x1' });
     await anvil.rpc('anvil_mine', ['0x2']);
 
     store = await openLevelStore(dir);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
-import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { type Anvil, sendTx, startAnvil } from '../helpers/anvil.js';
 import { NodeRpcClient } from '../../src/serve/rpc/client.js';
 import { openMemoryStore } from '../../src/store/memory.js';
 import { type StateTrackerEvents, StateTracker } from '../../src/serve/state/tracker.js';
@@ -42,7 +42,7 @@ describe('state tracker repairs and reports root mismatches (anvil prague)', () 
     return anvil.rpc<RpcBlock>('eth_getBlockByNumber', ['latest', false]);
   }
   async function transfer(from: number, to: string, value = '0x1') {
-    await anvil.rpc('eth_sendTransaction', [{ from: accounts[from], to, value }]);
+    await sendTx(anvil, { from: accounts[from], to, value });
   }
 
   before(async () => {

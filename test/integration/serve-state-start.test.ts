@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
-import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { type Anvil, sendTx, startAnvil } from '../helpers/anvil.js';
 import { allocFromDump } from '../helpers/anvil-alloc.js';
 import { NodeRpcClient } from '../../src/serve/rpc/client.js';
 import { openMemoryStore } from '../../src/store/memory.js';
@@ -72,7 +72,7 @@ describe('start states', () => {
       assert.equal(hex(tracker.head.computedRoot), b1.stateRoot);
       assert.equal(tracker.head.servable, true);
       const accounts = await anvil.rpc<string[]>('eth_accounts');
-      await anvil.rpc('eth_sendTransaction', [{ from: accounts[0], to: accounts[1], value: '0x10' }]);
+      await sendTx(anvil, { from: accounts[0], to: accounts[1], value: '0x10' });
       const rec = await tracker.sync();
       assert.equal(hex(rec.computedRoot), (await latest(anvil)).stateRoot);
       assert.equal(rec.servable, true);
