@@ -10,7 +10,8 @@
 import { LesClient, type LesClientOptions, LesProvider, createEip1193Provider } from '../../src/index.js';
 import type { LesEip1193Provider } from '../../src/client/eip1193.js';
 import { LesServer, type LesServerOptions } from '../../src/serve/index.js';
-import { type Anvil, type AnvilOptions, startAnvil } from './anvil.js';
+import { type Anvil, type AnvilOptions, rpcCall, startAnvil } from './anvil.js';
+import { startRpcGate } from './rpc-gate.js';
 
 /** The devnet's sections: 64 blocks, built (and used) 16 blocks past their end. */
 export const DEVNET_SECTION_SIZE = 64;
@@ -148,11 +149,35 @@ export interface Devnet {
 }
 
 /**
+ * `anvil` as seen through an RpcGate: everyone (servers, workload, tests) talks to the gate, so
+ * nothing mines while anvil answers anything else.
+ */
+async function behindGate(anvil: Anvil): Promise<Anvil> {
+  let gate;
+  try {
+    gate = await startRpcGate(anvil.url);
+  } catch (e) {
+    await anvil.stop();
+    throw e;
+  }
+  const url = gate.url;
+  return {
+    url,
+    port: Number(new URL(url).port),
+    rpc: <T>(method: string, params: unknown[] = []) => rpcCall<T>(url, method, params),
+    async stop() {
+      await gate.close();
+      await anvil.stop();
+    },
+  };
+}
+
+/**
  * anvil (prague) → one empty block (anvil's genesis header carries the empty stateRoot, so state is
  * provable from block 1 on) → the servers, which follow while `workload` runs → the client.
  */
 export async function startDevnet(o: DevnetOptions = {}): Promise<Devnet> {
-  const anvil = await startAnvil({ hardfork: 'prague', ...o.anvil });
+  const anvil = await behindGate(await startAnvil({ hardfork: 'prague', ...o.anvil }));
   let servers: LesServer[] = [];
   let surfaces: ClientSurfaces | undefined;
   const stop = async () => {
