@@ -7,7 +7,6 @@
  * the same datadir it prints no new token and the first one still works.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,28 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import { ethers } from 'ethers';
 import { type Anvil, freePort, startAnvil } from '../helpers/anvil.js';
 import { LesTestClient } from '../helpers/les-client.js';
+import { type LespRun as Run, spawnLesp } from '../helpers/lesp-process.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'));
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function lesp(args: string[]): Run {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('LESP_')) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
+const lesp = (args: string[]): Run => spawnLesp(args);
 
 async function lineOf(run: Run, prefix: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;

@@ -9,7 +9,6 @@
  * token for this run after its summary, and getpeerinfo lists its servers.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,31 +17,13 @@ import { after, before, describe, it } from 'node:test';
 import type { PeerInfoRow } from '../../src/admin/index.js';
 import { parseEnode } from '../../src/net/index.js';
 import { type Devnet, genesisOf, startDevnet, until } from '../helpers/devnet-stack.js';
+import { type LespRun as Run, spawnLesp } from '../helpers/lesp-process.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function lesp(args: string[]): Run {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('LESP_')) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
+const lesp = (args: string[]): Run => spawnLesp(args);
 
 async function admin(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const run = lesp(['admin', ...args]);
-  const code = await run.exit;
+  const { code } = await run.exit;
   return { code, out: run.stdout(), err: run.stderr() };
 }
 
@@ -128,7 +109,7 @@ describe('lesp proxy --admin-port', () => {
     assert.match(plain(again.err)[0] as string, /^lesp admin addnode: enode: already added: .*\(-32602\)$/);
 
     run.child.kill('SIGTERM');
-    assert.equal(await run.exit, 0, run.stderr());
+    assert.equal((await run.exit).code, 0, run.stderr());
   });
 
   it('restarted on the same datadir: no new token, the first one still works', async () => {
@@ -140,7 +121,7 @@ describe('lesp proxy --admin-port', () => {
     assert.equal((JSON.parse(r.out) as PeerInfoRow[]).length, 1, 'only the configured server: addnode is not saved');
     assert.equal(run.stdout().includes('admin token'), false);
     run.child.kill('SIGTERM');
-    assert.equal(await run.exit, 0, run.stderr());
+    assert.equal((await run.exit).code, 0, run.stderr());
   });
 
   it('lesp devnet --admin-port: the endpoint after the summary, its servers in getpeerinfo', async () => {
@@ -161,7 +142,7 @@ describe('lesp proxy --admin-port', () => {
     const rows = JSON.parse(r.out) as PeerInfoRow[];
     assert.deepEqual(rows.map((p) => [p.enode, p.origin, p.trusted]), [[enode, 'configured', true]]);
     run.child.kill('SIGTERM');
-    assert.equal(await run.exit, 0, run.stderr());
+    assert.equal((await run.exit).code, 0, run.stderr());
   });
 
   it('an admin port in use is one line naming --admin-port, exit code 1', async () => {
@@ -170,7 +151,7 @@ describe('lesp proxy --admin-port', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as { port: number }).port;
     const run = proxy(['--admin-port', String(port)]);
-    assert.equal(await run.exit, 1);
+    assert.equal((await run.exit).code, 1);
     assert.deepEqual(plain(run.stderr()), [`lesp proxy: 127.0.0.1:${port} is in use (--admin-port)`]);
   });
 });

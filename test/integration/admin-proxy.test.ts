@@ -16,7 +16,6 @@
  * - `lesp admin getpeerinfo` prints a table (and the exact rows with --json).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { AdminClient, AdminClientError, type AdminEndpoint, type PeerInfoRow, startClientAdmin } from '../../src/admin/index.js';
 import type { LesClient } from '../../src/client/engine/index.js';
@@ -25,9 +24,9 @@ import { DisconnectReason, parseEnode } from '../../src/net/index.js';
 import type { ClientSession, LesServer } from '../../src/serve/index.js';
 import { type Devnet, serversIdle, startDevnet, startServers, until } from '../helpers/devnet-stack.js';
 import { freePort } from '../helpers/anvil.js';
+import { spawnLesp } from '../helpers/lesp-process.js';
 import { Tamperer } from '../helpers/lying-server.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const idOf = (s: LesServer): string => Buffer.from(parseEnode(s.enode).id).toString('hex');
 
 let devnet: Devnet;
@@ -270,15 +269,9 @@ describe('access', () => {
 
 describe('lesp admin', () => {
   async function lesp(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('LESP_')) delete env[k];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    return { code, out, err };
+    const run = spawnLesp(args);
+    const { code } = await run.exit;
+    return { code, out: run.stdout(), err: run.stderr() };
   }
 
   it('getpeerinfo as a table and as exact JSON; addnode errors as one line', async () => {

@@ -8,36 +8,22 @@
  * one line.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Wallet } from 'ethers';
 import { type Anvil, freePort, rpcCall, startAnvil } from '../helpers/anvil.js';
+import { type LespRun as Run, spawnLesp } from '../helpers/lesp-process.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 /** anvil's first dev account and its key, as anvil's own documentation lists them. */
 const DEV0 = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 const DEV0_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
-interface Run {
-  child: ChildProcess;
-  started: number;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 function devnet(args: string[]): Run {
-  const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'devnet', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  running.push(child);
-  return { child, started, stdout: () => out, stderr: () => err, exit };
+  const run = spawnLesp(['devnet', ...args]);
+  running.push(run.child);
+  return run;
 }
 
 const running: ChildProcess[] = [];

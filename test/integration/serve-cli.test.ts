@@ -5,7 +5,6 @@
  * anvil), keeps its node key under --datadir, and exits 0 on SIGTERM and on SIGINT.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,28 +16,13 @@ import { decodeRlp, type RlpItem } from '../../src/wire/index.js';
 import { type Anvil, freePort, sendTx, startAnvil } from '../helpers/anvil.js';
 import { allocFromDump } from '../helpers/anvil-alloc.js';
 import { LesTestClient } from '../helpers/les-client.js';
+import { type LespRun as Run, spawnLesp } from '../helpers/lesp-process.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const DEV = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'));
 const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function lesp(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
+const lesp = (args: string[]): Run => spawnLesp(args);
 
 async function enodeOf(run: Run, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
