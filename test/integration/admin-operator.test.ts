@@ -239,6 +239,25 @@ describe('operator commands', () => {
     assert.equal(back.current, (await call<Record<string, unknown>>('getinfo')).daemon);
   });
 
+  it('rpc_url to a ws:// URL moves the newHeads subscription to that node; an http URL ends it (polling)', async () => {
+    const follower = server.stack.follower;
+    assert.equal(follower.newHeadsUrl, undefined, 'started on an http URL: no subscription');
+    const wsUrl = `ws://127.0.0.1:${anvil.port}/`;
+    const r = await call<Record<string, unknown>>('rpc_url', [wsUrl]);
+    assert.equal(r.current, `http://127.0.0.1:${anvil.port}/`, 'calls go over HTTP on the same port');
+    assert.equal(follower.newHeadsUrl, wsUrl);
+    await waitFor(() => follower.subscribed, 10_000, 'subscribed to the new node');
+    const seen = follower.stats.notifications;
+    await anvil.rpc('anvil_mine', ['0x1']);
+    await waitFor(() => follower.stats.notifications > seen, 10_000, 'a newHeads notification from the new node');
+    await call('rpc_url');
+    assert.equal(follower.newHeadsUrl, undefined);
+    assert.equal(follower.subscribed, false);
+    const target = Number(await anvil.rpc<string>('eth_blockNumber')) + 1;
+    await anvil.rpc('anvil_mine', ['0x1']);
+    await waitFor(() => server.stats().head.number === target, 10_000, 'followed by polling again');
+  });
+
   it('stop answers, then asks for the stop', async () => {
     assert.equal(await call('stop'), 'stopping');
     await waitFor(() => stopped === 1, 5000, 'onStop called');

@@ -239,13 +239,14 @@ export function operatorMethods(o: OperatorContext): Map<string, AdminMethod> {
         const [url] = positional(params, ['url']);
         const list = url === undefined || url === null ? [...o.startUrls] : stringParam(url, 'url').split(',').map((u) => u.trim()).filter((u) => u !== '');
         if (list.length === 0) throw invalidParams('url', 'expected one or more node URLs, comma-separated');
-        const urls = list.map((u, i) => {
+        const endpoints = list.map((u, i) => {
           try {
-            return nodeEndpoints(u).httpUrl;
+            return nodeEndpoints(u);
           } catch (err) {
             throw invalidParams(list.length === 1 ? 'url' : `url[${i}]`, (err as Error).message);
           }
         });
+        const urls = endpoints.map((e) => e.httpUrl);
         // A node of another chain is refused; one that does not answer now is taken (it may come up).
         const probe = new NodeRpcClient({ url: urls[0] as string, retries: 0, timeoutMs: 3000 });
         let chainId: bigint | undefined;
@@ -259,6 +260,8 @@ export function operatorMethods(o: OperatorContext): Map<string, AdminMethod> {
         }
         const reachable = chainId !== undefined;
         server.stack.rpc.setUrls(urls);
+        // New heads are announced by the first node: its ws:// URL subscribes, an http one polls.
+        await server.stack.follower.setNewHeadsUrl(endpoints[0]?.wsUrl);
         return { urls: urls.map(redactUrl), current: redactUrl(server.stack.rpc.url), reachable };
       },
     }],

@@ -66,7 +66,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   private readonly eagerBlocks: number;
   private readonly maxReorgDepth: number;
   private readonly genesisHash: Uint8Array | undefined;
-  private readonly subscription: NewHeadsSubscription | undefined;
+  private subscription: NewHeadsSubscription | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private hint: CheckedHeader | undefined;
@@ -87,13 +87,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     this.eagerBlocks = Math.max(1, options.eagerBlocks ?? 32);
     this.maxReorgDepth = options.maxReorgDepth ?? 10_000;
     this.genesisHash = options.genesisHash;
-    if (options.wsUrl !== undefined) {
-      this.subscription = new NewHeadsSubscription({
-        url: options.wsUrl,
-        onHead: (json) => this.onNotification(json),
-        onState: (up, reason) => this.onSubscriptionState(up, reason),
-      });
-    }
+    if (options.wsUrl !== undefined) this.subscription = this.newHeads(options.wsUrl);
     this.store.setFetcher({
       fetchBody: (h) => this.reported(() => this.source.fetchBody(h)),
       fetchReceipts: (h) => this.reported(() => this.source.fetchReceipts(h)),
@@ -119,6 +113,34 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   /** Runs (or joins) a tick: brings the store to the node's head; resolves when idle. */
   async syncOnce(): Promise<void> {
     await this.wake();
+  }
+
+  /** The WebSocket URL of the newHeads subscription, if there is one. */
+  get newHeadsUrl(): string | undefined {
+    return this.subscription?.url;
+  }
+
+  /**
+   * Moves the newHeads subscription to `wsUrl`, or ends it (`undefined`: polling alone) — the
+   * operator's `rpc_url` replaces the node, and wake-ups must come from the new one.
+   */
+  async setNewHeadsUrl(wsUrl: string | undefined): Promise<void> {
+    if (wsUrl === this.subscription?.url) return;
+    const old = this.subscription;
+    this.subscription = wsUrl === undefined ? undefined : this.newHeads(wsUrl);
+    await old?.close();
+    if (!this.started || this.stopped) return;
+    this.subscription?.start();
+    // The poll was slowed while the old subscription was up.
+    if (this.running === undefined) this.schedulePoll();
+  }
+
+  private newHeads(url: string): NewHeadsSubscription {
+    return new NewHeadsSubscription({
+      url,
+      onHead: (json) => this.onNotification(json),
+      onState: (up, reason) => this.onSubscriptionState(up, reason),
+    });
   }
 
   /** Ends polling and the subscription, waits for the block in progress. */

@@ -40,6 +40,10 @@ export class NewHeadsSubscription {
     return this.up;
   }
 
+  get url(): string {
+    return this.options.url;
+  }
+
   start(): void {
     if (this.closed || this.socket !== undefined) return;
     this.connect();
