@@ -12,7 +12,7 @@
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rpcCall } from './anvil.js';
+import { receiptOf, rpcCall } from './anvil.js';
 
 /** anvil_* / evm_* calls that only read. */
 const READS = new Set(['anvil_getAutomine', 'anvil_nodeInfo', 'anvil_metadata', 'anvil_dumpState']);
@@ -72,7 +72,9 @@ export async function startRpcGate(target: string): Promise<RpcGate> {
       const reply = await forward(body);
       const hashes = sentHashes(calls, reply.text);
       if (hashes.length > 0 && (await rpcCall<boolean>(target, 'anvil_getAutomine'))) {
-        for (const h of hashes) await untilMined(target, h);
+        // A send that never mines is the test's to find: the gate only stops waiting.
+        const anvil = { rpc: <T>(method: string, params?: unknown[]) => rpcCall<T>(target, method, params) };
+        for (const h of hashes) await receiptOf(anvil, h).catch(() => undefined);
       }
       return reply;
     } finally {
@@ -110,13 +112,4 @@ export async function startRpcGate(target: string): Promise<RpcGate> {
         server.close(() => resolve());
       }),
   };
-}
-
-/** Polls for the receipt of `hash` (up to 10 s; a send that never mines is the test's to find). */
-async function untilMined(target: string, hash: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (Date.now() < end) {
-    if ((await rpcCall(target, 'eth_getTransactionReceipt', [hash])) !== null) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
