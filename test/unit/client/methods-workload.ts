@@ -7,7 +7,7 @@
  * 24 empty blocks.
  */
 import { Wallet, getCreateAddress, toBeHex, zeroPadValue } from 'ethers';
-import type { Anvil } from '../../helpers/anvil.js';
+import { type Anvil, receiptOf } from '../../helpers/anvil.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,11 +47,7 @@ export const callData = (slot: bigint, value: bigint) => word(slot) + word(value
 
 /** Waits until anvil has mined `hash` (its automine may answer the send before the block exists). */
 export async function mined(anvil: Anvil, hash: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await anvil.rpc('eth_getTransactionReceipt', [hash])) !== null) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`transaction ${hash} not mined`);
+  await receiptOf(anvil, hash);
 }
 
 export interface Workload {
