@@ -14,6 +14,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdminRpcError, RpcCode, invalidParams } from './errors.js';
+import { checkGrant } from './permissions.js';
 
 export const TOKEN_TYPES = ['readonly', 'admin', 'custom'] as const;
 export type TokenType = (typeof TOKEN_TYPES)[number];
@@ -104,10 +105,18 @@ export class TokenStore {
 
   /**
    * A new token. `expiry`: Unix seconds, 0 for none. `permissions` only for custom tokens, each
-   * entity:action with an entity of `entities`. Resolves once it is written; the secret is
-   * returned here and never again.
+   * entity:action with an entity of `entities`. `grantor`: the session asking, when it is one; the
+   * new token may hold no more than it does. Resolves once it is written; the secret is returned
+   * here and never again.
    */
-  async add(label: unknown, type: unknown, expiry: unknown, permissions: unknown, entities: ReadonlySet<string>): Promise<{ token: string; session: TokenView }> {
+  async add(
+    label: unknown,
+    type: unknown,
+    expiry: unknown,
+    permissions: unknown,
+    entities: ReadonlySet<string>,
+    grantor?: TokenRecord,
+  ): Promise<{ token: string; session: TokenView }> {
     if (typeof label !== 'string' || label.length === 0 || label.length > MAX_LABEL) throw invalidParams('label', `expected a string of 1..${MAX_LABEL} characters`);
     if (typeof type !== 'string' || !(TOKEN_TYPES as readonly string[]).includes(type)) throw invalidParams('type', `expected one of ${TOKEN_TYPES.join(', ')}`);
     const exp = expiry ?? 0;
@@ -126,6 +135,7 @@ export class TokenStore {
     } else if (permissions !== undefined && permissions !== null && !(Array.isArray(permissions) && permissions.length === 0)) {
       throw invalidParams('permissions', `only custom tokens take permissions (a ${type} token has its own)`);
     }
+    if (grantor !== undefined) checkGrant(grantor, type as TokenType, perms, exp, entities);
     const token = newToken();
     let id: string;
     do id = randomBytes(8).toString('hex');

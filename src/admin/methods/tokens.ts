@@ -1,6 +1,7 @@
 /**
  * Token sessions over the endpoint itself (issue 6 §5): `sessions.add(label, type, expiry,
- * permissions?)` → the new token (shown once) and its session; `sessions.list([filter])` with
+ * permissions?)` → the new token (shown once) and its session, holding no more than the calling
+ * token (permissions and expiry); `sessions.list([filter])` with
  * filter all|created|inuse|revoked|expired; `sessions.revoke(id)`.
  */
 import { positional } from '../params.js';
@@ -11,9 +12,9 @@ export function tokenMethods(tokens: TokenStore, entities: () => ReadonlySet<str
   return new Map<string, AdminMethod>([
     ['sessions.add', {
       permission: 'tokens:write',
-      handler: async (params) => {
+      handler: async (params, ctx) => {
         const [label, type, expiry, permissions] = positional(params, ['label', 'type', 'expiry', 'permissions']);
-        const { token, session } = await tokens.add(label, type, expiry, permissions, entities());
+        const { token, session } = await tokens.add(label, type, expiry, permissions, entities(), ctx.token);
         return { ...session, token };
       },
     }],

@@ -140,3 +140,36 @@ describe('JSON-RPC 2.0', () => {
     assert.equal(notification.status, 204);
   });
 });
+
+describe('granting tokens', () => {
+  it('lets a token grant at most its own permissions and its own life, never an admin token', async () => {
+    const entities = entitiesOf(methods);
+    const minter = (await tokens.add('minter', 'custom', t + 3600, ['tokens:write', 'tokens:read', 'count:read'], entities)).token;
+    const before = tokens.list().length;
+    const refused = async (params: unknown[], field: string) => {
+      const r = (await post(call('sessions.add', params), minter)).json as { error?: { code: number; data?: { field?: string } } };
+      assert.equal(r.error?.code, -32602, `${JSON.stringify(params)}: ${JSON.stringify(r)}`);
+      assert.equal(r.error?.data?.field, field, JSON.stringify(params));
+    };
+    await refused(['root', 'admin', t + 60], 'type');
+    await refused(['w', 'custom', t + 60, ['count:read', 'count:write']], 'permissions[1]');
+    await refused(['forever', 'custom', 0, ['count:read']], 'expiry');
+    await refused(['longer', 'custom', t + 7200, ['count:read']], 'expiry');
+    assert.equal(tokens.list().length, before, 'nothing was added');
+
+    const ok = (await post(call('sessions.add', ['sub', 'custom', t + 60, ['count:read', 'tokens:write']]), minter)).json as { result?: { token: string; type: string } };
+    assert.equal(ok.result?.type, 'custom', JSON.stringify(ok));
+    // The minter reads every entity here (count, tokens), so a readonly token is within what it holds.
+    const reader = (await post(call('sessions.add', ['reader', 'readonly', t + 60]), minter)).json as { result?: { type: string } };
+    assert.equal(reader.result?.type, 'readonly', JSON.stringify(reader));
+    // The new token cannot climb either: it may not grant what its grantor lacked.
+    const sub = ok.result!.token;
+    const again = (await post(call('sessions.add', ['root', 'admin', t + 30]), sub)).json as { error?: { code: number } };
+    assert.equal(again.error?.code, -32602);
+    const ro = (await post(call('sessions.add', ['ro2', 'readonly', t + 30]), sub)).json as { error?: { code: number; data?: { field?: string } } };
+    assert.equal(ro.error?.data?.field, 'type', 'a readonly token reads tokens, which sub does not');
+    // An admin token grants anything.
+    const fromAdmin = (await post(call('sessions.add', ['root2', 'admin', 0]), tok.admin)).json as { result?: { type: string } };
+    assert.equal(fromAdmin.result?.type, 'admin');
+  });
+});
