@@ -111,7 +111,10 @@ export interface HeaderChainView {
   head(): VerifiedHeader;
   /** The canonical header at `n` (from the local window, by hash links, or by CHT proof). */
   headerByNumber(n: number): Promise<VerifiedHeader>;
-  /** A header by hash (self-authenticating; canonical or not). */
+  /**
+   * The header with this hash if it is on the verified canonical chain (at most the head);
+   * otherwise NOT_AVAILABLE: a hash alone proves a header's content, not its place in the chain.
+   */
   headerByHash(hash: Uint8Array): Promise<VerifiedHeader>;
   /** Whether the block with this hash is canonical at its number, as far as the chain knows. */
   isCanonical(hash: Uint8Array, number: number): Promise<boolean>;

@@ -162,12 +162,29 @@ export class HeaderChain extends EventEmitter implements HeaderChainView {
     return this.sections.get(index);
   }
 
-  /** Unknown to every server that could be asked → NOT_AVAILABLE (eth_getBlockByHash answers null). */
+  /**
+   * The canonical header with this hash. A header is self-authenticating by its hash, but not its
+   * place: anyone can make a header that hashes to what they hand a caller. So only a header on the
+   * verified canonical chain at its number (not above the head) is answered; anything else —
+   * unknown to every server, a side block, a forgery — is NOT_AVAILABLE (eth_getBlockByHash: null).
+   */
   async headerByHash(hash: Uint8Array): Promise<VerifiedHeader> {
-    const local = await this.localHeader(hash);
-    if (local !== undefined) return local;
+    const header = (await this.localHeader(hash)) ?? (await this.fetchByHash(hash));
+    let canonical: boolean;
     try {
-      return this.remember(await this.retriever.retrieve(headerByHashKind, { hash }));
+      canonical = await this.isCanonical(header.hash, header.header.number);
+    } catch (err) {
+      if (err instanceof ChainError && err.code === 'NOT_AVAILABLE') canonical = false;
+      else throw err;
+    }
+    if (!canonical) throw new ChainError('NOT_AVAILABLE', 'hash', `block ${toHex(hash)} is not on the verified canonical chain`);
+    return this.remember(header);
+  }
+
+  private async fetchByHash(hash: Uint8Array): Promise<VerifiedHeader> {
+    try {
+      // Not remembered until found canonical: a caller's random hashes must not crowd the cache.
+      return await this.retriever.retrieve(headerByHashKind, { hash });
     } catch (err) {
       if (err instanceof NoServerError && err.unansweredBy > 0) {
         throw new ChainError('NOT_AVAILABLE', 'hash', `no server knows block ${toHex(hash)}`, { cause: err });

@@ -142,17 +142,14 @@ export async function findHeader(ctx: MethodContext, ref: BlockRef): Promise<Ver
       throw e;
     }
   }
-  let header: VerifiedHeader;
+  // Canonical only (HeaderChainView.headerByHash): a side block or a forged header is "not found",
+  // whether or not EIP-1898's requireCanonical was asked.
   try {
-    header = await ctx.chain.headerByHash(ref.hash);
+    return await ctx.chain.headerByHash(ref.hash);
   } catch (e) {
     if (notAvailable(e)) return undefined;
     throw e;
   }
-  if (ref.requireCanonical && !(await ctx.chain.isCanonical(header.hash, header.header.number))) {
-    throw new MethodError('NOT_CANONICAL', `hash ${'0x' + Buffer.from(ref.hash).toString('hex')} is not currently canonical`, { field: 'block' });
-  }
-  return header;
 }
 
 /** As findHeader, for state reads: a missing block is an error (geth: "header not found"). */

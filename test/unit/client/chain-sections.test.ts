@@ -4,7 +4,7 @@
 // servers report them and their section head matches the chain.
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
-import type { TrustedSection } from '../../../src/client/contracts.js';
+import type { TrustedSection, VerifiedHeader } from '../../../src/client/contracts.js';
 import { ChainError } from '../../../src/client/chain/errors.js';
 import { HeaderChain } from '../../../src/client/chain/header-chain.js';
 import { HeadTracker } from '../../../src/client/chain/head-tracker.js';
@@ -98,7 +98,8 @@ describe('checkpoint, CHT-proven headers and section trust', () => {
     for (const s of servers.slice(0, 3)) outcome = await t.onAnnounce(s.id, true, announceOf(s, fork[69] as SynthHeader));
     assert.equal(outcome, 'refused');
     assert.equal(wide.head().header.number, 47);
-    await assert.rejects(wide.adopt(await wide.headerByHash((fork[69] as SynthHeader).hash)), (e: unknown) => e instanceof ChainError && e.code === 'ANCHOR_MISMATCH');
+    const [forkHead] = await wide.fetchRun((fork[69] as SynthHeader).hash, 69, 1);
+    await assert.rejects(wide.adopt(forkHead as VerifiedHeader), (e: unknown) => e instanceof ChainError && e.code === 'ANCHOR_MISMATCH');
   });
 
   it('accepts section 3 when 3 of 4 trusted servers report its roots and its head matches', async () => {
