@@ -30,3 +30,14 @@ export class VerificationError extends LespError {
     super(code, `${field}: ${detail}`, { field, cause: options.cause });
   }
 }
+
+/**
+ * A proof walk reached a node the answer does not carry. Still BAD_PROOF for a caller that needs
+ * the key proven; a batch reader tells it apart from a wrong node, since a server that stops part
+ * way through a batch leaves its tail unproven without lying.
+ */
+export class MissingNodeError extends VerificationError {
+  constructor(field: string, detail: string) {
+    super('BAD_PROOF', field, detail);
+  }
+}

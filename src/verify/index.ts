@@ -1,6 +1,6 @@
 // The pure verifiers: everything a client checks before it uses an answer, and the builders a
 // server uses to compute the same roots and proofs.
-export { VerificationError, type VerificationErrorCode } from './errors.js';
+export { MissingNodeError, VerificationError, type VerificationErrorCode } from './errors.js';
 export {
   type BlockHeader,
   HEADER_FIELD_COUNTS,

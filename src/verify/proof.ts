@@ -12,7 +12,7 @@
 import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { equalBytes, hex0x } from './bytes.js';
-import { VerificationError } from './errors.js';
+import { MissingNodeError, VerificationError } from './errors.js';
 import { hexPrefixDecode } from './nibbles.js';
 import type { RlpItem } from './rlp.js';
 import { EMPTY_TRIE_ROOT } from './trie-builder.js';
@@ -82,7 +82,7 @@ export function walkTrie(root: Uint8Array, key: Uint8Array, source: NodeSource, 
   let node = source.node(root, 0);
   if (node === undefined) {
     if (equalBytes(root, EMPTY_TRIE_ROOT)) return undefined;
-    throw new VerificationError('BAD_PROOF', field, `missing root node ${hex0x(root)}`);
+    throw new MissingNodeError(field, `missing root node ${hex0x(root)}`);
   }
   const keyLen = key.length * 2;
   let pos = 0;
@@ -113,7 +113,7 @@ export function walkTrie(root: Uint8Array, key: Uint8Array, source: NodeSource, 
       continue;
     }
     const found = source.node(next, level);
-    if (found === undefined) throw new VerificationError('BAD_PROOF', field, `missing node ${hex0x(next)} at level ${level}`);
+    if (found === undefined) throw new MissingNodeError(field, `missing node ${hex0x(next)} at level ${level}`);
     node = found;
   }
 }

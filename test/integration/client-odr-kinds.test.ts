@@ -16,6 +16,7 @@ import { codeKind, stateProofKind } from '../../src/client/odr/state.js';
 import { sendTxKind, txStatusKind } from '../../src/client/odr/tx.js';
 import { decodeHeader, decodeReceipt, encodeReceipt } from '../../src/verify/index.js';
 import { VerificationError } from '../../src/verify/errors.js';
+import { ProofNodeSet } from '../../src/verify/proof.js';
 import { ProtocolError } from '../../src/wire/errors.js';
 import { TxState } from '../../src/wire/tx.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
@@ -156,6 +157,15 @@ describe('ODR kinds against anvil data', () => {
       const partial = await ask(bodyKind, items);
       assert.equal(partial[1], undefined, 'a shorter reply leaves the last item unanswered');
       assert.ok(partial[0]);
+      // The server's "unknown block" entry: an empty body, an empty receipt list.
+      les.tamper = (_c, r) => r.bodies && (r.bodies[1] = { transactions: [], uncles: [] });
+      const unknown = await ask(bodyKind, items);
+      assert.equal(unknown[1], undefined, 'an empty body for a non-empty block is unanswered, not a lie');
+      assert.equal(unknown[0]?.transactions.length, (chain.blocks[1]?.transactions as unknown[]).length);
+      les.tamper = (_c, r) => r.receipts && (r.receipts[0] = []);
+      const receipts = await ask(receiptsKind, items);
+      assert.equal(receipts[0], undefined, 'an empty receipt list for a block with receipts is unanswered');
+      assert.ok(receipts[1]);
     });
 
     it('receipts of blocks 1 and 2 equal anvil eth_getBlockReceipts (status, gas, logs)', async () => {
@@ -232,8 +242,19 @@ describe('ODR kinds against anvil data', () => {
       for (let i = 0; i < nodes.length; i++) {
         les.tamper = (_c, r) => r.nodes && (r.nodes[i] = flipByte(r.nodes[i] as Uint8Array, (r.nodes[i] as Uint8Array).length - 3));
         await assert.rejects(ask(stateProofKind, items), (e) => e instanceof VerificationError && ['BAD_PROOF', 'UNUSED_PROOF_NODES'].includes(e.code), `node ${i} changed`);
+        // A dropped node is a lie, unless only the batch's tail needed it: then the tail is unanswered.
         les.tamper = (_c, r) => r.nodes?.splice(i, 1);
-        await assert.rejects(ask(stateProofKind, items), isVerification('BAD_PROOF'), `node ${i} dropped`);
+        const got = await ask(stateProofKind, items).then(
+          (r) => r,
+          (e: unknown) => e,
+        );
+        if (got instanceof VerificationError) assert.ok(['BAD_PROOF', 'UNUSED_PROOF_NODES'].includes(got.code), `node ${i} dropped: ${got.message}`);
+        else {
+          const results = got as Array<unknown>;
+          const k = results.indexOf(undefined);
+          assert.ok(k >= 0, `node ${i} dropped, yet every item was answered`);
+          assert.ok(results.slice(k).every((x) => x === undefined), `node ${i} dropped: the unanswered items are a tail`);
+        }
       }
       const other = (await anvil.rpc<Json>('eth_getProof', [traffic.wallet, [], '0x1'])).accountProof as string[];
       const foreign = hex(other.find((n) => !nodes.some((m) => toHex(m) === n)) as string);
@@ -244,7 +265,28 @@ describe('ODR kinds against anvil data', () => {
       les.tamper = undefined;
       // The server proves the latest block's state; the item's header is block 1's.
       const wrong: VerifiedHeader = { ...vh(1), hash: chain.hashes[latest] as Uint8Array };
-      await assert.rejects(ask(stateProofKind, [{ header: wrong, address: hex(traffic.wallet) }]), isVerification('BAD_PROOF'));
+      // Nothing in the reply starts at the asked root: every node sent is one no item could use.
+      await assert.rejects(ask(stateProofKind, [{ header: wrong, address: hex(traffic.wallet) }]), isVerification('UNUSED_PROOF_NODES'));
+    });
+
+    it('a proven prefix of a batch: the rest is unanswered, not a lie; a partial path past the prefix is a lie', async () => {
+      const items = [...accountsAt(vh(latest)).slice(0, 3), ...slotsAt(vh(latest)).slice(0, 2)];
+      let nodes: Uint8Array[] = [];
+      les.tamper = (_c, r) => void (nodes = [...(r.nodes ?? [])]);
+      const honest = await ask(stateProofKind, items);
+      // The nodes the first two accounts need: what a server sends when it stops at the third item.
+      const set = new ProofNodeSet(nodes);
+      for (const item of items.slice(0, 2)) set.walk(item.header.header.stateRoot, keccak256(item.address));
+      const unused = new Set(set.unusedIndexes());
+      const prefix = nodes.filter((_, i) => !unused.has(i));
+      les.tamper = (_c, r) => void (r.nodes = [...prefix]);
+      const got = await ask(stateProofKind, items);
+      assert.deepEqual(got.slice(0, 2).map((r) => r?.account), honest.slice(0, 2).map((r) => r?.account));
+      assert.deepEqual(got.slice(2), [undefined, undefined, undefined]);
+      const beyond = nodes.filter((_, i) => unused.has(i));
+      assert.ok(beyond.length > 0);
+      les.tamper = (_c, r) => void (r.nodes = [...prefix, beyond[0] as Uint8Array]);
+      await assert.rejects(ask(stateProofKind, items), isVerification('UNUSED_PROOF_NODES'));
     });
 
     it("code is anvil's eth_getCode, checked against the proven codeHash; wrong code is refused", async () => {
@@ -257,6 +299,8 @@ describe('ODR kinds against anvil data', () => {
       await assert.rejects(ask(codeKind, [item]), isVerification('HASH_MISMATCH', 'code'));
       les.tamper = (_c, r) => r.codes?.push(new Uint8Array(1));
       await assert.rejects(ask(codeKind, [item]), isProtocol);
+      les.tamper = (_c, r) => r.codes && (r.codes[0] = new Uint8Array(0));
+      assert.deepEqual(await ask(codeKind, [item]), [undefined], 'an empty code for an account with code is unanswered');
     });
   });
 

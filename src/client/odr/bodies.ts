@@ -11,11 +11,23 @@ import { Code } from '../../wire/codes.js';
 import { decodeNestedRlp } from '../../wire/rlp.js';
 import { MAX_RECEIPT_BLOCKS, decodeReceipts, encodeGetReceipts } from '../../wire/receipts.js';
 import type { Receipt } from '../../verify/receipts.js';
-import { verifyBody, verifyReceipts } from '../../verify/roots.js';
+import { equalBytes } from '../../verify/bytes.js';
+import { EMPTY_UNCLE_HASH, verifyBody, verifyReceipts } from '../../verify/roots.js';
+import { EMPTY_TRIE_ROOT } from '../../verify/trie-builder.js';
 import { answersFor, checkReplyCount, servesChain, toHex, wireItemOf } from './common.js';
 
 export interface BlockItem {
   header: VerifiedHeader;
+}
+
+/** A block whose body is empty by its header's roots (no transactions, uncles or withdrawals). */
+export function isEmptyBlock(header: VerifiedHeader): boolean {
+  const h = header.header;
+  return (
+    equalBytes(h.transactionsRoot, EMPTY_TRIE_ROOT) &&
+    equalBytes(h.uncleHash, EMPTY_UNCLE_HASH) &&
+    (h.withdrawalsRoot === undefined || equalBytes(h.withdrawalsRoot, EMPTY_TRIE_ROOT))
+  );
 }
 
 export const bodyKind: OdrKind<BlockItem, VerifiedBody> = {
@@ -31,6 +43,8 @@ export const bodyKind: OdrKind<BlockItem, VerifiedBody> = {
     checkReplyCount(bodies.length, items.length, 'BlockBodies', 'bodies');
     return answersFor(items, bodies.length, (item, i) => {
       const body = bodies[i] as (typeof bodies)[number];
+      // The empty entry is how a server says "unknown block"; asked only for non-empty blocks, it is unanswered.
+      if (body.transactions.length === 0 && body.uncles.length === 0 && (body.withdrawals?.length ?? 0) === 0 && !isEmptyBlock(item.header)) return undefined;
       const f = `bodies[${i}]`;
       // src/verify checks wire items (legacy tx = list, typed = envelope; uncles and withdrawals lists).
       verifyBody(
@@ -63,6 +77,7 @@ export const receiptsKind: OdrKind<BlockItem, Receipt[]> = {
     checkReplyCount(receipts.length, items.length, 'Receipts', 'receipts');
     return answersFor(items, receipts.length, (item, i) => {
       const list = receipts[i] as Uint8Array[];
+      if (list.length === 0 && !equalBytes(item.header.header.receiptsRoot, EMPTY_TRIE_ROOT)) return undefined;
       return verifyReceipts(
         list.map((r, j) => wireItemOf(r, 'Receipts', `receipts[${i}][${j}]`)),
         item.header.header,

@@ -10,11 +10,10 @@ import type { HeaderChainView, Odr, Retriever, ServerView, StateProof, TrustedSe
 import { collectProof } from '../../verify/proof.js';
 import { equalBytes } from '../../verify/bytes.js';
 import type { Receipt } from '../../verify/receipts.js';
-import { EMPTY_UNCLE_HASH } from '../../verify/roots.js';
 import { type Account, EMPTY_CODE_HASH } from '../../verify/state.js';
 import { EMPTY_TRIE_ROOT } from '../../verify/trie-builder.js';
 import type { TxStatusEntry } from '../../wire/tx.js';
-import { bodyKind, receiptsKind } from './bodies.js';
+import { bodyKind, isEmptyBlock, receiptsKind } from './bodies.js';
 import { type OdrCacheSizes, OdrCaches } from './caches.js';
 import { OdrError } from './errors.js';
 import { bloomBitsKind } from './helper-tries.js';
@@ -51,13 +50,8 @@ export class OdrFacade implements Odr {
     const key = OdrCaches.blockKey(header.hash);
     const cached = this.caches.bodies.get(key);
     if (cached !== undefined) return cached;
-    const h = header.header;
-    const empty =
-      equalBytes(h.transactionsRoot, EMPTY_TRIE_ROOT) &&
-      equalBytes(h.uncleHash, EMPTY_UNCLE_HASH) &&
-      (h.withdrawalsRoot === undefined || equalBytes(h.withdrawalsRoot, EMPTY_TRIE_ROOT));
-    const body: VerifiedBody = empty
-      ? { transactions: [], uncles: [], ...(h.withdrawalsRoot === undefined ? {} : { withdrawals: [] }) }
+    const body: VerifiedBody = isEmptyBlock(header)
+      ? { transactions: [], uncles: [], ...(header.header.withdrawalsRoot === undefined ? {} : { withdrawals: [] }) }
       : await this.retriever.retrieve(bodyKind, { header });
     this.caches.bodies.set(key, body);
     return body;

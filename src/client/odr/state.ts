@@ -14,8 +14,10 @@ import type { OdrKind, VerifiedHeader } from '../contracts.js';
 import { Code } from '../../wire/codes.js';
 import { MAX_CODE_REQS, decodeContractCodes, encodeGetContractCodes } from '../../wire/contract-codes.js';
 import { MAX_PROOF_REQS, decodeProofsV2, encodeGetProofsV2 } from '../../wire/proofs.js';
+import { MissingNodeError } from '../../verify/errors.js';
 import { ProofNodeSet } from '../../verify/proof.js';
-import { type Account, readAccount, readStorage, verifyCode } from '../../verify/state.js';
+import { equalBytes } from '../../verify/bytes.js';
+import { type Account, EMPTY_CODE_HASH, readAccount, readStorage, verifyCode } from '../../verify/state.js';
 import { answersFor, checkReplyCount, servesState, toHex } from './common.js';
 import { OdrError } from './errors.js';
 
@@ -70,20 +72,37 @@ export const stateProofKind: OdrKind<StateProofItem, StateProofResult> = {
       })),
     });
   },
-  /** No partial answers: ProofsV2 has no per-item boundary, so a missing node fails the batch. */
+  /**
+   * ProofsV2 has no per-item boundary, and a server stops a batch at its first item it cannot
+   * serve. So the items are read in order: the first one whose path runs into a node the reply
+   * lacks ends the answered prefix, and it and the rest are unanswered (asked elsewhere). Every
+   * node sent must serve the answered prefix; a node beyond it (a partial path) is a lie.
+   */
   verify(items, payload) {
     const { nodes } = decodeProofsV2(payload);
     if (nodes.length === 0) return items.map(() => undefined);
-    const set = new ProofNodeSet(nodes, 'ProofsV2.nodes');
-    const results = items.map((item, i): StateProofResult => {
+    const read = (set: ProofNodeSet, item: StateProofItem, i: number): StateProofResult => {
       const field = `proofs[${i}]`;
       const account = readAccount(set, item.header.header.stateRoot, item.address, { field: `${field}.account` }) ?? null;
       if (item.slot === undefined) return { account, nodes };
       const value = account === null ? 0n : readStorage(set, account.storageRoot, { slot: item.slot }, { field: `${field}.storage` });
       return { account, value, nodes };
-    });
+    };
+    let set = new ProofNodeSet(nodes, 'ProofsV2.nodes');
+    const results: Array<StateProofResult | undefined> = [];
+    for (const [i, item] of items.entries()) {
+      try {
+        results.push(read(set, item, i));
+      } catch (err) {
+        if (!(err instanceof MissingNodeError)) throw err;
+        // The failed walk marked nodes of its partial path used; count only the answered prefix.
+        set = new ProofNodeSet(nodes, 'ProofsV2.nodes');
+        results.forEach((_, j) => read(set, items[j] as StateProofItem, j));
+        break;
+      }
+    }
     set.assertAllUsed();
-    return results;
+    return items.map((_, i) => results[i]);
   },
 };
 
@@ -101,6 +120,8 @@ export const codeKind: OdrKind<CodeItem, Uint8Array> = {
     checkReplyCount(codes.length, items.length, 'ContractCodes', 'codes');
     return answersFor(items, codes.length, (item, i) => {
       const code = codes[i] as Uint8Array;
+      // The empty entry is how a server says "not here" (unknown block, state outside its window).
+      if (code.length === 0 && !equalBytes(item.codeHash, EMPTY_CODE_HASH)) return undefined;
       verifyCode(code, item.codeHash);
       return code;
     });
