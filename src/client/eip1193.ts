@@ -5,6 +5,13 @@
  * `eth_subscribe` of `newHeads` and `logs`. Works under `new ethers.BrowserProvider(x)` and viem's
  * `custom(x)`.
  *
+ * Subscriptions come from the client's subscription engine (client/subscriptions): every new
+ * canonical header, and every matching log of each new canonical block exactly once, with
+ * `removed: true` for logs of blocks a reorg took away. When the engine cannot go on without a
+ * hole it ends the subscription: one last `message` { type: 'eth_subscription', data:
+ * { subscription, error } } with `error` a ProviderRpcError (-32000, data.code = GAP_TOO_LARGE,
+ * REORG_TOO_DEEP, HEADER_UNAVAILABLE or LOGS_UNAVAILABLE), after which the id is unknown.
+ *
  * Errors come from the method layer's one table (client/methods/errors.ts, surface 'eip1193'):
  * 4200 unsupported method, 4900 disconnected, 3 revert with the revert bytes as `data`,
  * -32040 verification failed everywhere, -32602 bad params.
@@ -14,6 +21,8 @@ import { LesClient, type LesClientEvents } from './engine/client.js';
 import type { LesClientOptions } from './engine/options.js';
 import { resolveNetwork } from './engine/options.js';
 import { InvalidParamsError, MethodNotFoundError, toRpcError } from './methods/errors.js';
+import { parseSubscriptionFilter } from './methods/log-filter.js';
+import { type HeadJson, type Subscription, SubscriptionEngine, type SubscriptionEngineOptions } from './subscriptions/index.js';
 
 /** EIP-1193's error: a numeric `code` (EIP-1193 / EIP-1474), the message, optional `data`. */
 export class ProviderRpcError extends Error {
@@ -32,29 +41,37 @@ export class ProviderRpcError extends Error {
 export interface Eip1193Engine {
   start(): Promise<void>;
   stop(): Promise<void>;
-  request(method: string, params?: unknown): Promise<unknown>;
+  request(method: string, params?: unknown, signal?: AbortSignal): Promise<unknown>;
   on<E extends keyof LesClientEvents>(event: E, listener: (...args: LesClientEvents[E]) => void): unknown;
   off<E extends keyof LesClientEvents>(event: E, listener: (...args: LesClientEvents[E]) => void): unknown;
   /** Its network (a LesClient has one); else the `network` option names it. */
   readonly network?: { chainId: bigint };
+  /** Its head, where subscriptions start before the first newHead event (a LesClient has it). */
+  status?(): { head: { number: number; hash: string } | undefined };
 }
 
+/** Bounds of eth_subscribe (client/subscriptions/engine.ts): gap filled, reorg depth followed, fetch tries. */
+export type Eip1193SubscriptionOptions = Omit<SubscriptionEngineOptions, 'onIssue' | 'maxQueue'>;
+
 /** Either the options of a new LesClient, or an existing engine (started on first use, stopped by close()). */
-export type Eip1193Options = (LesClientOptions & { engine?: undefined }) | { engine: Eip1193Engine; network?: LesClientOptions['network'] };
+export type Eip1193Options = ((LesClientOptions & { engine?: undefined }) | { engine: Eip1193Engine; network?: LesClientOptions['network'] }) & {
+  subscriptions?: Eip1193SubscriptionOptions;
+};
 
 export interface RequestArguments {
   readonly method: string;
   readonly params?: readonly unknown[] | object;
+  /** Not EIP-1193's: aborts the request (eth_call & co stop their EVM run). */
+  readonly signal?: AbortSignal;
 }
-
-type Sub = { kind: 'newHeads' } | { kind: 'logs'; filter: Record<string, unknown>; next: number | undefined };
 
 const MAX_SUBSCRIPTIONS = 1024;
 
 export class LesEip1193Provider extends EventEmitter {
   readonly engine: Eip1193Engine;
   readonly chainId: string;
-  readonly #subs = new Map<string, Sub>();
+  readonly #subs = new Map<string, Subscription>();
+  readonly #feed: SubscriptionEngine;
   #started: Promise<void> | undefined;
   #nextSub = 1;
   #closed = false;
@@ -66,7 +83,15 @@ export class LesEip1193Provider extends EventEmitter {
     this.engine = engine;
     this.engine.on('connect', this.#onConnect);
     this.engine.on('disconnect', this.#onDisconnect);
-    this.engine.on('newHead', this.#onHead);
+    this.#feed = new SubscriptionEngine(
+      {
+        request: (method, params) => engine.request(method, params),
+        on: (_event, listener) => engine.on('newHead', listener),
+        off: (_event, listener) => engine.off('newHead', listener),
+        status: () => engine.status?.() ?? { head: undefined },
+      },
+      options.subscriptions,
+    );
   }
 
   readonly #onConnect = (): void => {
@@ -77,30 +102,11 @@ export class LesEip1193Provider extends EventEmitter {
     this.emit('disconnect', new ProviderRpcError(4900, 'the provider is disconnected from all LES servers'));
   };
 
-  readonly #onHead = (json: LesClientEvents['newHead'][0]): void => {
-    const number = Number(json.number);
-    for (const [id, sub] of this.#subs) {
-      if (sub.kind === 'newHeads') this.#message(id, json);
-      else void this.#logs(id, sub, number);
-    }
-  };
-
-  #message(subscription: string, result: unknown): void {
-    this.emit('message', { type: 'eth_subscription', data: { subscription, result } });
-  }
-
-  /** Logs of the blocks since the last head this subscription saw, up to `number`. */
-  async #logs(id: string, sub: Extract<Sub, { kind: 'logs' }>, number: number): Promise<void> {
-    const from = sub.next ?? number;
-    if (from > number) return;
-    sub.next = number + 1;
+  #message(subscription: string, data: { result: unknown } | { error: ProviderRpcError }): void {
     try {
-      const hex = (n: number) => `0x${n.toString(16)}`;
-      const logs = (await this.engine.request('eth_getLogs', [{ ...sub.filter, fromBlock: hex(from), toBlock: hex(number) }])) as unknown[];
-      if (this.#subs.get(id) !== sub) return;
-      for (const log of logs) this.#message(id, log);
+      this.emit('message', { type: 'eth_subscription', data: { subscription, ...data } });
     } catch {
-      // A range that could not be searched now is not retried: a subscription delivers what it can.
+      // A throwing 'message' listener is the caller's: the next notification is still sent.
     }
   }
 
@@ -121,7 +127,7 @@ export class LesEip1193Provider extends EventEmitter {
       if (method === 'eth_subscribe') return await this.#subscribe(params);
       if (method === 'eth_unsubscribe') return this.#unsubscribe(params);
       await this.start();
-      return await this.engine.request(method, params);
+      return await this.engine.request(method, params, args.signal);
     } catch (e) {
       if (e instanceof ProviderRpcError) throw e;
       const r = toRpcError(e, 'eip1193');
@@ -133,32 +139,45 @@ export class LesEip1193Provider extends EventEmitter {
     if (!Array.isArray(params) || typeof params[0] !== 'string') throw new InvalidParamsError('params', 'expected [subscription type, options?]');
     if (this.#subs.size >= MAX_SUBSCRIPTIONS) throw new InvalidParamsError('params', `more than ${MAX_SUBSCRIPTIONS} subscriptions`);
     const kind = params[0];
-    let sub: Sub;
-    if (kind === 'newHeads') sub = { kind };
-    else if (kind === 'logs') {
-      const f = (params[1] ?? {}) as Record<string, unknown>;
-      if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new InvalidParamsError('params[1]', 'expected a log filter object');
-      sub = { kind, filter: { ...(f.address === undefined ? {} : { address: f.address }), ...(f.topics === undefined ? {} : { topics: f.topics }) }, next: undefined };
-    } else throw new MethodNotFoundError(`eth_subscribe(${kind})`);
+    if (kind !== 'newHeads' && kind !== 'logs') throw new MethodNotFoundError(`eth_subscribe(${kind})`);
+    const filter = kind === 'logs' ? parseSubscriptionFilter(params[1], 'params[1]') : undefined;
     await this.start();
+    if (this.#closed) throw new ProviderRpcError(4900, 'the provider is closed');
+    const sub = filter === undefined ? this.#feed.subscribeHeads() : this.#feed.subscribeLogs(filter);
     const id = `0x${(this.#nextSub++).toString(16).padStart(32, '0')}`;
     this.#subs.set(id, sub);
+    sub.listen({
+      item: (result: HeadJson | object) => this.#message(id, { result }),
+      end: (err) => {
+        this.#subs.delete(id);
+        if (err === undefined) return;
+        const r = toRpcError(err, 'eip1193');
+        this.#message(id, { error: new ProviderRpcError(r.code, r.message, r.data) });
+      },
+    });
     return id;
   }
 
   #unsubscribe(params: unknown): boolean {
     if (!Array.isArray(params) || typeof params[0] !== 'string') throw new InvalidParamsError('params', 'expected [subscription id]');
-    return this.#subs.delete(params[0]);
+    const sub = this.#subs.get(params[0]);
+    sub?.unsubscribe();
+    return sub !== undefined;
+  }
+
+  /** Resolves once every head received so far has been delivered to the subscriptions (tests). */
+  settled(): Promise<void> {
+    return this.#feed.settled();
   }
 
   /** Stops the engine; later requests fail with 4900. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#feed.close();
     this.#subs.clear();
     await this.engine.stop();
     this.engine.off('connect', this.#onConnect);
     this.engine.off('disconnect', this.#onDisconnect);
-    this.engine.off('newHead', this.#onHead);
   }
 }
 

@@ -10,11 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import { InvalidParamsError } from '../client/methods/errors.js';
+import { InvalidParamsError, type RpcErrorObject } from '../client/methods/errors.js';
 import type { Dispatcher, LocalMethod } from './dispatch.js';
 import { ProxyError } from './errors.js';
 import type { HeadFeed } from './head-feed.js';
-import { parseLogFilter } from './log-filter.js';
 import type { ProxyMetrics } from './metrics.js';
 
 export interface WsLimits {
@@ -138,6 +137,18 @@ export class WsSession {
       this.#deps.log.warn({ err, subscription: sub.type }, 'notification not serialisable: skipped');
       return;
     }
+    this.#post(sub, text);
+  }
+
+  /** The feed ended the subscription rather than skip: one last notification with the error, then it is gone. */
+  #fail(id: string, error: RpcErrorObject): void {
+    const sub = this.#subs.get(id);
+    if (sub === undefined || this.#closed) return;
+    this.#post(sub, `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${id}","error":${JSON.stringify(error)}}}`);
+    this.#end(id, sub);
+  }
+
+  #post(sub: Subscription, text: string): void {
     if (sub.held === undefined) return this.#send(text);
     sub.held.push(text);
     this.#heldBytes += text.length;
@@ -157,12 +168,13 @@ export class WsSession {
     const id = `0x${randomBytes(16).toString('hex')}`;
     const feed = this.#deps.feed;
     const sub: Subscription = { type, end: () => undefined, held: [] };
-    if (type === 'newHeads') sub.end = feed.addHeadSink((head) => this.#notify(id, head));
-    else {
-      const filter = parseLogFilter(params[1]);
-      sub.end = feed.addLogSink({ filter, after: feed.latestNumber(), deliver: (log) => this.#notify(id, log) });
-    }
     this.#subs.set(id, sub);
+    try {
+      sub.end = feed.subscribe(type, params[1], { notify: (result) => this.#notify(id, result), fail: (error) => this.#fail(id, error) });
+    } catch (e) {
+      this.#subs.delete(id);
+      throw e;
+    }
     born.push(sub);
     this.#deps.metrics.subscriptionAdded(type);
     return id;

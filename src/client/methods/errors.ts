@@ -13,7 +13,9 @@
  *          verification (the scheduler's VERIFICATION_FAILED, or a VerificationError here). Our
  *          own code in the implementation-defined range; stable, documented.
  *   -32005 limit exceeded (LIMIT_EXCEEDED: log range, results, proof keys)
- *   -32000 header not found / not canonical / tx rejected by the servers (geth's code and words)
+ *   -32000 header not found / not canonical / tx rejected by the servers (geth's code and words);
+ *          a subscription ended rather than skip (GAP_TOO_LARGE, REORG_TOO_DEEP, HEADER_UNAVAILABLE,
+ *          LOGS_UNAVAILABLE, QUEUE_OVERFLOW)
  *   3      execution reverted, data = revert bytes (EXECUTION_REVERTED, thrown by the CallHandler)
  *   -32603 anything else (internal error)
  */
@@ -96,6 +98,12 @@ export const RPC_ERROR_TABLE: Readonly<Record<string, Mapping>> = {
   VERIFICATION_FAILED: { proxy: VERIFICATION_FAILED_RPC_CODE, eip1193: VERIFICATION_FAILED_RPC_CODE, message: 'verification failed on every server that could answer' },
   BAD_INCLUSION: { proxy: VERIFICATION_FAILED_RPC_CODE, eip1193: VERIFICATION_FAILED_RPC_CODE, message: 'verification failed on every server that could answer' },
   NOT_AVAILABLE: { proxy: -32000, eip1193: -32000, message: 'header not found' },
+  // A subscription that ended rather than skip (client/subscriptions): its own message says why.
+  GAP_TOO_LARGE: { proxy: -32000, eip1193: -32000 },
+  REORG_TOO_DEEP: { proxy: -32000, eip1193: -32000 },
+  HEADER_UNAVAILABLE: { proxy: -32000, eip1193: -32000 },
+  LOGS_UNAVAILABLE: { proxy: -32000, eip1193: -32000 },
+  QUEUE_OVERFLOW: { proxy: -32000, eip1193: -32000 },
 };
 
 const INTERNAL: Mapping = { proxy: -32603, eip1193: -32603, message: 'internal error' };

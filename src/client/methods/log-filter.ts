@@ -4,11 +4,14 @@
  * has at most 4 positions, each null (any), a hash, or an OR-list of hashes (a null inside a list
  * makes the position match anything); a log with fewer topics than the filter has positions does
  * not match. `blockHash` excludes fromBlock/toBlock.
+ *
+ * The one filter of the client: eth_getLogs matches verified logs with it, and subscriptions
+ * (client/subscriptions) match the JSON logs of eth_getLogs answers with the same function.
  */
 import { equalBytes } from '../../verify/bytes.js';
 import type { Log } from '../../verify/receipts.js';
 import { InvalidParamsError } from './errors.js';
-import { type BlockNumberRef, checkFilterKeys, parseArray, parseBlockNumberRef, parseData, parseObject } from './params.js';
+import { type BlockNumberRef, checkFilterKeys, hexToBytes, parseArray, parseBlockNumberRef, parseData, parseObject } from './params.js';
 
 /** Most addresses, and most hashes in one topic position, a filter may list. */
 export const MAX_FILTER_VALUES = 1000;
@@ -56,6 +59,18 @@ export function parseLogFilter(v: unknown, field: string): LogFilter {
   return { range: { kind: 'range', from, to }, addresses, topics };
 }
 
+/**
+ * The filter of eth_subscribe("logs", filter): address and topics as eth_getLogs reads them;
+ * absent = every log. A subscription follows the chain from the moment it is made, so fromBlock
+ * and toBlock are checked but not used, and blockHash (one past block) is refused.
+ */
+export function parseSubscriptionFilter(v: unknown, field: string): LogFilter {
+  if (v === undefined || v === null) return parseLogFilter({}, field);
+  const f = parseLogFilter(v, field);
+  if (f.range.kind === 'hash') throw new InvalidParamsError(`${field}.blockHash`, 'a logs subscription follows new blocks (blockHash is for eth_getLogs)');
+  return f;
+}
+
 const includes = (list: readonly Uint8Array[], x: Uint8Array) => list.some((y) => equalBytes(x, y));
 
 /** Whether `log` matches the filter exactly. */
@@ -63,6 +78,17 @@ export function logMatches(f: LogFilter, log: Log): boolean {
   if (f.addresses.length > 0 && !includes(f.addresses, log.address)) return false;
   if (f.topics.length > log.topics.length) return false;
   return f.topics.every((want, i) => want.length === 0 || includes(want, log.topics[i] as Uint8Array));
+}
+
+const HEX20 = /^0x[0-9a-fA-F]{40}$/;
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+
+/** Whether a JSON log (an eth_getLogs answer's entry) matches: the same rule as `logMatches`. */
+export function logJsonMatches(f: LogFilter, log: { address?: unknown; topics?: unknown }): boolean {
+  const { address, topics } = log;
+  if (typeof address !== 'string' || !HEX20.test(address) || !Array.isArray(topics)) return false;
+  if (!topics.every((t): t is string => typeof t === 'string' && HEX32.test(t))) return false;
+  return logMatches(f, { address: hexToBytes(address), topics: topics.map(hexToBytes), data: new Uint8Array(0) });
 }
 
 /**

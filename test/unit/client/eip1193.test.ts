@@ -25,13 +25,29 @@ class StubEngine extends EventEmitter {
     return this.answer(method, params);
   }
   head(n: number): void {
-    this.emit('newHead', { number: `0x${n.toString(16)}`, hash: `0x${n.toString(16).padStart(64, '0')}`, parentHash: '0x' }, {});
+    this.emit('newHead', headJson(n), {});
   }
 }
 
+const hashOf = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+const headJson = (n: number) => ({ number: `0x${n.toString(16)}`, hash: hashOf(n), parentHash: hashOf(n - 1) });
+const ADDR = `0x${'ab'.repeat(20)}`;
+
+/** Blocks 1..: linked headers; each block has one log from ADDR and one from another address. */
+const chainAnswer = (failLogsOf?: string) => (m: string, p: unknown) => {
+  const [first] = p as [unknown];
+  if (m === 'eth_getBlockByHash') return { ...headJson(Number(BigInt(first as string))), transactions: [] };
+  if (m === 'eth_getLogs') {
+    const { blockHash } = first as { blockHash: string };
+    if (blockHash === failLogsOf) throw new Error('no server');
+    return [ADDR, `0x${'cd'.repeat(20)}`].map((address, i) => ({ address, topics: [], blockHash, logIndex: `0x${i}`, removed: false }));
+  }
+  return '0x1';
+};
+
 const make = () => {
   const engine = new StubEngine();
-  return { engine, eip: new LesEip1193Provider({ engine }) };
+  return { engine, eip: new LesEip1193Provider({ engine, subscriptions: { retryDelayMs: 1 } }) };
 };
 
 const rejectsWith = (p: Promise<unknown>, code: number, data?: unknown) =>
@@ -79,8 +95,9 @@ describe('EIP-1193 object', () => {
     await rejectsWith(eip.request({ method: 'eth_blockNumber' }), 4900);
   });
 
-  it('eth_subscribe newHeads: one message per head until eth_unsubscribe', async () => {
+  it('eth_subscribe newHeads: one message per head, skipped ones filled in, until eth_unsubscribe', async () => {
     const { engine, eip } = make();
+    engine.answer = chainAnswer();
     const id = (await eip.request({ method: 'eth_subscribe', params: ['newHeads'] })) as string;
     const got: unknown[] = [];
     eip.on('message', (m: { type: string; data: { subscription: string; result: { number: string } } }) => {
@@ -90,28 +107,45 @@ describe('EIP-1193 object', () => {
     });
     engine.head(5);
     engine.head(6);
+    await eip.settled();
+    engine.head(8);
+    await eip.settled();
     assert.equal(await eip.request({ method: 'eth_unsubscribe', params: [id] }), true);
-    engine.head(7);
-    assert.deepEqual(got, ['0x5', '0x6']);
+    engine.head(9);
+    await eip.settled();
+    assert.deepEqual(got, ['0x5', '0x6', '0x7', '0x8']);
     assert.equal(await eip.request({ method: 'eth_unsubscribe', params: [id] }), false);
   });
 
-  it('eth_subscribe logs: each head asks eth_getLogs for the blocks since the last with the filter, and emits each log', async () => {
+  it('eth_subscribe logs: the matching logs of every new block (gaps filled), each once', async () => {
     const { engine, eip } = make();
-    engine.answer = (m, p) => (m === 'eth_getLogs' ? [{ logIndex: '0x0', range: p }] : '0x1');
-    const id = (await eip.request({ method: 'eth_subscribe', params: ['logs', { address: '0xab', topics: [null] }] })) as string;
-    const got: unknown[] = [];
-    eip.on('message', (m: { data: { subscription: string; result: unknown } }) => got.push(m.data));
+    engine.answer = chainAnswer();
+    const id = (await eip.request({ method: 'eth_subscribe', params: ['logs', { address: ADDR, topics: [] }] })) as string;
+    const got: Array<{ subscription: string; result: { blockHash: string; address: string; removed: boolean } }> = [];
+    eip.on('message', (m: { data: (typeof got)[0] }) => got.push(m.data));
     engine.head(5);
+    await eip.settled();
     engine.head(8);
-    await new Promise((r) => setImmediate(r));
-    const asked = engine.calls.filter(([m]) => m === 'eth_getLogs').map(([, p]) => p);
-    assert.deepEqual(asked, [
-      [{ address: '0xab', topics: [null], fromBlock: '0x5', toBlock: '0x5' }],
-      [{ address: '0xab', topics: [null], fromBlock: '0x6', toBlock: '0x8' }],
-    ]);
-    assert.equal(got.length, 2);
-    assert.ok(got.every((d) => (d as { subscription: string }).subscription === id));
+    await eip.settled();
+    assert.deepEqual(got.map((d) => [d.subscription, d.result.blockHash, d.result.address, d.result.removed]), [5, 6, 7, 8].map((n) => [id, hashOf(n), ADDR, false]));
+  });
+
+  it('eth_subscribe logs: logs that cannot be read end the subscription with an error message (-32000), never a hole', async () => {
+    const { engine, eip } = make();
+    engine.answer = chainAnswer(hashOf(6));
+    const id = (await eip.request({ method: 'eth_subscribe', params: ['logs'] })) as string;
+    const got: Array<{ subscription: string; result?: { blockHash: string }; error?: ProviderRpcError }> = [];
+    eip.on('message', (m: { data: (typeof got)[0] }) => got.push(m.data));
+    for (const n of [5, 6, 7]) engine.head(n);
+    await eip.settled();
+    assert.deepEqual(got.slice(0, 2).map((d) => d.result?.blockHash), [hashOf(5), hashOf(5)]);
+    assert.equal(got.length, 3);
+    const end = got[2]?.error;
+    assert.ok(end instanceof ProviderRpcError);
+    assert.equal(end.code, -32000);
+    assert.deepEqual(end.data, { code: 'LOGS_UNAVAILABLE' });
+    assert.equal(got[2]?.subscription, id);
+    assert.equal(await eip.request({ method: 'eth_unsubscribe', params: [id] }), false);
   });
 
   it('eth_subscribe of an unknown kind is 4200; malformed params -32602', async () => {

@@ -26,6 +26,9 @@ async function until(check: () => Promise<boolean> | boolean, what: string): Pro
 
 const metricsText = async (proxy: RunningProxy) => (await fetch(`${proxy.url}/metrics`)).text();
 
+/** Blocks whose eth_getLogs fails. */
+const failLogs = new Set<string>();
+
 function logBackend(): StubBackend {
   const blocks = new Map<string, HeadJson>();
   const backend = new StubBackend({
@@ -34,6 +37,7 @@ function logBackend(): StubBackend {
     // Each block has one log from A with TOPIC and one from another address.
     eth_getLogs: (p) => {
       const blockHash = ((p as Array<{ blockHash: string }>)[0] as { blockHash: string }).blockHash;
+      if (failLogs.has(blockHash)) throw new Error('no server answered');
       return [
         { address: A, topics: [TOPIC], data: '0x', blockHash, logIndex: '0x0', removed: false },
         { address: `0x${'bb'.repeat(20)}`, topics: [TOPIC], data: '0x', blockHash, logIndex: '0x1', removed: false },
@@ -53,7 +57,7 @@ describe('proxy over WebSocket', () => {
   let backend: StubBackend;
   before(async () => {
     backend = logBackend();
-    proxy = await startProxy({ backend, port: 0, maxSubscriptions: 3 });
+    proxy = await startProxy({ backend, port: 0, maxSubscriptions: 3, feed: { retryDelayMs: 1 } });
   });
   after(() => proxy.close());
 
@@ -76,6 +80,7 @@ describe('proxy over WebSocket', () => {
 
   it('newHeads: each head from the backend is one eth_subscription notification with the header', async () => {
     const c = await WsClient.open(proxy.wsUrl);
+    backend.emitHead(head(99));
     const sub = (await c.call('eth_subscribe', ['newHeads'])).result;
     assert.match(String(sub), /^0x[0-9a-f]{32}$/);
     backend.emitHead(head(100));
@@ -122,6 +127,24 @@ describe('proxy over WebSocket', () => {
       [b202.hash, true, '0x0'],
       [b202x.hash, false, '0x0'],
     ]);
+    await c.close();
+  });
+
+  it('logs: a block whose logs cannot be read ends the subscription with one error notification, never a hole', async () => {
+    const c = await WsClient.open(proxy.wsUrl);
+    backend.emitHead(head(300));
+    const sub = (await c.call('eth_subscribe', ['logs', { address: A }])).result;
+    failLogs.add(head(302).hash);
+    for (const n of [301, 302, 303]) backend.emitHead(head(n));
+    const first = await c.next();
+    assert.equal(first.params?.result.blockHash, head(301).hash);
+    const last = (await c.next()) as unknown as { method: string; params: { subscription: string; error: { code: number; message: string; data: unknown } } };
+    assert.equal(last.method, 'eth_subscription');
+    assert.equal(last.params.subscription, sub);
+    assert.equal(last.params.error.code, -32000);
+    assert.deepEqual(last.params.error.data, { code: 'LOGS_UNAVAILABLE' });
+    // Gone: nothing of 303 follows, and the id is unknown.
+    assert.equal((await c.call('eth_unsubscribe', [sub])).result, false);
     await c.close();
   });
 
@@ -235,6 +258,20 @@ describe('proxy over WebSocket: bounds', () => {
       await assert.rejects(WsClient.open(proxy.wsUrl, { origin: 'https://evil.example' }), /403/);
       const ok = await WsClient.open(proxy.wsUrl, { origin: 'https://good.example' });
       await ok.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('by default refuses the upgrade from a foreign web page, allows a loopback page and callers without Origin', async () => {
+    const proxy = await startProxy({ backend: new StubBackend({ eth_blockNumber: () => '0x1' }), port: 0 });
+    try {
+      await assert.rejects(WsClient.open(proxy.wsUrl, { origin: 'https://evil.example' }), /403/);
+      for (const options of [{ origin: 'http://localhost:3000' }, { origin: 'http://127.0.0.1:5173' }, {}]) {
+        const ok = await WsClient.open(proxy.wsUrl, options);
+        assert.equal((await ok.call('eth_blockNumber')).result, '0x1');
+        await ok.close();
+      }
     } finally {
       await proxy.close();
     }
