@@ -68,6 +68,12 @@ export interface OdrKind<Item, Result> {
   units(item: Item): number;
   /** Whether this server can answer this item (block inside its windows, txRelay, its head, ...). */
   canServe(server: ServerView, item: Item): boolean;
+  /**
+   * The block this item needs a server's head to have reached, if any. A server whose head is
+   * below it may serve it after its next announce; without one, an item that no connected server
+   * serves fails at once instead of waiting.
+   */
+  blockOf?(item: Item): number | undefined;
   /** Equal keys are the same question: deduplicated while in flight, and the cache key. */
   key(item: Item): string;
   /** The whole request message for a batch of items of this kind. */

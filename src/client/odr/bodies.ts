@@ -36,6 +36,7 @@ export const bodyKind: OdrKind<BlockItem, VerifiedBody> = {
   maxItems: MAX_BODIES,
   units: () => 1,
   canServe: (server, item) => servesChain(server, item.header.header.number),
+  blockOf: (item) => item.header.header.number,
   key: (item) => `body:${toHex(item.header.hash)}`,
   encode: (reqID, items) => encodeGetBlockBodies({ reqID, hashes: items.map((i) => i.header.hash) }),
   verify(items, payload) {
@@ -70,6 +71,7 @@ export const receiptsKind: OdrKind<BlockItem, Receipt[]> = {
   maxItems: MAX_RECEIPT_BLOCKS,
   units: () => 1,
   canServe: (server, item) => servesChain(server, item.header.header.number),
+  blockOf: (item) => item.header.header.number,
   key: (item) => `receipts:${toHex(item.header.hash)}`,
   encode: (reqID, items) => encodeGetReceipts({ reqID, hashes: items.map((i) => i.header.hash) }),
   verify(items, payload) {

@@ -15,6 +15,7 @@ import { EMPTY_TRIE_ROOT } from '../../verify/trie-builder.js';
 import type { TxStatusEntry } from '../../wire/tx.js';
 import { bodyKind, isEmptyBlock, receiptsKind } from './bodies.js';
 import { type OdrCacheSizes, OdrCaches } from './caches.js';
+import { NotServedError } from '../scheduler/errors.js';
 import { OdrError } from './errors.js';
 import { bloomBitsKind } from './helper-tries.js';
 import { codeKind, stateProofKind } from './state.js';
@@ -156,13 +157,15 @@ export class OdrFacade implements Odr {
   }
 
   private pick(ok: (s: ServerView) => boolean, n: number, what: string): ServerView[] {
-    const servers = this.retriever
-      .servers()
+    const connected = this.retriever.servers();
+    const servers = connected
       .filter(ok)
       .sort((a, b) => b.score - a.score)
       .slice(0, n);
-    if (servers.length === 0) throw new OdrError('NO_SERVER', what, 'no connected server can answer');
-    return servers;
+    if (servers.length > 0) return servers;
+    // Connected servers that do not serve it (no txRelay, no tx lookup) are not a disconnection.
+    if (connected.length > 0) throw new NotServedError(what, connected.length);
+    throw new OdrError('NO_SERVER', what, 'no connected server can answer');
   }
 
   private async combine(hash: Uint8Array, answers: ReadonlyArray<PromiseSettledResult<TxStatusEntry>>): Promise<TxStatusReport> {

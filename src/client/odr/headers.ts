@@ -42,6 +42,7 @@ export const headerByHashKind: OdrKind<HeaderByHashItem, VerifiedHeader> = {
   maxItems: 1,
   units: () => 1,
   canServe: (server, item) => canServeHeaders(server, item.number),
+  blockOf: (item) => item.number,
   key: (item) => `header:${toHex(item.hash)}`,
   encode(reqID, items) {
     const [item] = items;
@@ -78,6 +79,7 @@ export const headerRangeKind: OdrKind<HeaderRangeItem, VerifiedHeader[]> = {
   maxItems: 1,
   units: (item) => item.amount,
   canServe: (server, item) => canServeHeaders(server, item.number),
+  blockOf: (item) => item.number,
   key: (item) => `headers:${toHex(item.hash)}:${item.amount}`,
   encode(reqID, items) {
     const [item] = items;

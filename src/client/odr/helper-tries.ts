@@ -86,6 +86,7 @@ export const chtHeaderKind: OdrKind<ChtHeaderItem, VerifiedHeader> = {
   maxItems: MAX_HELPER_REQS,
   units: () => 1,
   canServe: (server, item) => servesSection(server, item.section.index, item.sectionSize),
+  blockOf: (item) => sectionEnd(item.section.index, item.sectionSize),
   key: (item) => `cht:${item.section.index}:${toHex(item.section.chtRoot)}:${item.number}`,
   encode(reqID, items) {
     items.forEach(checkChtItem);
@@ -120,6 +121,7 @@ export const bloomBitsKind: OdrKind<BloomBitsItem, Uint8Array> = {
   maxItems: MAX_HELPER_REQS,
   units: () => 1,
   canServe: (server, item) => servesSection(server, item.trie.index, item.sectionSize),
+  blockOf: (item) => sectionEnd(item.trie.index, item.sectionSize),
   key: (item) => `bloomBits:${item.trie.index}:${toHex(item.trie.bloomTrieRoot)}:${item.sectionIndex}:${item.bitIndex}`,
   encode(reqID, items) {
     items.forEach(checkBloomItem);
@@ -160,6 +162,7 @@ export const trieRootKind: OdrKind<TrieRootItem, Uint8Array> = {
   maxItems: MAX_HELPER_REQS,
   units: () => 1,
   canServe: (server, item) => servesSection(server, item.sectionIndex, item.sectionSize),
+  blockOf: (item) => sectionEnd(item.sectionIndex, item.sectionSize),
   key: (item) => `trieRoot:${item.subType}:${item.sectionIndex}`,
   encode: (reqID, items) =>
     encodeGetHelperTrieProofs({

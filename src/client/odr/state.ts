@@ -56,6 +56,7 @@ export const stateProofKind: OdrKind<StateProofItem, StateProofResult> = {
   maxItems: MAX_PROOF_REQS,
   units: () => 1,
   canServe: (server, item) => servesState(server, item.header.header.number),
+  blockOf: (item) => item.header.header.number,
   key: (item) =>
     item.slot === undefined
       ? `account:${toHex(item.header.hash)}:${toHex(item.address)}`
@@ -112,6 +113,7 @@ export const codeKind: OdrKind<CodeItem, Uint8Array> = {
   maxItems: MAX_CODE_REQS,
   units: () => 1,
   canServe: (server, item) => servesState(server, item.header.header.number),
+  blockOf: (item) => item.header.header.number,
   key: (item) => `code:${toHex(item.codeHash)}`,
   encode: (reqID, items) =>
     encodeGetContractCodes({ reqID, reqs: items.map((i) => ({ blockHash: i.header.hash, accountKey: keccak256(i.address) })) }),

@@ -132,6 +132,11 @@ export class Dispatcher {
           continue;
         }
         const eligible = capable.filter((s) => this.#mayAsk(entry, s));
+        if (capable.length === 0 && entry.outstanding.size === 0 && servers.length > 0 && !this.#mayServeLater(entry, servers)) {
+          // Outside every connected server's windows: waiting would only delay the same answer.
+          this.#fail(entry, 'no-server', new NotServedError(kind.name, servers.length));
+          continue;
+        }
         if (eligible.length === 0 && entry.outstanding.size === 0) {
           entry.noServerSince ??= now;
           const left = entry.noServerSince + this.rules.noServerTimeoutMs - now;
@@ -173,6 +178,12 @@ export class Dispatcher {
       this.logger.warn({ kind: kind.name, err }, 'canServe threw; server skipped');
       return false;
     }
+  }
+
+  /** Whether a connected server it may ask has not reached the item's block yet (and may after an announce). */
+  #mayServeLater(entry: Entry, servers: readonly SchedulableServer[]): boolean {
+    const n = entry.kind.blockOf?.(entry.item);
+    return n !== undefined && servers.some((s) => entry.allows(s.id) && s.head.number < n);
   }
 
   #mayAsk(entry: Entry, s: SchedulableServer): boolean {

@@ -218,6 +218,7 @@ export function doubleKind(maxItems = 64, name = 'double'): OdrKind<number, numb
     maxItems,
     units: () => 1,
     canServe: (server, n) => n <= server.head.number,
+    blockOf: (n) => n,
     key: (n) => String(n),
     encode: (reqID, items) => encodeRlp([encodeUint(reqID), items.map((n) => encodeUint(n))]),
     verify(items, payload) {

@@ -14,6 +14,7 @@ import {
   type SchedulerOptions,
   VerificationFailedError,
 } from '../../../src/client/scheduler/index.js';
+import type { OdrKind } from '../../../src/client/contracts.js';
 import { FakeSource, ManualTimers, doubleKind, flush } from './scheduler-fakes.js';
 
 function setup(opts: Partial<SchedulerOptions> = {}) {
@@ -303,7 +304,20 @@ describe('Scheduler: nothing waits forever', () => {
     });
   });
 
-  it('an item no connected server serves fails with NotServedError (servers are there: not a disconnection)', async () => {
+  it('an item outside every connected server’s window (not above a head) fails with NotServedError at once', async () => {
+    const { source, scheduler } = setup({ noServerTimeoutMs: 3_000 });
+    const s = source.add('s');
+    s.head = { ...s.head, number: 100 };
+    // Served from block 50 on: block 10 is below the window, and no announce will change that.
+    const windowed: OdrKind<number, number> = { ...doubleKind(), canServe: (server, n) => n >= 50 && n <= server.head.number };
+    const p = watch(scheduler.retrieve(windowed, 10));
+    await flush();
+    assert.equal(p.settled(), true, 'settled without waiting for the no-server timeout');
+    await assert.rejects(p.result, (e: unknown) => e instanceof NotServedError && e.code === 'NOT_SERVED');
+    assert.equal(s.sent.length, 0);
+  });
+
+  it('an item above every connected server’s head fails with NotServedError after the wait (servers are there: not a disconnection)', async () => {
     const { source, scheduler, timers } = setup({ noServerTimeoutMs: 3_000 });
     const s = source.add('s');
     s.head = { ...s.head, number: 5 };
