@@ -5,7 +5,7 @@
  * become admin.
  */
 import { invalidParams } from './errors.js';
-import type { TokenRecord, TokenType } from './tokens.js';
+import type { TokenRecord, TokenType } from './token-record.js';
 
 export function allows(token: TokenRecord, permission: string): boolean {
   switch (token.type) {

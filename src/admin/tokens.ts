@@ -15,28 +15,9 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdminRpcError, RpcCode, invalidParams } from './errors.js';
 import { checkGrant } from './permissions.js';
+import { TOKEN_STATES, TOKEN_TYPES, type TokenRecord, type TokenState, type TokenType } from './token-record.js';
 
-export const TOKEN_TYPES = ['readonly', 'admin', 'custom'] as const;
-export type TokenType = (typeof TOKEN_TYPES)[number];
-export const TOKEN_STATES = ['created', 'inuse', 'revoked', 'expired'] as const;
-export type TokenState = (typeof TOKEN_STATES)[number];
-export type TokenFilter = TokenState | 'all';
-
-export interface TokenRecord {
-  id: string;
-  label: string;
-  type: TokenType;
-  permissions: string[];
-  /** SHA-256 of the token, hex. */
-  hash: string;
-  created_at: number;
-  /** 0: never. */
-  expiry: number;
-  /** 0: not revoked. */
-  revoked_at: number;
-  /** 0: never used. */
-  last_used: number;
-}
+export { TOKEN_STATES, TOKEN_TYPES, type TokenFilter, type TokenRecord, type TokenState, type TokenType } from './token-record.js';
 
 /** What `sessions.list` shows: everything but the hash, with the state. */
 export type TokenView = Omit<TokenRecord, 'hash'> & { state: TokenState };

@@ -27,7 +27,7 @@ import { StartupProgress } from './devnet-progress.js';
 import { type DevAccount, devnetNodeKey, formatSummary, wellKnownKeys } from './devnet-report.js';
 import { CliFailure, exitWithFailure, runAction } from './failure.js';
 import { type CliLogger, createLogger } from './logging.js';
-import { hostArg, intArg, logLevelOption, urlArg } from './options.js';
+import { corsOriginOption, hostArg, intArg, logLevelOption, urlArg } from './options.js';
 import { checkPortFree, freePort } from './ports.js';
 import { stopOnSignals } from './signals.js';
 
@@ -47,6 +47,7 @@ export interface DevnetFlags extends Partial<AdminEndpointFlags> {
   seed: string;
   httpHost: string;
   httpPort: number;
+  corsOrigin?: string[];
   logLevel: string;
 }
 
@@ -207,7 +208,13 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
     });
     parts.add({ name: 'client', stop: () => client.stop() });
     await client.start();
-    const proxy = await startProxy({ backend: lesBackend(client), host: flags.httpHost, port: flags.httpPort, log: log.child({ part: 'proxy' }) }).catch((err: unknown) => {
+    const proxy = await startProxy({
+      backend: lesBackend(client),
+      host: flags.httpHost,
+      port: flags.httpPort,
+      corsOrigins: flags.corsOrigin,
+      log: log.child({ part: 'proxy' }),
+    }).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliFailure(`${flags.httpHost}:${flags.httpPort} is in use (--http-port)`);
       throw err;
     });
@@ -245,7 +252,8 @@ export function registerDevnet(program: Command): void {
     .option('--les-port <n>', 'RLPx port of the first LES server; server i uses les-port + i (0: any free ports)', intArg(0, 65535), DEVNET_DEFAULTS.lesPort)
     .option('--seed <text>', 'seed of the servers\' node keys, keccak256("<seed>/<i>"): same seed and ports, same enodes', seedArg, DEVNET_DEFAULTS.seed)
     .option('--http-host <addr>', 'listening address of the proxy', hostArg, HOST)
-    .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT);
+    .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT)
+    .addOption(corsOriginOption());
   addAdminOptions(devnet, 'addnode, getpeerinfo of the proxy', DEFAULT_CLIENT_ADMIN_PORT, 'one created at each start and printed')
     .addOption(logLevelOption('warn'))
     .action(runAction('devnet', runDevnet));

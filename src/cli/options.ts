@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_CORS_ORIGINS, parseCorsOrigin } from '../proxy/cors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -54,4 +55,26 @@ export function repeatable(check: (value: string) => string) {
 /** `--log-level`, the same on every command; `fallback` is the command's default. */
 export function logLevelOption(fallback: (typeof LOG_LEVELS)[number] = 'info'): Option {
   return new Option('--log-level <level>', 'pino log level of the JSON logs on stderr').choices(LOG_LEVELS).default(fallback);
+}
+
+/**
+ * `--cors-origin`, on every command that runs the proxy: repeatable and comma separated. Given at
+ * all, the list replaces the default (loopback origins) instead of adding to it.
+ */
+export function corsOriginOption(): Option {
+  const defaults = [...DEFAULT_CORS_ORIGINS];
+  return new Option('--cors-origin <origins>', 'web pages that may call the proxy (CORS, WebSocket Origin), comma separated or repeated: origins such as https://app.example, "loopback", "none", or "*" for every web page')
+    .argParser((value: string, previous: string[] | undefined): string[] => {
+      const parsed = value.split(',').filter((v) => v.trim() !== '').map((v) => {
+        try {
+          return parseCorsOrigin(v);
+        } catch (err) {
+          throw new InvalidArgumentError((err as Error).message);
+        }
+      });
+      if (parsed.length === 0) throw new InvalidArgumentError('expected at least one origin');
+      // Commander hands the default in as `previous` on the first use.
+      return [...(previous === undefined || previous === defaults ? [] : previous), ...parsed];
+    })
+    .default(defaults, 'loopback: pages from localhost, 127.0.0.1 or [::1], any port');
 }

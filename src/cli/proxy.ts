@@ -13,11 +13,11 @@ import { BUILTIN_NETWORKS, type Checkpoint, type NetworkConfig, parseNetworkConf
 import { parseEnode, parseNodeId } from '../net/enode.js';
 import type { AdminEndpoint } from '../admin/index.js';
 import { LesClient } from '../client/engine/index.js';
-import { DEFAULT_PROXY_PORT, type RunningProxy, lesBackend, startProxy } from '../proxy/index.js';
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_PROXY_PORT, type RunningProxy, lesBackend, startProxy } from '../proxy/index.js';
 import { type AdminEndpointFlags, DEFAULT_CLIENT_ADMIN_PORT, addAdminOptions, printAdmin, startProxyAdmin } from './admin.js';
 import { CliFailure, runAction } from './failure.js';
 import { type CliLogger, createLogger } from './logging.js';
-import { hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
+import { corsOriginOption, hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
 import { tcpProbe } from './ports.js';
 import { stopOnSignals } from './signals.js';
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -38,6 +38,8 @@ export interface ProxyFlags extends Partial<AdminEndpointFlags> {
   maxBatch: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
   logLevel: string;
 }
 
@@ -116,6 +118,7 @@ export function loadCheckpoint(value: string): Checkpoint {
 /** Every check that needs no network: the flags together. */
 export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpoint: Checkpoint | undefined } {
   if (flags.server.length === 0) throw new CliFailure('give at least one LES server with --server <enode>');
+  if (flags.bodyTimeoutMs < flags.headersTimeoutMs) throw new CliFailure('--body-timeout-ms must be at least --headers-timeout-ms (the body comes after the headers)');
   if (flags.unverified.length > 0 && flags.upstream === undefined) {
     throw new CliFailure('--unverified needs --upstream <url>: the node that answers those methods, unverified');
   }
@@ -177,6 +180,8 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
       maxBatch: flags.maxBatch,
       maxBodyBytes: flags.maxBodyBytes,
       requestTimeoutMs: flags.requestTimeoutMs,
+      headersTimeoutMs: flags.headersTimeoutMs,
+      bodyTimeoutMs: flags.bodyTimeoutMs,
       log,
     });
   } catch (err) {
@@ -209,15 +214,13 @@ export function registerProxy(program: Command): void {
     .option('--datadir <dir>', 'keep the header chain here (default: memory only)')
     .addOption(new Option('--unverified <method>', 'forward this method UNVERIFIED to --upstream (repeatable)').argParser(repeatable(methodArg)).default([]))
     .option('--upstream <url>', 'JSON-RPC node that answers the --unverified methods', httpUrlArg)
-    .addOption(new Option('--cors-origin <origin>', 'browser origin allowed (repeatable; default: any)').argParser(repeatable((v) => v)).default(['*']))
+    .addOption(corsOriginOption())
     .option('--max-batch <n>', 'most requests in one JSON-RPC batch', intArg(1, 100_000), 100)
     .option('--max-body-bytes <n>', 'largest request body or WebSocket message', intArg(1024), 5 * 1024 * 1024)
-    .option('--request-timeout-ms <n>', 'deadline of one call', intArg(1), 30_000);
+    .option('--request-timeout-ms <n>', 'deadline of one call', intArg(1), 30_000)
+    .option('--headers-timeout-ms <n>', "an HTTP request's headers must arrive within this time", intArg(1), DEFAULT_HEADERS_TIMEOUT_MS)
+    .option('--body-timeout-ms <n>', 'a whole HTTP request (headers and body) must arrive within this time (at least --headers-timeout-ms)', intArg(1), DEFAULT_BODY_TIMEOUT_MS);
   addAdminOptions(proxy, 'addnode, getpeerinfo', DEFAULT_CLIENT_ADMIN_PORT, 'one created at the first start in <datadir>/admin.token, or at each start without --datadir')
     .addOption(logLevelOption())
-    .action(async (flags: ProxyFlags) => {
-      // A repeated --cors-origin replaces the default instead of adding to it.
-      if (flags.corsOrigin.length > 1 && flags.corsOrigin[0] === '*') flags.corsOrigin = flags.corsOrigin.slice(1);
-      await runAction('proxy', runProxy)(flags);
-    });
+    .action(runAction('proxy', runProxy));
 }

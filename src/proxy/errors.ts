@@ -15,6 +15,8 @@ export type ProxyErrorCode =
   | 'BATCH_TOO_LARGE'
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'REQUEST_TIMEOUT'
   | 'TIMEOUT'
   | 'ABORTED'
   | 'UPSTREAM_FAILED'
@@ -28,6 +30,9 @@ const PROXY_RPC_CODES: Readonly<Record<ProxyErrorCode, number>> = {
   BATCH_TOO_LARGE: -32600,
   BODY_TOO_LARGE: -32600,
   UNSUPPORTED_MEDIA_TYPE: -32600,
+  ORIGIN_NOT_ALLOWED: -32600,
+  // The request itself never arrived whole: not a call that ran out of time.
+  REQUEST_TIMEOUT: -32600,
   // As the methods layer's TIMEOUT: no answer in time.
   TIMEOUT: -32002,
   ABORTED: -32603,

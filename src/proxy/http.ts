@@ -4,11 +4,16 @@
  * errors travel in a 200 answer (callers such as ethers read the body only on 2xx); a body over
  * the limit is 413 and a wrong content type 415, each with a JSON-RPC error body. A caller that
  * goes away mid-call aborts its calls; the answer is discarded.
+ *
+ * A request whose Origin the CORS policy does not allow gets no CORS headers; its preflight and
+ * its POST are refused with 403 (a POST is refused rather than run: browsers send some without a
+ * preflight, and a page must not be able to spend the proxy's CPU or send transactions blind).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ProxyBackend } from './backend.js';
 import type { Dispatcher } from './dispatch.js';
+import { type CorsPolicy, allowedOrigin } from './cors.js';
 import { ProxyError, rpcErrorOf } from './errors.js';
 import { NULL_ID, errorText } from './jsonrpc.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -19,19 +24,12 @@ export interface HttpDeps {
   backend: ProxyBackend;
   log: Logger;
   maxBodyBytes: number;
-  /** Allowed browser origins; '*' allows any. */
-  corsOrigins: readonly string[];
+  cors: CorsPolicy;
 }
 
 const JSON_TYPES = new Set(['application/json', 'application/json-rpc', 'application/jsonrequest']);
 /** A refused body is read and discarded up to this many times the limit, then the connection is cut. */
 const DRAIN_FACTOR = 4;
-
-/** The Access-Control-Allow-Origin value for this request, if it may be read by a browser. */
-export function allowedOrigin(origins: readonly string[], origin: string | undefined): string | undefined {
-  if (origins.includes('*')) return '*';
-  return origin !== undefined && origins.includes(origin) ? origin : undefined;
-}
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
@@ -79,6 +77,13 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
       if (discarded > DRAIN_FACTOR * deps.maxBodyBytes) req.destroy();
     });
     req.resume();
+  }
+
+  function forbidden(req: IncomingMessage, res: ServerResponse): void {
+    metrics.rejected('origin');
+    log.debug({ origin: String(req.headers.origin).slice(0, 200) }, 'browser origin not allowed (--cors-origin)');
+    req.resume();
+    sendRpcError(res, 403, new ProxyError('ORIGIN_NOT_ALLOWED', 'invalid request: this browser origin is not allowed (--cors-origin)'));
   }
 
   function rpc(req: IncomingMessage, res: ServerResponse): void {
@@ -130,16 +135,17 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
     req.on('error', (err) => log.debug({ err }, 'http request stream error'));
     res.on('error', (err) => log.debug({ err }, 'http response stream error'));
     try {
-      const origin = allowedOrigin(deps.corsOrigins, req.headers.origin);
-      if (origin !== undefined) {
-        res.setHeader('access-control-allow-origin', origin);
-        if (origin !== '*') res.setHeader('vary', 'Origin');
-      }
+      const origin = allowedOrigin(deps.cors, req.headers.origin);
+      if (origin !== undefined) res.setHeader('access-control-allow-origin', origin);
+      if (origin !== '*') res.setHeader('vary', 'Origin');
+      const refused = req.headers.origin !== undefined && origin === undefined;
       const path = (req.url ?? '/').split('?')[0];
       switch (req.method) {
         case 'POST':
+          if (refused) return forbidden(req, res);
           return rpc(req, res);
         case 'OPTIONS':
+          if (refused) return forbidden(req, res);
           res.writeHead(204, {
             'access-control-allow-methods': 'POST, GET, OPTIONS',
             'access-control-allow-headers': 'content-type, authorization',

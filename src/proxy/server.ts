@@ -1,7 +1,7 @@
 /**
  * `startProxy`: the drop-in JSON-RPC 2.0 server in front of the verifying engine, HTTP and
  * WebSocket on one port (an upgrade on any path is a WebSocket). Defaults: 127.0.0.1:8545, 5 MiB
- * bodies, batches of 100, 30 s per call, CORS for any origin.
+ * bodies, batches of 100, 30 s per call, CORS for loopback origins only (cors.ts).
  */
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -10,14 +10,18 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { ProxyBackend } from './backend.js';
 import { Dispatcher } from './dispatch.js';
-import { ProxyError } from './errors.js';
+import { ProxyError, rpcErrorOf } from './errors.js';
 import { HeadFeed, type HeadFeedOptions } from './head-feed.js';
-import { allowedOrigin, createHttpHandler } from './http.js';
+import { NULL_ID, errorText } from './jsonrpc.js';
+import { allowedOrigin, corsPolicy } from './cors.js';
+import { createHttpHandler } from './http.js';
 import { ProxyMetrics } from './metrics.js';
 import { Upstream } from './upstream.js';
 import { WsSession } from './ws.js';
 
 export const DEFAULT_PROXY_PORT = 8545;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export interface ProxyOptions {
   backend: ProxyBackend;
@@ -33,7 +37,18 @@ export interface ProxyOptions {
   batchConcurrency?: number;
   /** Deadline of one call, ms. Default 30,000. */
   requestTimeoutMs?: number;
-  /** Browser origins allowed (CORS, and the Origin of WebSocket upgrades). Default ['*']. */
+  /** An HTTP request's headers must arrive within this, ms. Default 10,000. */
+  headersTimeoutMs?: number;
+  /**
+   * A whole HTTP request (headers and body) must arrive within this, ms; at least
+   * `headersTimeoutMs`. Default 30,000. A caller that sends less than its Content-Length is then
+   * answered 408 and cut off instead of holding the connection.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Browser origins allowed (CORS, and the Origin of WebSocket upgrades): origins, 'loopback',
+   * '*' or 'none' (cors.ts). Default ['loopback']: pages served from this machine only.
+   */
   corsOrigins?: readonly string[];
   /** Subscriptions per WebSocket. Default 128. */
   maxSubscriptions?: number;
@@ -86,7 +101,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   }
   const upstream = options.upstream === undefined ? undefined : new Upstream(options.upstream);
   if (upstream !== undefined && unverified.size > 0) log.warn({ methods: [...unverified], upstream: upstream.url }, 'these methods are forwarded UNVERIFIED');
-  const corsOrigins = options.corsOrigins ?? ['*'];
+  const cors = corsPolicy(options.corsOrigins);
+  if (cors.any) log.warn('CORS allows any origin: every web page the browser shows can call this proxy');
   const metrics = new ProxyMetrics(backend, options.registry);
   const dispatcher = new Dispatcher({
     backend,
@@ -106,21 +122,43 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const maxConnections = positive('maxConnections', options.maxConnections, 1000);
   const feed = new HeadFeed(backend, log, options.feed);
 
-  const server: Server = createServer(createHttpHandler({ dispatcher, metrics, backend, log, maxBodyBytes, corsOrigins }));
+  const headersTimeout = positive('headersTimeoutMs', options.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS);
+  const requestTimeout = positive('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
+  if (requestTimeout < headersTimeout) throw new ProxyError('BAD_OPTIONS', 'bodyTimeoutMs must be at least headersTimeoutMs', { field: 'bodyTimeoutMs' });
+  const server: Server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      // Node checks these deadlines only this often (30 s by default, which would double them).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
+    createHttpHandler({ dispatcher, metrics, backend, log, maxBodyBytes, cors }),
+  );
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
     const origin = req.headers.origin;
-    if (origin !== undefined && allowedOrigin(corsOrigins, origin) === undefined) return rejectUpgrade(socket, 403, 'Forbidden');
+    // Browsers apply no CORS to WebSockets: the Origin of the upgrade is the only check there is.
+    if (origin !== undefined && allowedOrigin(cors, origin) === undefined) {
+      metrics.rejected('origin');
+      return rejectUpgrade(socket, 403, 'Forbidden');
+    }
     if (wss.clients.size >= maxConnections) return rejectUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => {
       new WsSession(ws, { dispatcher, feed, metrics, log, ...wsLimits });
     });
   });
-  server.on('clientError', (err, socket) => {
-    log.debug({ err }, 'malformed http request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const late = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    log.debug({ err }, late ? 'http request not received in time' : 'malformed http request');
+    if (late) metrics.rejected('request_timeout');
+    if (!socket.writable) return socket.destroy();
+    const body = errorText(NULL_ID, rpcErrorOf(late
+      ? new ProxyError('REQUEST_TIMEOUT', `invalid request: the request did not arrive in time (headers within ${headersTimeout} ms, all of it within ${requestTimeout} ms)`)
+      : new ProxyError('INVALID_REQUEST', 'invalid request: malformed HTTP request')));
+    const status = late ? '408 Request Timeout' : '400 Bad Request';
+    // Destroyed once written: a caller that never closes its side must not keep the socket.
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
   });
 
   const host = options.host ?? '127.0.0.1';

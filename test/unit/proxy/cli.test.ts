@@ -4,7 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { Command } from 'commander';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
+import { corsOriginOption } from '../../../src/cli/options.js';
 import { type ProxyFlags, checkFlags, loadCheckpoint } from '../../../src/cli/proxy.js';
 import { formatEnode, nodeIdFromPrivateKey } from '../../../src/net/enode.js';
 
@@ -22,10 +24,12 @@ function flags(over: Partial<ProxyFlags> = {}): ProxyFlags {
     httpHost: '127.0.0.1',
     httpPort: 8545,
     unverified: [],
-    corsOrigin: ['*'],
+    corsOrigin: ['loopback'],
     maxBatch: 100,
     maxBodyBytes: 5 * 1024 * 1024,
     requestTimeoutMs: 30_000,
+    headersTimeoutMs: 10_000,
+    bodyTimeoutMs: 30_000,
     logLevel: 'silent',
     ...over,
   };
@@ -61,10 +65,18 @@ describe('lesp proxy flags', () => {
       [{ checkpoint: '{"sectionIndex":1}' }, /--checkpoint: .*sectionHead/],
       [{ checkpoint: '{oops' }, /--checkpoint: not valid JSON/],
       [{ checkpoint: '/nonexistent/cp.json' }, /--checkpoint: cannot read/],
+      [{ headersTimeoutMs: 20_000, bodyTimeoutMs: 10_000 }, /--body-timeout-ms must be at least --headers-timeout-ms/],
     ];
     for (const [over, re] of cases) {
       assert.throws(() => checkFlags(flags(over)), (e: Error) => re.test(e.message) && !e.message.includes('\n'), JSON.stringify(over));
     }
+  });
+
+  it('--cors-origin: loopback by default; given, its list (comma separated or repeated) replaces the default', () => {
+    const parse = (args: string[]) => new Command().exitOverride().addOption(corsOriginOption()).parse(args, { from: 'user' }).opts().corsOrigin as string[];
+    assert.deepEqual(parse([]), ['loopback']);
+    assert.deepEqual(parse(['--cors-origin', 'https://App.example/,http://localhost:3000', '--cors-origin', '*']), ['https://app.example', 'http://localhost:3000', '*']);
+    assert.deepEqual(parse(['--cors-origin', 'none']), ['none']);
   });
 
   it('reads a checkpoint inline or from a file, a network from a file', () => {
@@ -86,6 +98,10 @@ describe('lesp proxy flags', () => {
       ['--server', S1, '--trusted', S1, '--unverified', 'eth_foo'],
       ['--server', S1, '--trusted', S1, '--upstream', 'ftp://x', '--unverified', 'eth_foo'],
       ['--server', S1, '--trusted', S1, '--unverified', 'eth foo', '--upstream', 'http://127.0.0.1:1'],
+      ['--server', S1, '--trusted', S1, '--cors-origin', 'evil'],
+      ['--server', S1, '--trusted', S1, '--cors-origin', 'https://app.example/path'],
+      ['--server', S1, '--trusted', S1, '--cors-origin', 'none,https://app.example'],
+      ['--server', S1, '--trusted', S1, '--body-timeout-ms', '0'],
     ]) {
       const r = await lesp(args);
       assert.equal(r.code, 1, args.join(' '));

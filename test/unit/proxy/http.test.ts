@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { LespError } from '../../../src/errors.js';
 import { ExecutionRevertedError, InvalidParamsError } from '../../../src/client/methods/errors.js';
@@ -251,35 +252,124 @@ describe('proxy over HTTP: deadline', () => {
   });
 });
 
-describe('proxy over HTTP: CORS', () => {
-  it('answers preflights and marks answers readable for any origin by default', async () => {
-    const proxy = await startProxy({ backend: backendWithErrors(), port: 0 });
+describe('proxy over HTTP: requests that never arrive whole', () => {
+  /** Writes `text` on a raw connection and resolves with everything read until the proxy closes it. */
+  function rawExchange(url: string, text: string): Promise<{ text: string; ms: number }> {
+    const { hostname, port } = new URL(url);
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: hostname, port: Number(port) }, () => s.write(text));
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      s.on('error', reject);
+      s.on('close', () => resolve({ text: got, ms: performance.now() - started }));
+    });
+  }
+
+  it('a body shorter than its Content-Length is answered 408 with a JSON-RPC error and cut off within the body timeout', async () => {
+    const backend = backendWithErrors();
+    const proxy = await startProxy({ backend, port: 0, headersTimeoutMs: 200, bodyTimeoutMs: 400 });
     try {
-      const pre = await fetch(proxy.url, {
-        method: 'OPTIONS',
-        headers: { origin: 'https://dapp.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
-      });
-      assert.equal(pre.status, 204);
-      assert.equal(pre.headers.get('access-control-allow-origin'), '*');
-      assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
-      assert.match(pre.headers.get('access-control-allow-headers') ?? '', /content-type/);
-      const r = await fetch(proxy.url, { method: 'POST', headers: { origin: 'https://dapp.example', 'content-type': 'application/json' }, body: JSON.stringify(req(1, 'eth_blockNumber')) });
-      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+      const body = JSON.stringify(req(1, 'eth_blockNumber'));
+      const short = rawExchange(proxy.url, `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 50}\r\n\r\n${body}`);
+      const noHeaders = rawExchange(proxy.url, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: appl');
+      // Others are served meanwhile.
+      assert.deepEqual((await postJson(proxy.url, req(2, 'eth_blockNumber'))).json, { jsonrpc: '2.0', id: 2, result: '0x10' });
+      for (const [what, p] of [['short body', short], ['unfinished headers', noHeaders]] as const) {
+        const r = await p;
+        assert.ok(r.ms < 3000, `${what}: closed after ${Math.round(r.ms)} ms`);
+        assert.match(r.text, /^HTTP\/1\.1 408 /, what);
+        const answer = JSON.parse(r.text.slice(r.text.indexOf('\r\n\r\n') + 4)) as Rpc;
+        assert.equal(answer.error?.code, -32600, what);
+      }
+      assert.equal(backend.calls.filter((c) => c.method === 'eth_blockNumber').length, 1, 'the unfinished request never ran');
     } finally {
       await proxy.close();
     }
   });
 
-  it('with configured origins, allows only those', async () => {
-    const proxy = await startProxy({ backend: backendWithErrors(), port: 0, corsOrigins: ['https://good.example'] });
+  it('refuses a body timeout shorter than the headers timeout', async () => {
+    await assert.rejects(startProxy({ backend: new StubBackend(), port: 0, headersTimeoutMs: 500, bodyTimeoutMs: 100 }), (e: unknown) => e instanceof LespError && e.field === 'bodyTimeoutMs');
+  });
+});
+
+describe('proxy over HTTP: CORS', () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+  const call = (url: string, origin: string) =>
+    fetch(url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify(req(1, 'eth_blockNumber')) });
+
+  it('by default a foreign origin gets no CORS headers: its preflight and its POST are refused and nothing runs', async () => {
+    const backend = backendWithErrors();
+    const proxy = await startProxy({ backend, port: 0 });
     try {
-      const good = await fetch(proxy.url, { method: 'OPTIONS', headers: { origin: 'https://good.example', 'access-control-request-method': 'POST' } });
-      assert.equal(good.headers.get('access-control-allow-origin'), 'https://good.example');
-      assert.match(good.headers.get('vary') ?? '', /Origin/);
-      const evil = await fetch(proxy.url, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
-      assert.equal(evil.headers.get('access-control-allow-origin'), null);
+      const pre = await preflight(proxy.url, 'https://evil.example');
+      assert.equal(pre.status, 403);
+      assert.equal(pre.headers.get('access-control-allow-origin'), null);
+      assert.equal(pre.headers.get('access-control-allow-methods'), null);
+      const r = await call(proxy.url, 'https://evil.example');
+      assert.equal(r.status, 403);
+      assert.equal(r.headers.get('access-control-allow-origin'), null);
+      assert.equal(((await r.json()) as Rpc).error?.code, -32600);
+      // A "simple" cross-origin POST (no preflight) cannot run a call either.
+      const simple = await fetch(proxy.url, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: JSON.stringify(req(1, 'eth_blockNumber')) });
+      assert.equal(simple.status, 403);
+      assert.equal(backend.calls.length, 0, 'no call reached the backend');
+      // Callers outside a browser send no Origin and are served as before.
+      assert.deepEqual((await postJson(proxy.url, req(2, 'eth_blockNumber'))).json, { jsonrpc: '2.0', id: 2, result: '0x10' });
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('by default pages served from this machine (localhost, 127.0.0.1, [::1], any port) are allowed', async () => {
+    const proxy = await startProxy({ backend: backendWithErrors(), port: 0 });
+    try {
+      for (const origin of ['http://localhost:3000', 'http://127.0.0.1:5173', 'http://[::1]:8080', 'http://localhost']) {
+        const pre = await preflight(proxy.url, origin);
+        assert.equal(pre.status, 204, origin);
+        assert.equal(pre.headers.get('access-control-allow-origin'), origin);
+        assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
+        assert.match(pre.headers.get('access-control-allow-headers') ?? '', /content-type/);
+        const r = await call(proxy.url, origin);
+        assert.equal(r.headers.get('access-control-allow-origin'), origin);
+        assert.match(r.headers.get('vary') ?? '', /Origin/);
+        assert.deepEqual(await r.json(), { jsonrpc: '2.0', id: 1, result: '0x10' });
+      }
+      // Look-alikes are not loopback.
+      for (const origin of ['http://localhost.evil.example', 'http://127.0.0.1.evil.example:3000', 'null']) {
+        assert.equal((await preflight(proxy.url, origin)).status, 403, origin);
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('with configured origins, allows exactly those; "*" only when given', async () => {
+    const proxy = await startProxy({ backend: backendWithErrors(), port: 0, corsOrigins: ['https://good.example'] });
+    try {
+      const good = await preflight(proxy.url, 'https://good.example');
+      assert.equal(good.headers.get('access-control-allow-origin'), 'https://good.example');
+      assert.match(good.headers.get('vary') ?? '', /Origin/);
+      assert.equal((await call(proxy.url, 'https://good.example')).status, 200);
+      const evil = await preflight(proxy.url, 'https://evil.example');
+      assert.equal(evil.headers.get('access-control-allow-origin'), null);
+      assert.equal((await preflight(proxy.url, 'http://localhost:3000')).status, 403, 'the list replaces the loopback default');
+    } finally {
+      await proxy.close();
+    }
+    const any = await startProxy({ backend: backendWithErrors(), port: 0, corsOrigins: ['*'] });
+    try {
+      assert.equal((await preflight(any.url, 'https://evil.example')).headers.get('access-control-allow-origin'), '*');
+      assert.equal((await call(any.url, 'https://evil.example')).headers.get('access-control-allow-origin'), '*');
+    } finally {
+      await any.close();
+    }
+  });
+
+  it('refuses origin lists that are not origins', async () => {
+    for (const corsOrigins of [['evil'], ['https://a.example/path'], ['ftp://a.example'], ['none', 'https://a.example']]) {
+      await assert.rejects(startProxy({ backend: new StubBackend(), port: 0, corsOrigins }), (e: unknown) => e instanceof LespError && e.field === 'corsOrigins', JSON.stringify(corsOrigins));
     }
   });
 });
