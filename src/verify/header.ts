@@ -106,9 +106,17 @@ export function decodeHeaderItem(item: RlpItem): BlockHeader {
   return out as unknown as BlockHeader;
 }
 
+/**
+ * A header is one flat list of at most 21 fields today. The bounds leave room for later forks and
+ * for a small list in a field's place (refused by that field's reader, naming it), and make a
+ * header-shaped bomb (millions of items, deep nesting) fail at once. 64 KiB is far above any real
+ * header (mainnet's are ~600 bytes; a clique genesis with 3,000 signers would still fit).
+ */
+export const HEADER_BOUNDS = { maxItems: 64, maxDepth: 2, maxBytes: 64 * 1024 } as const;
+
 /** Decode header RLP strictly: known field count, exact lengths, canonical integers. */
 export function decodeHeader(rlp: Uint8Array): BlockHeader {
-  return decodeHeaderItem(decodeRlpItem(rlp, 'header'));
+  return decodeHeaderItem(decodeRlpItem(rlp, 'header', HEADER_BOUNDS));
 }
 
 function checkedValue(h: BlockHeader, name: keyof BlockHeader, kind: Kind): Uint8Array {
@@ -157,12 +165,11 @@ export function headerHash(h: BlockHeader | Uint8Array): Uint8Array {
   return keccak256(h instanceof Uint8Array ? h : encodeHeader(h));
 }
 
-/** Decode `rlp` and require keccak256(rlp) = `expectedHash`; returns the decoded header. */
+/** Require keccak256(rlp) = `expectedHash`, then decode (bytes no hash binds are never decoded). */
 export function verifyHeaderHash(rlp: Uint8Array, expectedHash: Uint8Array): BlockHeader {
-  const header = decodeHeader(rlp);
   const got = keccak256(rlp);
   if (!equalBytes(got, expectedHash)) {
     throw new VerificationError('HASH_MISMATCH', 'header', `hash ${hex0x(got)} is not the expected ${hex0x(expectedHash)}`);
   }
-  return header;
+  return decodeHeader(rlp);
 }

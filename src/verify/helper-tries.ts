@@ -9,7 +9,7 @@
 import { equalBytes, hex0x, uintBE } from './bytes.js';
 import { decompressBloomBits } from './bloombits.js';
 import { VerificationError } from './errors.js';
-import { type BlockHeader, decodeHeader, headerHash } from './header.js';
+import { type BlockHeader, HEADER_BOUNDS, decodeHeader, headerHash } from './header.js';
 import { ProofNodeSet, type WalkOptions } from './proof.js';
 import { decodeRlpItem, encodeRlpItem, encodeUint, readBigUint, readBytes, readList } from './rlp.js';
 
@@ -28,7 +28,7 @@ export function encodeChtValue(entry: ChtEntry): Uint8Array {
 }
 
 export function decodeChtValue(rlp: Uint8Array, field = 'cht'): ChtEntry {
-  const [hash, td] = readList(decodeRlpItem(rlp, field), field, { len: 2 });
+  const [hash, td] = readList(decodeRlpItem(rlp, field, { maxItems: 64, maxDepth: 2 }), field, { len: 2 });
   return { hash: readBytes(hash, `${field}.hash`, { len: 32 }), td: readBigUint(td, `${field}.td`, 32) };
 }
 
@@ -57,14 +57,19 @@ export function verifyChtProof(chtRoot: Uint8Array, blockNumber: number, nodes: 
 
 /**
  * The header sent as auxData (auxReq 2) must hash to the CHT's hash for the block and carry the
- * requested number.
+ * requested number. The hash is checked on the raw bytes first: only the header the CHT proves is
+ * ever decoded, whatever else a server sends.
  */
 export function checkChtHeader(entry: ChtEntry, blockNumber: number, headerRlp: Uint8Array): BlockHeader {
-  const header = decodeHeader(headerRlp);
+  // Hashing costs ~0.1 s per MB here: no header is that large, so do not hash one that is.
+  if (headerRlp.length > HEADER_BOUNDS.maxBytes) {
+    throw new VerificationError('BAD_ENCODING', 'auxData.header', `${headerRlp.length} bytes, no header is over ${HEADER_BOUNDS.maxBytes}`);
+  }
   const got = headerHash(headerRlp);
   if (!equalBytes(got, entry.hash)) {
     throw new VerificationError('HASH_MISMATCH', 'auxData.header', `hash ${hex0x(got)} is not the CHT's ${hex0x(entry.hash)}`);
   }
+  const header = decodeHeader(headerRlp);
   if (header.number !== blockNumber) {
     throw new VerificationError('FIELD_MISMATCH', 'auxData.header.number', `header ${header.number}, requested ${blockNumber}`);
   }

@@ -9,12 +9,11 @@
  * Levels: the root is level 0 and every node on the path counts, embedded ones included (the
  * reference server's `fromLevel` counts the same way).
  */
-import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { equalBytes, hex0x } from './bytes.js';
 import { MissingNodeError, VerificationError } from './errors.js';
 import { hexPrefixDecode } from './nibbles.js';
-import type { RlpItem } from './rlp.js';
+import { type RlpItem, decodeRlpItem, encodeRlpItem } from './rlp.js';
 import { EMPTY_TRIE_ROOT } from './trie-builder.js';
 
 /** Where a walk finds nodes: the decoded node whose RLP hashes to `hash`, or undefined. */
@@ -29,7 +28,7 @@ export type NodeLookup = (hash: Uint8Array) => Uint8Array | undefined;
 export function decodeTrieNode(rlp: Uint8Array, field: string): RlpItem {
   let node: RlpItem;
   try {
-    node = RLP.decode(rlp) as RlpItem;
+    node = decodeRlpItem(rlp, field);
   } catch (cause) {
     throw new VerificationError('BAD_PROOF', field, `node is not valid RLP (${(cause as Error).message})`, { cause });
   }
@@ -44,7 +43,7 @@ function checkRef(child: RlpItem | undefined, field: string, emptyOk: boolean): 
   }
   if (child === undefined) throw new VerificationError('BAD_PROOF', field, 'missing child');
   checkNode(child, field, false);
-  if (RLP.encode(child).length >= 32) throw new VerificationError('BAD_PROOF', field, 'embedded node of 32 bytes or more');
+  if (encodeRlpItem(child).length >= 32) throw new VerificationError('BAD_PROOF', field, 'embedded node of 32 bytes or more');
 }
 
 function checkNode(node: RlpItem, field: string, top: boolean): void {

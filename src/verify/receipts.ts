@@ -62,17 +62,23 @@ function decodeReceiptBody(item: RlpItem, type: number, field: string): Receipt 
   return r;
 }
 
-/** Decode one receipt as found on the wire (list = legacy, byte string = typed envelope). */
+/** receipt → logs → log → topics: no deeper list belongs in a receipt. */
+const RECEIPT_BOUNDS = { maxDepth: 4 } as const;
+
+/**
+ * Decode one receipt as found on the wire (list = legacy, byte string = typed envelope). Bytes
+ * from a server are decoded only after their receipt root matched (`verifyReceipts`).
+ */
 export function decodeReceiptItem(item: RlpItem, field = 'receipt'): Receipt {
   if (Array.isArray(item)) return decodeReceiptBody(item, 0, field);
   const bytes = typedItemBytes(item, field);
-  return decodeReceiptBody(decodeRlpItem(bytes.subarray(1), field), bytes[0] as number, field);
+  return decodeReceiptBody(decodeRlpItem(bytes.subarray(1), field, RECEIPT_BOUNDS), bytes[0] as number, field);
 }
 
 /** Decode a receipt from its canonical bytes (legacy RLP list, or type ‖ RLP list). */
 export function decodeReceipt(bytes: Uint8Array, field = 'receipt'): Receipt {
   const first = bytes[0];
-  if (first !== undefined && first >= 0xc0) return decodeReceiptBody(decodeRlpItem(bytes, field), 0, field);
+  if (first !== undefined && first >= 0xc0) return decodeReceiptBody(decodeRlpItem(bytes, field, RECEIPT_BOUNDS), 0, field);
   return decodeReceiptItem(bytes, field);
 }
 

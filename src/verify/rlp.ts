@@ -2,10 +2,12 @@
  * The checked RLP readers of `src/wire/rlp.ts`, rethrown as VerificationError: `verify` throws
  * nothing else (CONTRIBUTING). A ProtocolError from wire becomes BAD_ENCODING naming the same field.
  */
-import { RLP } from '@ethereumjs/rlp';
 import { ProtocolError } from '../wire/errors.js';
 import {
+  type RlpBounds,
   type RlpItem,
+  decodeNestedRlp,
+  encodeRlp,
   readBigUint as wireBigUint,
   readBytes as wireBytes,
   readList as wireList,
@@ -13,7 +15,7 @@ import {
 } from '../wire/rlp.js';
 import { VerificationError } from './errors.js';
 
-export type { RlpItem };
+export type { RlpBounds, RlpItem };
 
 function guard<T>(field: string, read: () => T): T {
   try {
@@ -28,18 +30,20 @@ function guard<T>(field: string, read: () => T): T {
   }
 }
 
-/** Decode one whole canonical RLP item; trailing bytes or non-canonical lengths are refused. */
-export function decodeRlpItem(data: Uint8Array, field: string): RlpItem {
+/**
+ * Decode one whole canonical RLP item; trailing bytes or non-canonical lengths are refused. This is
+ * wire's bounded decoder (items, depth, size): bytes from a server may be decoded here before any
+ * hash binds them, so a bomb must fail fast instead of allocating. Callers that know the shape
+ * pass tighter `bounds` (see HEADER_BOUNDS).
+ */
+export function decodeRlpItem(data: Uint8Array, field: string, bounds: RlpBounds = {}): RlpItem {
   if (!(data instanceof Uint8Array)) throw new VerificationError('BAD_ENCODING', field, 'not a byte array');
-  try {
-    return RLP.decode(data) as RlpItem;
-  } catch (cause) {
-    throw new VerificationError('BAD_ENCODING', field, `invalid RLP (${(cause as Error).message})`, { cause });
-  }
+  return guard(field, () => decodeNestedRlp(data, 'verify', field, bounds));
 }
 
+/** Stack-safe for any list a decode can produce (wire's encoder; @ethereumjs/rlp's overflows past ~100k items). */
 export function encodeRlpItem(item: RlpItem): Uint8Array {
-  return RLP.encode(item);
+  return encodeRlp(item);
 }
 
 export function readList(item: RlpItem | undefined, field: string, shape: { len?: number; min?: number; max?: number } = {}): RlpItem[] {

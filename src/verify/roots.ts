@@ -102,11 +102,14 @@ export function verifyBody(body: BlockBody, header: BlockHeader): void {
   requireRoot('ROOT_MISMATCH', 'body.withdrawals', orderedTrieRoot(ws), header.withdrawalsRoot);
 }
 
-/** Decode a block's receipts (wire items) and require their trie root = header.receiptsRoot. */
+/**
+ * Require a block's receipts (wire items) to have trie root = header.receiptsRoot, then decode
+ * them. The root is checked over the raw bytes first: a typed receipt is an opaque byte string on
+ * the wire, and decoding one that no root binds would let a server spend our memory on it.
+ */
 export function verifyReceipts(receipts: readonly RlpItem[], header: BlockHeader): Receipt[] {
   const list = readList(receipts as RlpItem[], 'receipts');
-  const decoded = list.map((r, i) => decodeReceiptItem(r, `receipts[${i}]`));
   const bytes = list.map((r, i) => typedItemBytes(r, `receipts[${i}]`));
   requireRoot('ROOT_MISMATCH', 'receipts', receiptsRoot(bytes), header.receiptsRoot);
-  return decoded;
+  return list.map((r, i) => decodeReceiptItem(r, `receipts[${i}]`));
 }

@@ -49,7 +49,7 @@ export function storageKey(ref: SlotRef): Uint8Array {
 
 /** Decode a state-trie value: rlp([nonce, balance, storageRoot, codeHash]). */
 export function decodeAccount(rlp: Uint8Array, field = 'account'): Account {
-  const [nonce, balance, storageRoot, codeHash] = readList(decodeRlpItem(rlp, field), field, { len: 4 });
+  const [nonce, balance, storageRoot, codeHash] = readList(decodeRlpItem(rlp, field, { maxItems: 64, maxDepth: 2 }), field, { len: 4 });
   return {
     nonce: readBigUint(nonce, `${field}.nonce`, 8),
     balance: readBigUint(balance, `${field}.balance`, 32),
@@ -80,7 +80,7 @@ export function readStorage(set: ProofNodeSet, storageRoot: Uint8Array, ref: Slo
   // Ethereum deletes a slot set to zero, but anvil keeps it as a leaf holding rlp(0) (its roots
   // differ from a real client's once a slot is cleared). The root binds the value either way,
   // so a stored zero reads as 0.
-  return readBigUint(decodeRlpItem(value, field), field, 32);
+  return readBigUint(decodeRlpItem(value, field, { maxItems: 1, maxDepth: 0 }), field, 32);
 }
 
 /** One account proof on its own: every node must be used. */

@@ -4,11 +4,10 @@
  * withdrawals) and by the server for any trie it builds whole. Children whose RLP is shorter
  * than 32 bytes are embedded in their parent; the root is always hashed.
  */
-import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { VerificationError } from './errors.js';
 import { bytesToNibbles, hexPrefixEncode } from './nibbles.js';
-import { type RlpItem, encodeUint } from './rlp.js';
+import { type RlpItem, encodeRlpItem, encodeUint } from './rlp.js';
 
 /** keccak256(rlp("")) — the root of a trie with no entries. */
 export const EMPTY_TRIE_ROOT: Uint8Array = keccak256(Uint8Array.of(0x80));
@@ -21,7 +20,7 @@ interface Entry {
 const EMPTY = new Uint8Array(0);
 
 function ref(node: RlpItem[]): RlpItem {
-  const enc = RLP.encode(node);
+  const enc = encodeRlpItem(node);
   return enc.length < 32 ? node : keccak256(enc);
 }
 
@@ -72,10 +71,10 @@ export function trieRoot(entries: Iterable<readonly [Uint8Array, Uint8Array]>): 
       throw new VerificationError('BAD_ENCODING', `trie.key[${i}]`, 'duplicate key');
     }
   }
-  return keccak256(RLP.encode(build(items, 0, items.length, 0)));
+  return keccak256(encodeRlpItem(build(items, 0, items.length, 0)));
 }
 
 /** Root of an ordered trie: key = rlp(index), value = the item's canonical bytes. */
 export function orderedTrieRoot(values: readonly Uint8Array[]): Uint8Array {
-  return trieRoot(values.map((v, i) => [RLP.encode(encodeUint(i)), v] as const));
+  return trieRoot(values.map((v, i) => [encodeRlpItem(encodeUint(i)), v] as const));
 }

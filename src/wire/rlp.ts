@@ -21,36 +21,78 @@ export const MAX_RLP_DEPTH = 64;
 export const MAX_RLP_ITEMS = 1 << 19;
 
 /**
+ * Bounds of one decode. The defaults fit any LES message; a caller that knows its shape (a header,
+ * an account) passes tighter ones, so bytes that are not yet hash-checked cost at most that much.
+ */
+export interface RlpBounds {
+  /** Largest input, in bytes. */
+  maxBytes?: number;
+  /** Most items (strings and lists, the outer one included). */
+  maxItems?: number;
+  /** Most levels of lists: 1 allows a flat list, 0 only a byte string. */
+  maxDepth?: number;
+}
+
+/**
  * Decode one whole RLP item (no trailing bytes) of at most MAX_MESSAGE_SIZE bytes.
  * Our own decoder rather than @ethereumjs/rlp's: that one copies every list's content at every
  * level (O(size × depth)) and has no item budget; a hostile 10 MiB payload cost 13 s and 2.5 GB
  * there. Same canonical-form rules; byte strings are fresh copies, as before. An empty input
  * decodes to the empty string, as @ethereumjs/rlp did.
  */
-export function decodeRlp(data: Uint8Array, messageName: string): RlpItem {
+export function decodeRlp(data: Uint8Array, messageName: string, bounds: RlpBounds = {}): RlpItem {
   if (!(data instanceof Uint8Array)) {
     throw new ProtocolError('MALFORMED', messageName, 'payload', 'not a byte array');
   }
-  if (data.length > MAX_MESSAGE_SIZE) {
-    throw new ProtocolError('TOO_LARGE', messageName, 'payload', `${data.length} bytes exceeds ${MAX_MESSAGE_SIZE}`);
-  }
   if (data.length === 0) return new Uint8Array(0);
-  return decodeWhole(data, messageName, 'payload');
+  return decodeWhole(data, messageName, 'payload', bounds);
 }
 
 /** Decode RLP nested inside a byte string of a message (e.g. TxStatus data), naming that field. */
-export function decodeNestedRlp(data: Uint8Array, messageName: string, field: string): RlpItem {
+export function decodeNestedRlp(data: Uint8Array, messageName: string, field: string, bounds: RlpBounds = {}): RlpItem {
+  if (!(data instanceof Uint8Array)) throw new ProtocolError('MALFORMED', messageName, field, 'not a byte array');
   if (data.length === 0) throw new ProtocolError('MALFORMED', messageName, field, 'empty, expected RLP');
-  return decodeWhole(data, messageName, field);
+  return decodeWhole(data, messageName, field, bounds);
 }
 
-function decodeWhole(data: Uint8Array, msg: string, field: string): RlpItem {
-  const cur: Cursor = { pos: 0, items: 0, msg, field };
-  const item = readItem(data, cur, data.length, 0);
-  if (cur.pos !== data.length) {
-    throw new ProtocolError('MALFORMED', msg, field, `invalid RLP (${data.length - cur.pos} trailing bytes)`);
+/**
+ * The first `count` items of the RLP list `data` (fewer if the list is shorter), without
+ * decoding the rest: a reply's reqID is read this way before anything else is spent on it. The
+ * list's declared length must be exactly the input's; the rest is not validated here. The items
+ * read share one small budget (`maxItems`, default 256), so a list where a scalar belongs is cheap.
+ */
+export function decodeListPrefix(data: Uint8Array, messageName: string, count: number, bounds: RlpBounds = {}): RlpItem[] {
+  if (!(data instanceof Uint8Array)) throw new ProtocolError('MALFORMED', messageName, 'payload', 'not a byte array');
+  if (data.length > MAX_MESSAGE_SIZE) {
+    throw new ProtocolError('TOO_LARGE', messageName, 'payload', `${data.length} bytes exceeds ${MAX_MESSAGE_SIZE}`);
   }
-  return item;
+  const maxItems = Math.min(bounds.maxItems ?? 256, MAX_RLP_ITEMS);
+  const maxDepth = Math.min(bounds.maxDepth ?? MAX_RLP_DEPTH, MAX_RLP_DEPTH);
+  const cur: Cursor = { pos: 0, items: 0, msg: messageName, field: 'payload', maxItems, maxDepth, dry: false };
+  const b0 = data[0];
+  if (b0 === undefined || b0 < 0xc0) bad(cur, 'not a list');
+  const start = b0 < 0xf8 ? 1 : 1 + (b0 - 0xf7);
+  const len = b0 < 0xf8 ? b0 - 0xc0 : readLength(data, cur, 1, b0 - 0xf7, data.length);
+  if (start + len !== data.length) bad(cur, `list declares ${start + len} bytes, have ${data.length}`);
+  const out: RlpItem[] = [];
+  cur.pos = start;
+  while (out.length < count && cur.pos < data.length) out.push(readItem(data, cur, data.length, 1));
+  return out;
+}
+
+function decodeWhole(data: Uint8Array, msg: string, field: string, bounds: RlpBounds): RlpItem {
+  const maxBytes = Math.min(bounds.maxBytes ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
+  if (data.length > maxBytes) throw new ProtocolError('TOO_LARGE', msg, field, `${data.length} bytes exceeds ${maxBytes}`);
+  const maxItems = Math.min(bounds.maxItems ?? MAX_RLP_ITEMS, MAX_RLP_ITEMS);
+  const maxDepth = Math.min(bounds.maxDepth ?? MAX_RLP_DEPTH, MAX_RLP_DEPTH);
+  // A first pass checks everything and allocates nothing: a bomb is refused before it costs
+  // memory (a 4M-item list otherwise held ~150 MB of slices when the item cap was reached).
+  const scan: Cursor = { pos: 0, items: 0, msg, field, maxItems, maxDepth, dry: true };
+  readItem(data, scan, data.length, 0);
+  if (scan.pos !== data.length) {
+    throw new ProtocolError('MALFORMED', msg, field, `invalid RLP (${data.length - scan.pos} trailing bytes)`);
+  }
+  return readItem(data, { pos: 0, items: 0, msg, field, maxItems, maxDepth, dry: false }, data.length, 0);
 }
 
 interface Cursor {
@@ -58,7 +100,13 @@ interface Cursor {
   items: number;
   readonly msg: string;
   readonly field: string;
+  readonly maxItems: number;
+  readonly maxDepth: number;
+  /** Check only: build no items. */
+  readonly dry: boolean;
 }
+
+const SCANNED: RlpItem = new Uint8Array(0);
 
 function bad(cur: Cursor, detail: string): never {
   throw new ProtocolError('MALFORMED', cur.msg, cur.field, `invalid RLP (${detail})`);
@@ -75,14 +123,14 @@ function readLength(buf: Uint8Array, cur: Cursor, at: number, n: number, end: nu
 }
 
 function readItem(buf: Uint8Array, cur: Cursor, end: number, depth: number): RlpItem {
-  if (++cur.items > MAX_RLP_ITEMS) {
-    throw new ProtocolError('TOO_LARGE', cur.msg, cur.field, `more than ${MAX_RLP_ITEMS} RLP items`);
+  if (++cur.items > cur.maxItems) {
+    throw new ProtocolError('TOO_LARGE', cur.msg, cur.field, `more than ${cur.maxItems} RLP items`);
   }
   const at = cur.pos;
   const b0 = buf[at] as number;
   if (b0 < 0x80) {
     cur.pos = at + 1;
-    return buf.slice(at, at + 1);
+    return cur.dry ? SCANNED : buf.slice(at, at + 1);
   }
   let start: number;
   let len: number;
@@ -104,13 +152,17 @@ function readItem(buf: Uint8Array, cur: Cursor, end: number, depth: number): Rlp
   if (stop > end) bad(cur, 'item runs past the end of its container');
   if (b0 < 0xc0) {
     cur.pos = stop;
-    return buf.slice(start, stop);
+    return cur.dry ? SCANNED : buf.slice(start, stop);
   }
-  if (depth >= MAX_RLP_DEPTH) {
-    throw new ProtocolError('MALFORMED', cur.msg, cur.field, `RLP nested deeper than ${MAX_RLP_DEPTH}`);
+  if (depth >= cur.maxDepth) {
+    throw new ProtocolError('MALFORMED', cur.msg, cur.field, `RLP nested deeper than ${cur.maxDepth}`);
+  }
+  cur.pos = start;
+  if (cur.dry) {
+    while (cur.pos < stop) readItem(buf, cur, stop, depth + 1);
+    return SCANNED;
   }
   const list: RlpItem[] = [];
-  cur.pos = start;
   while (cur.pos < stop) list.push(readItem(buf, cur, stop, depth + 1));
   return list;
 }
