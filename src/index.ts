@@ -40,7 +40,7 @@ export {
   VERIFICATION_FAILED_RPC_CODE,
   toRpcError,
 } from './client/methods/index.js';
-export { CallFailedError, EvmError, type EvmErrorCode } from './client/evm/index.js';
+export { CallAbortedError, CallFailedError, CallTimeoutError, EvmError, type EvmErrorCode } from './client/evm/index.js';
 export { ChainError, type ChainErrorCode } from './client/chain/index.js';
 export { OdrError, type OdrErrorCode } from './client/odr/index.js';
 export { SchedulerError, type SchedulerErrorCode, VerificationFailedError } from './client/scheduler/index.js';

@@ -8,7 +8,7 @@ import type { BackendMetrics, NewHeadListener, ProxyBackend } from './backend.js
 
 export function lesBackend(client: LesClient): ProxyBackend {
   return {
-    request: (method, params) => client.request(method, params),
+    request: (method, params, signal) => client.request(method, params, signal),
     has: (method) => client.has(method),
     status: () => client.status(),
     on: (event: 'newHead', listener: NewHeadListener) => client.on(event, listener),

@@ -71,6 +71,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   #running: Running | undefined;
   #starting: Promise<void> | undefined;
   #stopped = false;
+  /** Aborted by stop(): EVM runs in progress end with it. */
+  readonly #halt = new AbortController();
   #connected = 0;
   #headKnown: (() => void) | undefined;
 
@@ -157,6 +159,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       hardfork: this.network.hardfork,
       retriever: scheduler,
       gasCap: o.call?.gasCap,
+      evmTimeoutMs: o.call?.evmTimeoutMs,
       missMode: o.call?.missMode,
       maxStateRounds: o.call?.maxStateRounds,
       estimateErrorRatio: o.call?.estimateErrorRatio,
@@ -224,13 +227,16 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     updateSections(r.chain, fraction).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'section roots not trusted'));
   }
 
-  /** Answers one eth_* call, verified (errors map through client/methods/errors.ts). */
-  async request(method: string, params?: unknown): Promise<unknown> {
+  /**
+   * Answers one eth_* call, verified (errors map through client/methods/errors.ts). `signal`
+   * aborts eth_call / eth_estimateGas / eth_createAccessList while the EVM runs.
+   */
+  async request(method: string, params?: unknown, signal?: AbortSignal): Promise<unknown> {
     const r = this.#running;
     if (r === undefined) {
       throw this.#stopped ? new ClientError('SCHEDULER_CLOSED', 'the client is stopped') : new ClientError('NO_SERVER', 'the client is not started');
     }
-    return r.methods.request(method, params);
+    return r.methods.request(method, params, signal === undefined ? this.#halt.signal : AbortSignal.any([signal, this.#halt.signal]));
   }
 
   has(method: string): boolean {
@@ -255,6 +261,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   /** Closes every connection, timer and store; pending requests fail (4900). Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#halt.abort(new ClientError('SCHEDULER_CLOSED', 'the client was stopped'));
     const r = this.#running;
     const p = this.#partial;
     this.#running = undefined;

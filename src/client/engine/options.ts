@@ -74,8 +74,17 @@ export interface LesClientOptions {
   methods?: Omit<MethodsConfig, 'chainId' | 'networkId'>;
   /** Local EVM settings for eth_call / eth_estimateGas / eth_createAccessList. */
   call?: {
-    /** Most gas of one call (default 50,000,000, geth's RPCGasCap). */
+    /**
+     * Most gas of any call (default 50,000,000, geth's --rpc.gascap; 0 = none). A call that asks for
+     * more runs with the cap, silently, as geth does.
+     */
     gasCap?: bigint;
+    /**
+     * Time limit of one eth_call / eth_estimateGas / eth_createAccessList, ms, for all its EVM runs
+     * and the state fetching between them (default 5,000, geth's --rpc.evmtimeout; 0 = none). Past
+     * it: -32000 "execution aborted (timeout = 5s)".
+     */
+    evmTimeoutMs?: number;
     /** 'continue' (default): a run collects every missing state key before one fetch round. */
     missMode?: MissMode;
     /** Most rounds of state fetching for one call (default 32). */

@@ -108,7 +108,11 @@ export async function createAccessList(exec: CallExecutor, input: RunInput, stat
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const accessList = prev.entries();
     const tracer = new AccessListTracer(accessList, excluded);
-    const res = await exec.run({ ...input, accessList, trace: (evm) => tracer.attach(evm) }, stats);
+    const trace = (evm: EVMInterface) => {
+      input.trace?.(evm);
+      tracer.attach(evm);
+    };
+    const res = await exec.run({ ...input, accessList, trace }, stats);
     if (tracer.key() === prev.key()) {
       if (res.reverted) throw revertError(res.returnValue);
       if (!res.success) throw new CallFailedError(res.error ?? 'execution failed');

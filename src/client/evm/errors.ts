@@ -14,7 +14,9 @@ export type EvmErrorCode =
   /** The network's hardfork is unknown to the EVM. */
   | 'BAD_HARDFORK'
   /** A call needed more rounds of state fetching than allowed (`maxStateRounds`). */
-  | 'STATE_ROUNDS_EXCEEDED';
+  | 'STATE_ROUNDS_EXCEEDED'
+  /** The caller's AbortSignal fired while the call ran (the EVM stopped). */
+  | 'ABORTED';
 
 export class EvmError extends LespError {
   declare readonly code: EvmErrorCode;
@@ -32,5 +34,27 @@ export class EvmError extends LespError {
 export class CallFailedError extends MethodError {
   constructor(message: string, field?: string) {
     super('TX_REJECTED', message, field === undefined ? {} : { field });
+  }
+}
+
+/** A duration as go-ethereum prints one (time.Duration): 5s, 1.5s, 500ms. */
+function goDuration(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
+}
+
+/**
+ * The request ran past the EVM time limit (`evmTimeoutMs`, geth's --rpc.evmtimeout): -32000 with
+ * geth's words, "execution aborted (timeout = 5s)"; data.code EXECUTION_TIMEOUT.
+ */
+export class CallTimeoutError extends MethodError {
+  constructor(readonly timeoutMs: number) {
+    super('EXECUTION_TIMEOUT', `execution aborted (timeout = ${goDuration(timeoutMs)})`, { field: 'evmTimeoutMs' });
+  }
+}
+
+/** The caller's AbortSignal fired; `cause` is the signal's reason. */
+export class CallAbortedError extends EvmError {
+  constructor(reason: unknown) {
+    super('ABORTED', 'signal', 'the call was aborted by its caller', { cause: reason });
   }
 }

@@ -36,7 +36,7 @@ export async function estimateGas(exec: CallExecutor, input: RunInput, stats: Fe
   const floor = floorDataGas(common, args.data);
   let lo = (intrinsic > floor ? intrinsic : floor) - 1n;
   let hi = args.gas !== undefined && args.gas >= TX_GAS ? args.gas : blockGas(header, input);
-  if (hi > exec.gasCap) hi = exec.gasCap;
+  hi = exec.capGas(hi);
   const price = pricing(args, header.header.baseFeePerGas);
   if (price.feeCap > 0n) {
     const balance = (await exec.accountOf(input, args.from ?? new Uint8Array(20), stats))?.balance ?? 0n;

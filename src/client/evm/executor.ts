@@ -17,6 +17,8 @@ import { type CallEnv, callEnv, chainBlockchain } from './env.js';
 import { CallFailedError, EvmError } from './errors.js';
 import { type Common10, type EthJs10, ethjs, makeCommon, toAddress } from './ethjs.js';
 import { type FetchStats, type StateFetcher } from './fetch.js';
+import { ExecutionGuard } from './guard.js';
+import { kzgEvmOptions } from './kzg.js';
 import { BaseState, CallStateManager, type MissMode, type StateOverrides } from './state-manager.js';
 import { floorDataGas, gasUsedAfterRefund, intrinsicGas, pricing, warmSet } from './tx-rules.js';
 
@@ -31,7 +33,10 @@ export interface ExecutorConfig {
   missMode?: MissMode;
   /** Most rounds of state fetching for one call (default 32). */
   maxStateRounds?: number;
-  /** Gas of a call that names none, at most (default 50,000,000, geth's RPCGasCap). */
+  /**
+   * Most gas of any call, given or not (default 50,000,000, geth's RPCGasCap; 0 = none). A call
+   * that asks for more runs with the cap, silently, as geth does.
+   */
   gasCap?: bigint;
 }
 
@@ -46,6 +51,8 @@ export interface RunInput {
   accessList?: AccessListEntry[];
   /** Called with the EVM before the run (tracers); returns a function called after it. */
   trace?: (evm: EVMInterface) => void;
+  /** The request's time limit and abort signal (default: none, but runs still yield to the event loop). */
+  guard?: ExecutionGuard;
 }
 
 export interface RunResult {
@@ -78,6 +85,9 @@ const GETH_WORDS: Readonly<Record<string, string>> = {
   'insufficient balance': 'insufficient balance for transfer',
   'invalid bytecode deployed': 'invalid code: must not begin with 0xef',
   'initcode exceeds max initcode size': 'max initcode size exceeded',
+  'kzg proof invalid': 'error verifying kzg proof',
+  'kzg inputs invalid': 'error verifying kzg proof',
+  'kzg commitment does not match versioned hash': 'mismatched versioned hash',
 };
 
 const ZERO_ADDRESS = new Uint8Array(20);
@@ -98,15 +108,20 @@ export class CallExecutor {
     return { m: this.m, common: this.common };
   }
 
-  /** The most gas a call may have (geth's RPCGasCap). */
+  /** The most gas a call may have (geth's RPCGasCap; 0 = no cap). */
   get gasCap(): bigint {
     return this.config.gasCap ?? 50_000_000n;
   }
 
+  /** `gas`, at most the cap. */
+  capGas(gas: bigint): bigint {
+    const cap = this.gasCap;
+    return cap > 0n && gas > cap ? cap : gas;
+  }
+
   /** What a call with no gas given may use: the block gas limit, at most the cap. */
   defaultGas(header: VerifiedHeader, o: BlockOverrides = {}): bigint {
-    const limit = o.gasLimit ?? header.header.gasLimit;
-    return limit < this.gasCap ? limit : this.gasCap;
+    return this.capGas(o.gasLimit ?? header.header.gasLimit);
   }
 
   /** The first round: the sender's account, the target's account and code, those not fetched yet. */
@@ -124,7 +139,7 @@ export class CallExecutor {
     const misses = this.firstMisses(input);
     const base = new BaseState(block, input.overrides ?? new Map(), misses, 'continue');
     base.account(address);
-    await this.config.fetcher.fill(input.header, block, misses, stats);
+    await (input.guard ?? new ExecutionGuard({ timeoutMs: 0 })).race(this.config.fetcher.fill(input.header, block, misses, stats));
     return new BaseState(block, input.overrides ?? new Map(), new Misses(), 'continue').account(address);
   }
 
@@ -140,31 +155,32 @@ export class CallExecutor {
     const block = this.config.blocks.of(header);
     const misses = this.firstMisses(input);
     const maxRounds = this.config.maxStateRounds ?? 32;
+    const guard = input.guard ?? new ExecutionGuard({ timeoutMs: 0 });
     for (let round = 0; ; round++) {
       if (misses.size > 0) {
         if (round >= maxRounds) throw new EvmError('STATE_ROUNDS_EXCEEDED', 'state', `the call still missed state after ${maxRounds} rounds of fetching`);
-        await this.config.fetcher.fill(header, block, misses, stats);
+        await guard.race(this.config.fetcher.fill(header, block, misses, stats));
       }
       const base = new BaseState(block, input.overrides ?? new Map(), misses, this.config.missMode ?? 'continue');
       let result: RunResult | undefined;
       try {
-        result = await this.once(m, common, input, base);
+        result = await this.once(m, common, input, base, guard);
       } catch (e) {
         // Whatever failed while state was missing (MissingState itself, a balance check) is not an
         // answer: fetch and run again.
-        if (misses.size > 0) continue;
+        if (misses.size > 0 && !guard.ended) continue;
         throw e;
       }
       if (misses.size === 0) return result;
     }
   }
 
-  private async once(m: EthJs10, common: Common10, input: RunInput, base: BaseState): Promise<RunResult> {
+  private async once(m: EthJs10, common: Common10, input: RunInput, base: BaseState, guard: ExecutionGuard): Promise<RunResult> {
     const { args, header } = input;
     const accessList = input.accessList ?? args.accessList;
     const price = pricing(args, header.header.baseFeePerGas);
     const env: CallEnv = callEnv(m, header, this.config.hardfork, input.blockOverrides ?? {}, price.gasPrice === 0n);
-    const gasLimit = input.gasLimit ?? args.gas ?? this.defaultGas(header, input.blockOverrides);
+    const gasLimit = input.gasLimit ?? (args.gas === undefined ? this.defaultGas(header, input.blockOverrides) : this.capGas(args.gas));
     const intrinsic = intrinsicGas(common, { to: args.to, data: args.data, accessList });
     const floor = floorDataGas(common, args.data);
     if (gasLimit < intrinsic) throw new CallFailedError(`intrinsic gas too low: gas ${gasLimit}, minimum needed ${intrinsic}`, 'gas');
@@ -178,8 +194,15 @@ export class CallExecutor {
     // Common's hardfork, and left subscribed, every call's EVM (and the state it holds) would stay
     // reachable from the Common for good: drop the listeners this EVM added.
     const before = new Set(common.events.listeners('hardforkChanged'));
-    const evm = await createEVM({ common, stateManager: sm as never, blockchain: chainBlockchain(this.config.chain) });
+    const evm = await createEVM({
+      common,
+      stateManager: sm as never,
+      blockchain: chainBlockchain(this.config.chain),
+      ...guard.evmOptions(),
+      ...kzgEvmOptions(common),
+    });
     for (const l of common.events.listeners('hardforkChanged')) if (!before.has(l)) common.events.off('hardforkChanged', l);
+    guard.attach(evm);
     const from = toAddress(m, args.from ?? ZERO_ADDRESS);
     const sender = (await sm.getAccount(from)) ?? new m.util.Account();
     const want = gasLimit * price.feeCap + args.value;

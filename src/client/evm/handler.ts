@@ -2,6 +2,7 @@
  * The CallHandler the method table takes: eth_call, eth_estimateGas and eth_createAccessList on
  * the local EVM, over state the Odr verified against the resolved block's stateRoot.
  */
+import type { EVMInterface } from '@ethereumjs/evm';
 import type { HeaderChainView, Retriever, VerifiedHeader } from '../contracts.js';
 import type { CallHandler } from '../methods/context.js';
 import { createAccessList } from './access-list.js';
@@ -12,6 +13,7 @@ import { CallFailedError } from './errors.js';
 import { estimateGas } from './estimate.js';
 import { CallExecutor, type RunInput } from './executor.js';
 import { type FetchStats, type StateOdr, StateFetcher, newFetchStats } from './fetch.js';
+import { ExecutionGuard } from './guard.js';
 import { revertError } from './revert.js';
 import type { MissMode } from './state-manager.js';
 
@@ -33,8 +35,13 @@ export interface EvmCallOptions {
   missMode?: MissMode;
   /** Most rounds of state fetching for one call (default 32). */
   maxStateRounds?: number;
-  /** Most gas of one call (default 50,000,000). */
+  /** Most gas of one call, given or not: more is capped silently, as geth does (default 50,000,000; 0 = none). */
   gasCap?: bigint;
+  /**
+   * Time limit of one request, ms: every EVM run of it (all of an estimateGas search) and the state
+   * fetching between runs (default 5,000, geth's --rpc.evmtimeout; 0 = none).
+   */
+  evmTimeoutMs?: number;
   /** Blocks whose fetched state is kept (default 16). */
   blockStates?: number;
   /** eth_estimateGas precision, as geth's (default 0: the exact least gas). */
@@ -65,11 +72,17 @@ export class EvmCall {
     });
   }
 
-  /** The CallHandler of the method table. */
-  readonly handler: CallHandler = (method, params, header) => this.request(method, params, header);
+  /** Called with each run's EVM before it runs (tracers, tests). */
+  tracer: ((evm: EVMInterface) => void) | undefined;
 
-  async request(method: CallMethod, params: readonly unknown[], header: VerifiedHeader): Promise<unknown> {
+  /** The CallHandler of the method table. */
+  readonly handler: CallHandler = (method, params, header, signal) => this.request(method, params, header, signal);
+
+  /** `signal` stops the request: the EVM run in progress and the wait for state. */
+  async request(method: CallMethod, params: readonly unknown[], header: VerifiedHeader, signal?: AbortSignal): Promise<unknown> {
     const input: RunInput = { args: parseCallArgs(params[0]), header };
+    input.guard = new ExecutionGuard({ timeoutMs: this.options.evmTimeoutMs ?? 5000, signal });
+    if (this.tracer !== undefined) input.trace = this.tracer;
     if (method !== 'eth_createAccessList') input.overrides = parseStateOverrides(params[2]);
     if (method === 'eth_call') input.blockOverrides = parseBlockOverrides(params[3]);
     const stats = newFetchStats();

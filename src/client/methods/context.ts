@@ -15,8 +15,16 @@ import type { ParsedTx } from './tx-format.js';
 /** The Odr as the methods use it: the contract's (proof and bloomBits' dataSection included). */
 export type MethodsOdr = Odr;
 
-/** eth_call & co, injected by the EVM code: gets the raw params and the resolved, verified header. */
-export type CallHandler = (method: 'eth_call' | 'eth_estimateGas' | 'eth_createAccessList', params: readonly unknown[], header: VerifiedHeader) => Promise<unknown>;
+/**
+ * eth_call & co, injected by the EVM code: gets the raw params, the resolved, verified header and
+ * the caller's signal (aborting stops the EVM).
+ */
+export type CallHandler = (
+  method: 'eth_call' | 'eth_estimateGas' | 'eth_createAccessList',
+  params: readonly unknown[],
+  header: VerifiedHeader,
+  signal?: AbortSignal,
+) => Promise<unknown>;
 
 export interface MethodsConfig {
   chainId: bigint;

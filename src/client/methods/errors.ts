@@ -16,6 +16,7 @@
  *   -32000 header not found / not canonical / tx rejected by the servers (geth's code and words);
  *          a subscription ended rather than skip (GAP_TOO_LARGE, REORG_TOO_DEEP, HEADER_UNAVAILABLE,
  *          LOGS_UNAVAILABLE, QUEUE_OVERFLOW)
+ *   -32000 the local EVM's time limit passed (EXECUTION_TIMEOUT: "execution aborted (timeout = 5s)")
  *   3      execution reverted, data = revert bytes (EXECUTION_REVERTED, thrown by the CallHandler)
  *   -32603 anything else (internal error)
  */
@@ -32,6 +33,7 @@ export type MethodErrorCode =
   | 'BLOCK_NOT_FOUND'
   | 'NOT_CANONICAL'
   | 'TX_REJECTED'
+  | 'EXECUTION_TIMEOUT'
   | 'EXECUTION_REVERTED';
 
 /** An error of the methods layer; `rpcData` goes to the JSON-RPC error's `data`. */
@@ -88,6 +90,7 @@ export const RPC_ERROR_TABLE: Readonly<Record<string, Mapping>> = {
   BLOCK_NOT_FOUND: { proxy: -32000, eip1193: -32000 },
   NOT_CANONICAL: { proxy: -32000, eip1193: -32000 },
   TX_REJECTED: { proxy: -32000, eip1193: -32000 },
+  EXECUTION_TIMEOUT: { proxy: -32000, eip1193: -32000 },
   EXECUTION_REVERTED: { proxy: 3, eip1193: 3 },
   // Scheduler / ODR / chain codes.
   NO_SERVER: { proxy: -32002, eip1193: 4900, message: 'no LES server connected that can answer' },

@@ -32,9 +32,9 @@ function callMethod(name: CallMethod, extra: number): MethodSpec {
     name,
     params,
     available: (ctx) => ctx.call !== undefined,
-    async handler(ctx, args, raw) {
+    async handler(ctx, args, raw, signal) {
       const header = await requireHeader(ctx, (args[1] as BlockRef | undefined) ?? { kind: 'tag', tag: 'latest' });
-      return (ctx.call as NonNullable<MethodContext['call']>)(name, raw, header);
+      return (ctx.call as NonNullable<MethodContext['call']>)(name, raw, header, signal);
     },
   });
 }

@@ -13,7 +13,8 @@ export interface MethodSpec<A extends unknown[] = unknown[]> {
   readonly params: { readonly [K in keyof A]: Param<A[K]> };
   /** Whether the method exists with these deps (eth_call needs a CallHandler); default yes. */
   available?(ctx: MethodContext): boolean;
-  handler(ctx: MethodContext, args: A, raw: readonly unknown[]): Promise<unknown> | unknown;
+  /** `signal`: the caller's, when it has one (the EVM methods stop on it). */
+  handler(ctx: MethodContext, args: A, raw: readonly unknown[], signal?: AbortSignal): Promise<unknown> | unknown;
 }
 
 /** Declares one method (typed params in, type-erased entry out). */
@@ -40,7 +41,7 @@ export function parseParams(spec: MethodSpec, params: unknown): unknown[] {
 }
 
 export interface Methods {
-  request(method: string, params?: unknown): Promise<unknown>;
+  request(method: string, params?: unknown, signal?: AbortSignal): Promise<unknown>;
   has(method: string): boolean;
   list(): string[];
   /** The shared state (pending pool, config) — for the surfaces built on top. */
@@ -59,11 +60,11 @@ export function buildMethods(deps: MethodDeps, specs: readonly MethodSpec[]): Me
     context: ctx,
     has: (name) => table.has(name),
     list: () => [...table.keys()].sort(),
-    async request(name: string, params?: unknown): Promise<unknown> {
+    async request(name: string, params?: unknown, signal?: AbortSignal): Promise<unknown> {
       const spec = typeof name === 'string' ? table.get(name) : undefined;
       if (spec === undefined) throw new MethodNotFoundError(typeof name === 'string' ? name : String(name));
       const args = parseParams(spec, params);
-      return spec.handler(ctx, args, Array.isArray(params) ? params : []);
+      return spec.handler(ctx, args, Array.isArray(params) ? params : [], signal);
     },
   };
 }
