@@ -44,6 +44,12 @@ export interface NetworkConfig {
   hardfork: string;
   checkpoint?: Checkpoint;
   checkpointOracle?: CheckpointOracle;
+  /**
+   * A trusted head older than this (by its timestamp) is reported as not synced: servers that
+   * stopped announcing must not look like a chain that stopped. Undefined: no such check (a devnet
+   * that mines on demand may rightly sit still).
+   */
+  staleHeadSec?: number;
 }
 
 export const MAINNET_GENESIS_HASH = hexToBytes('0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3');
@@ -65,6 +71,8 @@ export const MAINNET: NetworkConfig = {
   buildConfirmations: 256,
   useConfirmations: 2048,
   hardfork: 'prague',
+  // Five 12 s slots.
+  staleHeadSec: 60,
 };
 
 /** The development chain: anvil pinned to prague, small sections so tests reach them quickly. */
@@ -124,7 +132,7 @@ function intList(v: Json, field: string): number[] {
 
 const KNOWN_KEYS = new Set([
   'name', 'base', 'chainId', 'networkId', 'genesisHash', 'forks', 'sectionSize', 'buildConfirmations',
-  'useConfirmations', 'hardfork', 'checkpoint', 'checkpointOracle',
+  'useConfirmations', 'hardfork', 'checkpoint', 'checkpointOracle', 'staleHeadSec',
 ]);
 
 /**
@@ -164,6 +172,7 @@ export function parseNetworkConfig(input: Json): NetworkConfig {
     if (typeof o.hardfork !== 'string' || !/^[a-zA-Z]+$/.test(o.hardfork)) throw new ConfigError('hardfork', 'expected a hardfork name');
     out.hardfork = o.hardfork;
   }
+  if (o.staleHeadSec !== undefined) out.staleHeadSec = int(o.staleHeadSec, 'staleHeadSec', 1, 1 << 30);
   if (o.checkpoint !== undefined) {
     const c = obj(o.checkpoint, 'checkpoint');
     out.checkpoint = {

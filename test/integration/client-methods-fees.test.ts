@@ -2,7 +2,7 @@
 // eth_gasPrice, eth_maxPriorityFeePerGas and eth_feeHistory equal anvil's answers on the workload
 // chain (and after a block whose only tip is 3 gwei); eth_sendRawTransaction relays through the
 // Odr, the pending transaction and the 'pending' nonce match anvil's while it waits, and the mined
-// one after; a rejected send carries the server's message; eth_syncing follows the servers' heads;
+// one after; a rejected send carries the server's message; eth_syncing follows the trusted servers' agreed heads;
 // eth_call & co go to the injected CallHandler.
 //
 // Node-specific:
@@ -15,7 +15,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Transaction, Wallet } from 'ethers';
-import type { ServerView, VerifiedHeader } from '../../src/client/contracts.js';
+import type { VerifiedHeader } from '../../src/client/contracts.js';
+import type { SyncView } from '../../src/client/methods/context.js';
 import { type Methods, createMethods, toRpcError } from '../../src/client/methods/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { AnvilOdr } from '../helpers/anvil-odr.js';
@@ -28,7 +29,7 @@ describe('fees, sending, syncing and call routing against anvil', () => {
   let odr: AnvilOdr;
   let methods: Methods;
   let w: Workload;
-  let servers: ServerView[] = [];
+  let sync: SyncView = { highest: undefined };
   const config = { chainId: BigInt(CHAIN_ID), networkId: BigInt(CHAIN_ID) };
 
   const same = async (method: string, params: unknown[], strip: (x: unknown) => unknown = (x) => x) => {
@@ -50,7 +51,7 @@ describe('fees, sending, syncing and call routing against anvil', () => {
     w = await runWorkload(anvil);
     odr = new AnvilOdr(anvil, { sectionSize: 64 });
     await odr.sync();
-    methods = createMethods({ odr, chain: odr, config, servers: () => servers });
+    methods = createMethods({ odr, chain: odr, config, sync: () => sync });
   });
   after(async () => anvil?.stop());
 
@@ -152,16 +153,18 @@ describe('fees, sending, syncing and call routing against anvil', () => {
     assert.equal(odr.calls.sendTransaction ?? 0, sent, 'nothing relayed');
   });
 
-  it('eth_syncing follows the best server head', async () => {
+  it('eth_syncing follows the trusted servers’ head, and says when agreement is stalled', async () => {
     const head = odr.head().header.number;
-    const server = (n: number) => ({ head: { number: n } }) as unknown as ServerView;
-    servers = [server(head + 1)];
-    assert.equal(await methods.request('eth_syncing', []), false);
-    servers = [server(head + 1), server(head + 50)];
     const hex = (n: number) => `0x${n.toString(16)}`;
-    assert.deepEqual(await methods.request('eth_syncing', []), { startingBlock: hex(head), currentBlock: hex(head), highestBlock: hex(head + 50) });
-    servers = [];
+    sync = { highest: head + 1 };
     assert.equal(await methods.request('eth_syncing', []), false);
+    sync = { highest: head + 50 };
+    assert.deepEqual(await methods.request('eth_syncing', []), { startingBlock: hex(head), currentBlock: hex(head), highestBlock: hex(head + 50) });
+    sync = { highest: undefined };
+    assert.equal(await methods.request('eth_syncing', []), false);
+    sync = { highest: head, stalled: '1 of 3 trusted servers connected; 3 must agree on a head' };
+    assert.deepEqual(await methods.request('eth_syncing', []), { startingBlock: hex(head), currentBlock: hex(head), highestBlock: hex(head), stalled: sync.stalled });
+    sync = { highest: undefined };
   });
 
   it('eth_call, eth_estimateGas, eth_createAccessList go to the CallHandler with the resolved header', async () => {

@@ -15,7 +15,7 @@ import { MAX_HEADERS } from '../../wire/headers.js';
 import { verifyAnnounceSignature } from '../../verify/announce-signature.js';
 import { VerificationError } from '../../verify/errors.js';
 import { type AdoptResult, type HeaderChain } from './header-chain.js';
-import { DEFAULT_TRUSTED_FRACTION, HeadVotes } from './agreement.js';
+import { HeadVotes, type QuorumOptions, TrustQuorum } from './agreement.js';
 import { ChainError } from './errors.js';
 
 /** What one announce did. */
@@ -47,12 +47,23 @@ export class HeadTracker implements AnnounceSink {
   readonly votes: HeadVotes;
   private queue: Promise<unknown> = Promise.resolve();
 
+  readonly quorum: TrustQuorum;
+
   constructor(
     private readonly chain: HeaderChain,
     private readonly retriever: Retriever,
-    fraction: number = DEFAULT_TRUSTED_FRACTION,
+    quorum: QuorumOptions,
   ) {
-    this.votes = new HeadVotes(fraction);
+    this.quorum = new TrustQuorum(quorum);
+    this.votes = new HeadVotes(this.quorum);
+  }
+
+  /** Ids of the trusted servers connected now. */
+  connectedTrusted(): string[] {
+    return this.retriever
+      .servers()
+      .filter((s) => s.trusted)
+      .map((s) => s.id);
   }
 
   /** Announces are handled one at a time, in arrival order. */
@@ -119,8 +130,7 @@ export class HeadTracker implements AnnounceSink {
 
   /** Adopts the agreed head, if there is one and it is new. */
   async evaluate(): Promise<AdoptResult | undefined> {
-    const connected = this.retriever.servers().filter((s) => s.trusted).map((s) => s.id);
-    const agreed = this.votes.agreed(connected, (from, ancestor) => this.chain.descends(from.hash, ancestor));
+    const agreed = this.votes.agreed(this.connectedTrusted(), (from, ancestor) => this.chain.descends(from.hash, ancestor));
     if (agreed === undefined) return undefined;
     const header = await this.chain.localHeader(agreed.hash);
     if (header === undefined) return undefined;

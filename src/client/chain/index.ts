@@ -1,5 +1,5 @@
 /** The trusted header chain: window, anchors, head agreement, sections, checkpoint oracle, persistence. */
-export { DEFAULT_TRUSTED_FRACTION, HeadVotes, type Vote, requiredVotes } from './agreement.js';
+export { DEFAULT_TRUSTED_FRACTION, HeadVotes, type QuorumOptions, TrustQuorum, type Vote, requiredVotes } from './agreement.js';
 export { ChainError, type ChainErrorCode } from './errors.js';
 export { type AdoptResult, HeaderChain, type HeaderChainOptions } from './header-chain.js';
 export { type AnnounceOutcome, type AnnounceSink, HeadTracker } from './head-tracker.js';

@@ -2,7 +2,7 @@
  * Trusting helper-trie sections after the checkpoint. The trust rule:
  *
  *   Section i is accepted when (1) the trusted head is at least useConfirmations past its last
- *   block (i+1)·sectionSize − 1; (2) at least ⌈fraction × n⌉ of the n connected trusted servers
+ *   block (i+1)·sectionSize − 1; (2) as many trusted servers as the quorum needs (of the CONFIGURED ones, agreement.ts)
  *   report the same CHT root and the same BloomTrie root for it (GetHelperTrieProofs auxReq 1);
  *   (3) the section head — the CHT entry of its last block, proven against the agreed CHT root —
  *   equals the canonical hash the client already has at that number (window, CHT, anchors), when
@@ -17,22 +17,23 @@ import { chtHeaderKind, sectionEnd, trieRootKind } from '../odr/helper-tries.js'
 import { servesSection } from '../odr/common.js';
 import { ChainError } from './errors.js';
 import type { HeaderChain } from './header-chain.js';
-import { requiredVotes } from './agreement.js';
+import type { TrustQuorum } from './agreement.js';
 
 export interface SectionRoots {
   chtRoot: Uint8Array;
   bloomTrieRoot: Uint8Array;
 }
 
-/** The roots ⌈fraction × n⌉ of the connected trusted servers report for section `index`, if any. */
+/** The roots as many trusted servers as the quorum needs report for section `index`, if any. */
 export async function agreedSectionRoots(
   retriever: Retriever,
   index: number,
   sectionSize: number,
-  fraction: number,
+  quorum: TrustQuorum,
 ): Promise<SectionRoots | undefined> {
   const trusted = retriever.servers().filter((s) => s.trusted);
-  const need = requiredVotes(fraction, trusted.length);
+  const need = quorum.needed;
+  if (trusted.length < need) return undefined;
   const asked = trusted.filter((s) => servesSection(s, index, sectionSize));
   const answers = await Promise.allSettled(
     asked.map(async (s) => {
@@ -65,12 +66,12 @@ export function eligibleSection(headNumber: number, sectionSize: number, useConf
  * `undefined` when nothing is new or the servers do not agree; throws ANCHOR_MISMATCH when the
  * agreed roots contradict what the chain knows.
  */
-export async function updateSections(chain: HeaderChain, fraction: number): Promise<TrustedSection | undefined> {
+export async function updateSections(chain: HeaderChain, quorum: TrustQuorum): Promise<TrustedSection | undefined> {
   const size = chain.sectionSize;
   const index = eligibleSection(chain.head().header.number, size, chain.config.useConfirmations);
   const latest = chain.latestSection();
   if (index < 0 || (latest !== undefined && latest.index >= index)) return undefined;
-  const roots = await agreedSectionRoots(chain.retriever, index, size, fraction);
+  const roots = await agreedSectionRoots(chain.retriever, index, size, quorum);
   if (roots === undefined) return undefined;
   const candidate: TrustedSection = { index, sectionHead: new Uint8Array(32), ...roots };
   const end = sectionEnd(index, size);

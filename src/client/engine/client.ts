@@ -7,13 +7,18 @@
  * authenticates the server's node key just as an announce signature would, so a Status head of a
  * trusted server is a vote; later heads come by signed announces (chain/head-tracker.ts).
  *
+ * The quorum counts CONFIGURED trusted servers (chain/agreement.ts): with too few of them connected
+ * no head is agreed, the head stops, and status(), eth_syncing and the `quorum` event say so.
+ *
  * Events: `newHead` (an adopted head: its JSON header and the verified header), `connect` (the
- * number of connected servers went from 0 to 1 or more), `disconnect` (back to 0).
+ * number of connected servers went from 0 to 1 or more), `disconnect` (back to 0), `quorum` (enough
+ * trusted servers for agreement are connected again, or no longer: the TrustStatus).
  */
 import { EventEmitter } from 'node:events';
 import type { NetworkConfig } from '../../config/network.js';
 import { LespError } from '../../errors.js';
 import type { VerifiedHeader } from '../contracts.js';
+import { type QuorumOptions, TrustQuorum } from '../chain/agreement.js';
 import { HeadTracker } from '../chain/head-tracker.js';
 import { HeaderChain } from '../chain/header-chain.js';
 import { trustOracleCheckpoint } from '../chain/oracle.js';
@@ -24,6 +29,7 @@ import { OdrFacade } from '../odr/facade.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { type Logger, silentLogger } from '../scheduler/types.js';
 import { type ConnectedServer, ServerPool } from '../servers/index.js';
+import { ConfigError } from '../../config/network.js';
 import { CLIENT_DEFAULTS, type LesClientOptions, resolveGenesis, resolveNetwork, resolveServers } from './options.js';
 
 export type ClientErrorCode = 'NO_SERVER' | 'SCHEDULER_CLOSED' | 'START_TIMEOUT' | 'ALREADY_STARTED';
@@ -37,18 +43,37 @@ export class ClientError extends LespError {
   }
 }
 
+/** Whether enough of the configured trusted servers are connected to agree on a head. */
+export interface TrustStatus {
+  configured: number;
+  connected: number;
+  /** Votes a head needs (of the configured servers: the connected ones may be fewer). */
+  needed: number;
+  /** Why no head can be agreed now; undefined while enough trusted servers are connected. */
+  stalled?: string;
+}
+
 export interface ClientStatus {
-  /** A head agreed by the trusted servers is known and no server is ahead of it by more than 2. */
+  /**
+   * A head agreed by the trusted servers is known, enough of them are connected, none of the
+   * quorum's heads is ahead of it by more than 2, and it is not older than staleHeadSec.
+   */
   synced: boolean;
   head: { number: number; hash: string } | undefined;
   /** LES servers connected now. */
   servers: number;
+  trust: TrustStatus;
+  /** Seconds since the head's timestamp. */
+  headAgeSec?: number;
+  /** Why `synced` is false. */
+  reason?: string;
 }
 
 export interface LesClientEvents {
   newHead: [head: Record<string, unknown> & { hash: string; parentHash: string; number: string }, verified: VerifiedHeader];
   connect: [];
   disconnect: [];
+  quorum: [status: TrustStatus];
 }
 
 interface Running {
@@ -75,13 +100,18 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   readonly #halt = new AbortController();
   #connected = 0;
   #headKnown: (() => void) | undefined;
+  readonly #quorum: TrustQuorum;
+  readonly #staleHeadSec: number;
+  #stalled: string | undefined;
 
   constructor(options: LesClientOptions) {
     super();
     this.options = options;
     this.network = resolveNetwork(options);
     this.genesisHash = resolveGenesis(this.network, options.genesisHash);
-    resolveServers(options);
+    this.#quorum = quorumOf(options);
+    this.#staleHeadSec = options.staleHeadSec ?? this.network.staleHeadSec ?? 0;
+    if (!Number.isSafeInteger(this.#staleHeadSec) || this.#staleHeadSec < 0) throw new ConfigError('staleHeadSec', 'expected seconds, 0 or more');
     this.#log = options.logger ?? silentLogger;
   }
 
@@ -112,7 +142,6 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   async #start(): Promise<void> {
     const o = this.options;
     const t = o.timeouts ?? {};
-    const fraction = o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction;
     const ours: { chain?: HeaderChain } = {};
     const pool = new ServerPool({
       network: this.network,
@@ -135,6 +164,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     pool.on('disconnected', (id) => {
       this.#running?.tracker.serverGone(id);
       if (--this.#connected === 0) this.emit('disconnect');
+      this.#checkQuorum();
     });
     const deadline = t.startMs ?? CLIENT_DEFAULTS.startMs;
     pool.start();
@@ -150,7 +180,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       headerCacheSize: o.cacheSizes?.headers,
     });
     ours.chain = chain;
-    const tracker = new HeadTracker(chain, scheduler, fraction);
+    const tracker = new HeadTracker(chain, scheduler, this.#quorum);
     const odr = new OdrFacade({ retriever: scheduler, chain, cacheSizes: o.cacheSizes });
     const evm = new EvmCall({
       odr,
@@ -170,11 +200,11 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       chain,
       config: { ...o.methods, chainId: this.network.chainId, networkId: this.network.networkId },
       call: evm.handler,
-      servers: () => scheduler.servers(),
+      sync: () => ({ highest: tracker.votes.highest(tracker.connectedTrusted()), stalled: this.#trust().stalled }),
     });
     this.#running = { pool, scheduler, chain, tracker, odr, evm, methods };
     const headKnown = new Promise<void>((resolve) => (this.#headKnown = resolve));
-    chain.on('head', (head: VerifiedHeader) => this.#onHead(head, fraction));
+    chain.on('head', (head: VerifiedHeader) => this.#onHead(head));
     pool.on('announce', (id, announce, server) => {
       tracker.onAnnounce(id, server.trusted, announce).then(
         (outcome) => {
@@ -183,9 +213,13 @@ export class LesClient extends EventEmitter<LesClientEvents> {
         (e: unknown) => this.#log.warn({ server: id.slice(0, 16), err: String(e) }, 'announce not handled'),
       );
     });
-    pool.on('connected', (server) => void this.#statusVote(server));
+    pool.on('connected', (server) => {
+      this.#checkQuorum();
+      void this.#statusVote(server);
+    });
     for (const server of pool.connected()) void this.#statusVote(server);
-    await withTimeout(headKnown, deadline, 'no head agreed by the trusted servers');
+    this.#checkQuorum();
+    await withTimeout(headKnown, deadline, () => `no head agreed by the trusted servers${this.#stalled === undefined ? '' : ` (${this.#stalled})`}`);
     if (this.network.checkpointOracle !== undefined) {
       trustOracleCheckpoint(chain, odr).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'checkpoint oracle not read'));
     }
@@ -211,20 +245,37 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   #checkAgreed(): void {
     const r = this.#running;
     if (r === undefined || this.#headKnown === undefined) return;
-    const trusted = r.scheduler.servers().filter((s) => s.trusted).map((s) => s.id);
-    const agreed = r.tracker.votes.agreed(trusted, (from, ancestor) => r.chain.descends(from.hash, ancestor));
+    const agreed = r.tracker.votes.agreed(r.tracker.connectedTrusted(), (from, ancestor) => r.chain.descends(from.hash, ancestor));
     if (agreed !== undefined && Buffer.compare(agreed.hash, r.chain.head().hash) === 0) {
       this.#headKnown();
       this.#headKnown = undefined;
     }
   }
 
-  #onHead(head: VerifiedHeader, fraction: number): void {
+  /** Emits `quorum` (and logs once) when enough trusted servers for agreement come or go. */
+  #checkQuorum(): void {
+    const t = this.#trust();
+    if (t.stalled === this.#stalled) return;
+    const was = this.#stalled;
+    this.#stalled = t.stalled;
+    if (t.stalled !== undefined) this.#log.warn({ ...t }, 'head agreement stopped: too few trusted servers connected');
+    else if (was !== undefined) this.#log.info({ ...t }, 'head agreement resumed');
+    this.emit('quorum', t);
+  }
+
+  #trust(): TrustStatus {
+    const q = this.#quorum;
+    const connected = this.#running?.tracker.connectedTrusted().length ?? this.#partial?.scheduler.servers().filter((s) => s.trusted).length ?? 0;
+    const stalled = q.shortfall(connected);
+    return stalled === undefined ? { configured: q.configured, connected, needed: q.needed } : { configured: q.configured, connected, needed: q.needed, stalled };
+  }
+
+  #onHead(head: VerifiedHeader): void {
     this.#checkAgreed();
     this.emit('newHead', formatHeader(head) as LesClientEvents['newHead'][0], head);
     const r = this.#running;
     if (r === undefined) return;
-    updateSections(r.chain, fraction).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'section roots not trusted'));
+    updateSections(r.chain, r.tracker.quorum).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'section roots not trusted'));
   }
 
   /**
@@ -247,15 +298,26 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     return this.#running?.methods.list() ?? [];
   }
 
+  /**
+   * Synced or not, and why, from trusted and verified numbers only: an untrusted server's
+   * announced head never counts (one announce of a huge number would otherwise say "syncing"
+   * for good), and a head older than staleHeadSec is not synced however it got there.
+   */
   status(): ClientStatus {
     const r = this.#running;
     const head = r?.chain.head();
-    const best = Math.max(0, ...(r?.scheduler.servers() ?? []).map((s) => s.head.number));
-    return {
-      synced: head !== undefined && this.#headKnown === undefined && best - head.header.number <= 2,
-      head: head === undefined ? undefined : { number: head.header.number, hash: hex(head.hash) },
-      servers: this.#connected,
-    };
+    const trust = this.#trust();
+    const out: ClientStatus = { synced: false, head: undefined, servers: this.#connected, trust };
+    if (r === undefined || head === undefined) return { ...out, reason: 'not started' };
+    out.head = { number: head.header.number, hash: hex(head.hash) };
+    out.headAgeSec = Math.max(0, Math.floor(Date.now() / 1000) - head.header.timestamp);
+    const highest = r.tracker.votes.highest(r.tracker.connectedTrusted()) ?? head.header.number;
+    if (this.#headKnown !== undefined) out.reason = 'no head agreed by the trusted servers yet';
+    else if (trust.stalled !== undefined) out.reason = trust.stalled;
+    else if (highest - head.header.number > 2) out.reason = `head ${head.header.number}, trusted servers are at ${highest}`;
+    else if (this.#staleHeadSec > 0 && out.headAgeSec > this.#staleHeadSec) out.reason = `the head is ${out.headAgeSec} s old (more than ${this.#staleHeadSec} s)`;
+    out.synced = out.reason === undefined;
+    return out;
   }
 
   /** Closes every connection, timer and store; pending requests fail (4900). Idempotent. */
@@ -280,10 +342,24 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   }
 }
 
-function withTimeout(p: Promise<void>, ms: number, what: string): Promise<void> {
+/** The quorum the options ask for, checked: a fraction in (0, 1], minTrustedVotes within the configured servers. */
+function quorumOf(o: LesClientOptions): TrustQuorum {
+  const q: QuorumOptions = {
+    configured: resolveServers(o).filter((s) => s.trusted).length,
+    fraction: o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction,
+    minVotes: o.minTrustedVotes ?? 1,
+  };
+  if (typeof q.fraction !== 'number' || !(q.fraction > 0 && q.fraction <= 1)) throw new ConfigError('trustedFraction', `${String(q.fraction)} is not in (0, 1]`);
+  if (!Number.isSafeInteger(q.minVotes) || (q.minVotes as number) < 1 || (q.minVotes as number) > q.configured) {
+    throw new ConfigError('minTrustedVotes', `${String(q.minVotes)} is not 1..${q.configured} (the trusted servers configured)`);
+  }
+  return new TrustQuorum(q);
+}
+
+function withTimeout(p: Promise<void>, ms: number, what: string | (() => string)): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ClientError('START_TIMEOUT', `${what} within ${ms} ms`, { field: 'timeouts.startMs' })), ms);
+    timer = setTimeout(() => reject(new ClientError('START_TIMEOUT', `${typeof what === 'string' ? what : what()} within ${ms} ms`, { field: 'timeouts.startMs' })), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

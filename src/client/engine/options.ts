@@ -53,8 +53,16 @@ export interface LesClientOptions {
    * head is only ever what trusted servers agree on.
    */
   trustedServers?: readonly string[];
-  /** Fraction of the connected trusted servers that must announce a head before it is adopted. Default 0.75. */
+  /**
+   * Fraction of the CONFIGURED trusted servers (not of those connected now) whose signed announces
+   * must agree on a head before it is adopted, and on section roots. Default 0.75. With fewer
+   * trusted servers connected than that, the head stops advancing and `status()` says why.
+   */
   trustedFraction?: number;
+  /** Fewest trusted votes that agree a head, whatever the fraction. Default 1. */
+  minTrustedVotes?: number;
+  /** A head older than this is reported as not synced (default: the network's staleHeadSec; 0 = never). */
+  staleHeadSec?: number;
   /** A trusted checkpoint (overrides the network's): helper-trie section roots and head. */
   checkpoint?: Checkpoint;
   /** A checkpoint oracle contract (overrides the network's): address, signers, threshold. */

@@ -4,7 +4,7 @@
  * (tags, numbers, hashes, EIP-1898 objects → a verified header).
  */
 import { LRUCache } from 'lru-cache';
-import type { HeaderChainView, Odr, ServerView, VerifiedHeader } from '../contracts.js';
+import type { HeaderChainView, Odr, VerifiedHeader } from '../contracts.js';
 export type { StateProof } from '../contracts.js';
 import { LespError } from '../../errors.js';
 import { MethodError } from './errors.js';
@@ -47,7 +47,7 @@ export interface MethodsConfig {
   gasPricePercentile?: number;
   /** Lowest suggested priority fee (default 1 gwei, as anvil and ethers). */
   minPriorityFee?: bigint;
-  /** Syncing when the best server head is more than this many blocks ahead (default 2). */
+  /** Syncing when the trusted servers' head is more than this many blocks ahead (default 2). */
   syncTolerance?: number;
   /** Most storage keys of one eth_getProof (default 1024). */
   maxProofKeys?: number;
@@ -57,13 +57,21 @@ export interface MethodsConfig {
   pendingLimit?: number;
 }
 
+/** Sync state by trusted word only (never an untrusted server's announce). */
+export interface SyncView {
+  /** The highest head as many trusted servers as the quorum needs have announced, if they have. */
+  highest: number | undefined;
+  /** Why no head can be agreed now (too few trusted servers connected). */
+  stalled?: string;
+}
+
 export interface MethodDeps {
   odr: MethodsOdr;
   chain: HeaderChainView;
   config: MethodsConfig;
   call?: CallHandler;
-  /** The connected servers (their announced heads feed eth_syncing). */
-  servers?: () => readonly ServerView[];
+  /** How far the trusted servers say the chain goes, and why the head cannot advance (eth_syncing). */
+  sync?: () => SyncView;
 }
 
 export type ResolvedConfig = Required<MethodsConfig>;
@@ -73,7 +81,7 @@ export interface MethodContext {
   chain: HeaderChainView;
   config: ResolvedConfig;
   call: CallHandler | undefined;
-  servers: (() => readonly ServerView[]) | undefined;
+  sync: (() => SyncView) | undefined;
   pending: PendingPool;
   /** Parsed transactions (sender recovered) of recent blocks, by block hash. */
   parsed: LRUCache<string, ParsedTx[]>;
@@ -110,7 +118,7 @@ export function createContext(deps: MethodDeps): MethodContext {
     chain: deps.chain,
     config,
     call: deps.call,
-    servers: deps.servers,
+    sync: deps.sync,
     pending: new PendingPool(config.pendingLimit),
     parsed: new LRUCache({ max: 64 }),
     syncStart: undefined,

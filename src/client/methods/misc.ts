@@ -8,16 +8,22 @@ import { qty } from './format.js';
 import { type BlockRef, P, parseBlockRef, parseObject } from './params.js';
 import { type MethodSpec, method } from './table.js';
 
-/** eth_syncing: false while the head is within `syncTolerance` of the best announced head. */
-function syncing(ctx: MethodContext): false | { startingBlock: string; currentBlock: string; highestBlock: string } {
+/**
+ * eth_syncing: false while the head is within `syncTolerance` of where the trusted servers say the
+ * chain is and enough of them are connected to agree on heads; else the usual progress object, with
+ * `stalled` saying why the head cannot advance when that is the reason.
+ */
+function syncing(ctx: MethodContext): false | { startingBlock: string; currentBlock: string; highestBlock: string; stalled?: string } {
   const current = ctx.chain.head().header.number;
-  const highest = Math.max(current, ...(ctx.servers?.() ?? []).map((s) => s.head.number));
-  if (highest - current <= ctx.config.syncTolerance) {
+  const view = ctx.sync?.();
+  const highest = Math.max(current, view?.highest ?? current);
+  if (view?.stalled === undefined && highest - current <= ctx.config.syncTolerance) {
     ctx.syncStart = undefined;
     return false;
   }
   ctx.syncStart ??= current;
-  return { startingBlock: qty(ctx.syncStart), currentBlock: qty(current), highestBlock: qty(highest) };
+  const out = { startingBlock: qty(ctx.syncStart), currentBlock: qty(current), highestBlock: qty(highest) };
+  return view?.stalled === undefined ? out : { ...out, stalled: view.stalled };
 }
 
 const optionalBlock = P.custom<BlockRef>('block', parseBlockRef, true);

@@ -25,7 +25,7 @@ describe('head agreement among trusted servers', () => {
     servers = states.map((st, i) => synthServer(i + 1, st));
     retriever = new FakeRetriever(servers);
     chain = await HeaderChain.open({ config: testConfig(synth.genesis), retriever });
-    tracker = new HeadTracker(chain, retriever);
+    tracker = new HeadTracker(chain, retriever, { configured: 4 });
   });
 
   const announce = (s: FakeServer, h: SynthHeader, reorgDepth = 0) => tracker.onAnnounce(s.id, s.trusted, announceOf(s, h, { reorgDepth }));
@@ -89,7 +89,33 @@ describe('head agreement among trusted servers', () => {
     assert.equal(chain.head().header.number, 10);
   });
 
-  it('a disconnected server no longer counts: 3 connected need 3', async () => {
+  it('the quorum counts configured trusted servers: 2 of 4 connected agree on nothing, however often they announce', async () => {
+    const [a, b, c, d] = servers as [FakeServer, FakeServer, FakeServer, FakeServer];
+    for (const s of [c, d]) {
+      retriever.remove(s.id);
+      tracker.serverGone(s.id);
+    }
+    assert.equal(tracker.quorum.needed, 3);
+    assert.match(tracker.quorum.shortfall(tracker.connectedTrusted().length) ?? '', /2 of 4 trusted servers connected; 3 must agree/);
+    for (const n of [5, 8, 10]) {
+      assert.equal(await announce(a, main(n)), 'recorded');
+      assert.equal(await announce(b, main(n)), 'recorded');
+    }
+    assert.equal(chain.head().header.number, 0, 'the head did not move with 2 voices');
+    assert.equal(tracker.votes.highest(tracker.connectedTrusted()), undefined, 'no number is agreed by 3 either');
+    retriever.add(c);
+    assert.equal(tracker.quorum.shortfall(tracker.connectedTrusted().length), undefined);
+    assert.equal(await announce(c, main(10)), 'adopted');
+    assert.equal(chain.head().header.number, 10);
+  });
+
+  it('minVotes raises the quorum above the fraction: 1 trusted server configured, 1 vote; fraction 0.5 of 4 with minVotes 3 needs 3', async () => {
+    const q = new HeadTracker(chain, retriever, { configured: 4, fraction: 0.5, minVotes: 3 }).quorum;
+    assert.equal(q.needed, 3);
+    assert.equal(new HeadTracker(chain, retriever, { configured: 1 }).quorum.needed, 1);
+  });
+
+  it('a disconnected server does not vote; 3 of the 4 configured still agree', async () => {
     const [a, b, c, d] = servers as [FakeServer, FakeServer, FakeServer, FakeServer];
     retriever.remove(d.id);
     tracker.serverGone(d.id);

@@ -24,7 +24,7 @@ describe('header chain persistence', () => {
   it('reopens at the stored head and window without any header request', async () => {
     const r1 = new FakeRetriever(servers());
     const c1 = await HeaderChain.open({ config: testConfig(synth.genesis), retriever: r1, datadir: dir, windowSize: 32 });
-    const t1 = new HeadTracker(c1, r1);
+    const t1 = new HeadTracker(c1, r1, { configured: 4 });
     for (const s of r1.list.slice(0, 3)) await t1.onAnnounce(s.id, true, announceOf(s, synth.main[39] as SynthHeader));
     assert.equal(c1.head().header.number, 39);
     assert.deepEqual(c1.window(), { lo: 8, hi: 39 });

@@ -42,7 +42,7 @@ describe('checkpoint, CHT-proven headers and section trust', () => {
     servers = states.map((st, i) => synthServer(i + 1, st));
     retriever = new FakeRetriever(servers);
     chain = await HeaderChain.open({ config: testConfig(synth.genesis, { checkpoint: { ...checkpoint, sectionIndex: 2 } }), retriever, windowSize: 8 });
-    tracker = new HeadTracker(chain, retriever);
+    tracker = new HeadTracker(chain, retriever, { configured: 4 });
   });
 
   const main = (n: number) => synth.main[n] as SynthHeader;
@@ -92,7 +92,7 @@ describe('checkpoint, CHT-proven headers and section trust', () => {
 
   it('refuses an agreed head whose branch contradicts the checkpoint head', async () => {
     const wide = await HeaderChain.open({ config: testConfig(synth.genesis, { checkpoint: { ...checkpoint, sectionIndex: 2 } }), retriever, windowSize: 64 });
-    const t = new HeadTracker(wide, retriever);
+    const t = new HeadTracker(wide, retriever, { configured: 4 });
     states.forEach((st) => (st.branch = fork));
     let outcome = '';
     for (const s of servers.slice(0, 3)) outcome = await t.onAnnounce(s.id, true, announceOf(s, fork[69] as SynthHeader));
@@ -105,7 +105,7 @@ describe('checkpoint, CHT-proven headers and section trust', () => {
   it('accepts section 3 when 3 of 4 trusted servers report its roots and its head matches', async () => {
     await agree(main(69));
     (states[3] as ServerState).cht = forkCht; // one dissenter
-    const s = await updateSections(chain, 0.75);
+    const s = await updateSections(chain, tracker.quorum);
     assert.equal(s?.index, 3);
     assert.equal(hex(s?.sectionHead ?? new Uint8Array()), hex(main(63).hash));
     assert.equal(hex(s?.chtRoot ?? new Uint8Array()), hex(cht.roots[3] as Uint8Array));
@@ -120,20 +120,20 @@ describe('checkpoint, CHT-proven headers and section trust', () => {
     await agree(main(69));
     (states[2] as ServerState).cht = forkCht;
     (states[3] as ServerState).cht = forkCht;
-    assert.equal(await updateSections(chain, 0.75), undefined);
+    assert.equal(await updateSections(chain, tracker.quorum), undefined);
     assert.equal(chain.latestSection()?.index, 2);
   });
 
   it('refuses agreed roots whose section head contradicts the linked window', async () => {
     const wide = await HeaderChain.open({ config: testConfig(synth.genesis, { checkpoint: { ...checkpoint, sectionIndex: 2 } }), retriever, windowSize: 64 });
-    const t = new HeadTracker(wide, retriever);
+    const t = new HeadTracker(wide, retriever, { configured: 4 });
     for (const s of servers.slice(0, 3)) await t.onAnnounce(s.id, true, announceOf(s, main(69)));
     assert.deepEqual(wide.window(), { lo: 47, hi: 69 });
     // All servers now report a CHT in which block 63 is another header, but keep 47 (a liar's trie).
     const liarBranch = synth.fork(synth.main, 50, 19, 8);
     const liar = await SynthCht.build(liarBranch, SIZE);
     states.forEach((st) => Object.assign(st, { cht: liar, branch: liarBranch }));
-    await assert.rejects(updateSections(wide, 0.75), (e: unknown) => e instanceof ChainError && e.code === 'ANCHOR_MISMATCH');
+    await assert.rejects(updateSections(wide, t.quorum), (e: unknown) => e instanceof ChainError && e.code === 'ANCHOR_MISMATCH');
     assert.equal(wide.latestSection()?.index, 2);
   });
 });
