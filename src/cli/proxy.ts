@@ -205,7 +205,7 @@ export function registerProxy(program: Command): void {
     .description('serve Ethereum JSON-RPC (HTTP and WebSocket) from LES servers, every answer verified')
     .addOption(new Option('--server <enode>', 'an LES server to dial (repeatable)').argParser(repeatable(enodeArg)).default([]))
     .addOption(new Option('--trusted <enode|nodeId>', 'a server whose announced heads count towards head agreement (repeatable)').argParser(repeatable(trustedArg)).default([]))
-    .option('--fraction <percent>', 'percent of connected trusted servers that must agree on a head', intArg(1, 100), 75)
+    .option('--fraction <percent>', 'percent of the configured trusted servers whose announces must agree on a head', intArg(1, 100), 75)
     .option('--checkpoint <json|file>', 'a trusted checkpoint {sectionIndex, sectionHead, chtRoot, bloomTrieRoot}')
     .option('--network <name|file>', 'devnet, mainnet or a network config JSON file', 'mainnet')
     .option('--genesis-hash <hex>', 'genesis hash, for a network config that has none (a devnet)', hashArg)
