@@ -75,10 +75,10 @@ function withDeadline<T>(run: (signal: AbortSignal) => Promise<T>, outer: AbortS
 export class Dispatcher {
   constructor(readonly options: DispatcherOptions) {}
 
-  /** The response text for a body, or undefined when nothing is to be sent (notifications only). */
-  async handle(text: string, ctx: CallContext): Promise<string | undefined> {
+  /** The response text for a body (bytes are UTF-8), or undefined when nothing is to be sent (notifications only). */
+  async handle(body: string | Uint8Array, ctx: CallContext): Promise<string | undefined> {
     const o = this.options;
-    const payload = parsePayload(text, o.maxBatch);
+    const payload = parsePayload(body, o.maxBatch);
     switch (payload.kind) {
       case 'error':
         o.metrics.rejected(REJECT_REASON[payload.error.code] ?? 'invalid_request');

@@ -115,7 +115,7 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
       res.on('close', () => {
         if (!res.writableFinished) abort.abort();
       });
-      deps.dispatcher.handle(Buffer.concat(chunks).toString('utf8'), { transport: 'http', signal: abort.signal }).then(
+      deps.dispatcher.handle(Buffer.concat(chunks), { transport: 'http', signal: abort.signal }).then(
         (text) => {
           if (abort.signal.aborted) return;
           if (text === undefined) {

@@ -4,9 +4,12 @@
  *
  * Ids are echoed exactly: a response carries the id's JSON text as the caller wrote it, so a
  * number id that does not survive a round trip through a double (12345678901234567890, 1.10, -0)
- * comes back as sent (see raw-ids.ts).
+ * comes back as sent (see raw-ids.ts). A body that is not valid UTF-8 is a parse error, so an id
+ * is never echoed with bytes other than the caller's; nesting is bounded (json-limits.ts).
  */
-import { ProxyError, type RpcErrorObject } from './errors.js';
+import { InvalidParamsError } from '../client/methods/errors.js';
+import { ProxyError, type RpcErrorObject, rpcErrorOf } from './errors.js';
+import { MAX_JSON_DEPTH, MAX_PARAMS_DEPTH, decodeUtf8, textNestsDeeperThan, valueNestsDeeperThan } from './json-limits.js';
 import { rawIdTexts } from './raw-ids.js';
 
 export type JsonRpcId = string | number | null;
@@ -57,6 +60,9 @@ function readEntry(v: unknown, rawId: string | undefined): Entry {
   if (o.params !== undefined && (typeof o.params !== 'object' || o.params === null)) {
     return invalid(errId, 'invalid request: params must be an array or an object');
   }
+  if (valueNestsDeeperThan(o.params, MAX_PARAMS_DEPTH)) {
+    return { kind: 'invalid', idText: errId, error: rpcErrorOf(new InvalidParamsError('params', `nested deeper than ${MAX_PARAMS_DEPTH} levels`)) };
+  }
   return { kind: 'call', call: { method: o.method, params: o.params, idText } };
 }
 
@@ -64,8 +70,13 @@ function idOf(v: unknown): unknown {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).id : undefined;
 }
 
-/** Reads a request body. Never throws. */
-export function parsePayload(text: string, maxBatch: number): Payload {
+/** Reads a request body (bytes: UTF-8, checked). Never throws. */
+export function parsePayload(body: string | Uint8Array, maxBatch: number): Payload {
+  const text = typeof body === 'string' ? body : decodeUtf8(body);
+  if (text === undefined) return { kind: 'error', error: new ProxyError('PARSE_ERROR', 'parse error: the body is not valid UTF-8') };
+  if (textNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return { kind: 'error', error: new ProxyError('PARSE_ERROR', `parse error: JSON nested deeper than ${MAX_JSON_DEPTH} levels`) };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

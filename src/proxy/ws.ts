@@ -38,9 +38,10 @@ interface Subscription {
   held: string[] | undefined;
 }
 
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
+/** The message's bytes: the dispatcher decodes them as strict UTF-8 (binary frames are not checked by ws). */
+function rawBytes(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data);
 }
 
 export class WsSession {
@@ -84,7 +85,7 @@ export class WsSession {
       ['eth_unsubscribe', (params) => this.#unsubscribe(params)],
     ]);
     this.#deps.dispatcher
-      .handle(rawText(data), { transport: 'ws', signal: this.#abort.signal, local })
+      .handle(rawBytes(data), { transport: 'ws', signal: this.#abort.signal, local })
       .then(
         (text) => {
           if (text !== undefined) this.#send(text);

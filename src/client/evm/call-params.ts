@@ -2,7 +2,9 @@
  * The params of eth_call / eth_estimateGas / eth_createAccessList as go-ethereum reads them: the
  * transaction object (`TransactionArgs`), the state overrides and the block overrides. Hostile
  * input: every field is checked and a bad one is -32602 naming it; unknown keys are ignored, as
- * geth does.
+ * geth does. `nonce`, `type` and `chainId` do not change a call, but junk in them is refused rather
+ * than ignored: a caller who sends them means something, and a chainId of another network means the
+ * caller is talking to the wrong node.
  */
 import { InvalidParamsError } from '../methods/errors.js';
 import { parseArray, parseData, parseObject, parseQuantity, parseSlot } from '../methods/params.js';
@@ -40,6 +42,8 @@ export interface BlockOverrides {
 }
 
 const MAX_ACCESS_LIST = 10_000;
+/** Transaction types a call object may name: legacy, EIP-2930, EIP-1559, EIP-4844, EIP-7702. */
+const MAX_TX_TYPE = 4n;
 const MAX_OVERRIDES = 1_000;
 
 const opt = <T>(v: unknown, parse: (v: unknown) => T): T | undefined => (v === undefined || v === null ? undefined : parse(v));
@@ -55,8 +59,16 @@ export function parseAccessList(v: unknown, field: string): AccessListEntry[] {
   });
 }
 
-export function parseCallArgs(v: unknown, field = 'transaction'): CallArgs {
+/** `chainId`: the network's; a call object naming another is refused. */
+export function parseCallArgs(v: unknown, field = 'transaction', chainId?: bigint): CallArgs {
   const o = parseObject(v, field);
+  opt(o.nonce, (x) => parseQuantity(x, `${field}.nonce`, 64));
+  const type = opt(o.type, (x) => parseQuantity(x, `${field}.type`, 8));
+  if (type !== undefined && type > MAX_TX_TYPE) throw new InvalidParamsError(`${field}.type`, `unknown transaction type 0x${type.toString(16)}`);
+  const callChainId = opt(o.chainId, (x) => parseQuantity(x, `${field}.chainId`));
+  if (callChainId !== undefined && chainId !== undefined && callChainId !== chainId) {
+    throw new InvalidParamsError(`${field}.chainId`, `chainId does not match the network's (have ${callChainId}, want ${chainId})`);
+  }
   const data = opt(o.data, (x) => parseData(x, `${field}.data`));
   const input = opt(o.input, (x) => parseData(x, `${field}.input`));
   if (data !== undefined && input !== undefined && Buffer.compare(data, input) !== 0) {

@@ -80,7 +80,7 @@ export class EvmCall {
 
   /** `signal` stops the request: the EVM run in progress and the wait for state. */
   async request(method: CallMethod, params: readonly unknown[], header: VerifiedHeader, signal?: AbortSignal): Promise<unknown> {
-    const input: RunInput = { args: parseCallArgs(params[0]), header };
+    const input: RunInput = { args: parseCallArgs(params[0], 'transaction', this.options.chainId), header };
     input.guard = new ExecutionGuard({ timeoutMs: this.options.evmTimeoutMs ?? 5000, signal });
     if (this.tracer !== undefined) input.trace = this.tracer;
     if (method !== 'eth_createAccessList') input.overrides = parseStateOverrides(params[2]);

@@ -31,8 +31,38 @@ const HEX_QUANTITY = /^0x(?:0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 function describe(v: unknown): string {
   if (v === undefined) return 'missing';
   if (typeof v === 'string') return `"${v.length > 24 ? `${v.slice(0, 24)}…` : v}"`;
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  const s = preview(v, PREVIEW_DEPTH);
+  return s.length > PREVIEW_CHARS ? `${s.slice(0, PREVIEW_CHARS)}…` : s;
+}
+
+const PREVIEW_DEPTH = 3;
+const PREVIEW_CHARS = 40;
+
+/**
+ * About JSON.stringify(v), for an error message: at most `depth` levels and about PREVIEW_CHARS
+ * characters are looked at, so a deep, huge or cyclic value from a caller costs nothing (and
+ * never overflows the stack), and a bigint or function does not throw.
+ */
+function preview(v: unknown, depth: number): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > PREVIEW_CHARS ? v.slice(0, PREVIEW_CHARS) : v);
+  if (typeof v !== 'object' || v === null) return typeof v === 'function' ? 'a function' : String(v);
+  if (depth === 0) return Array.isArray(v) ? '[…]' : '{…}';
+  const parts: string[] = [];
+  let length = 0;
+  const add = (text: string): boolean => {
+    parts.push(text);
+    length += text.length + 1;
+    return length <= PREVIEW_CHARS;
+  };
+  if (Array.isArray(v)) {
+    for (const item of v) if (!add(preview(item, depth - 1))) break;
+    return `[${parts.join(',')}]`;
+  }
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) continue;
+    if (!add(`${JSON.stringify(key.slice(0, PREVIEW_CHARS))}:${preview((v as Record<string, unknown>)[key], depth - 1)}`)) break;
+  }
+  return `{${parts.join(',')}}`;
 }
 
 export function hexToBytes(s: string): Uint8Array {

@@ -153,6 +153,19 @@ describe('call params', () => {
     bad({ authorizationList: [{}] }, 'transaction.authorizationList');
     assert.throws(() => parseStateOverrides({ '0x12': {} }), (e: unknown) => e instanceof InvalidParamsError && e.field === 'stateOverrides.0x12');
   });
+  it('nonce, type and chainId are checked though they do not change a call; chainId must be the network\'s', () => {
+    bad({ nonce: 'junk' }, 'transaction.nonce');
+    bad({ nonce: '0x' + '1'.repeat(17) }, 'transaction.nonce');
+    bad({ nonce: 5 }, 'transaction.nonce');
+    bad({ type: 'legacy' }, 'transaction.type');
+    bad({ type: '0x5' }, 'transaction.type');
+    bad({ type: '0x7e' }, 'transaction.type');
+    bad({ chainId: [] }, 'transaction.chainId');
+    bad({ chainId: '0xzz' }, 'transaction.chainId');
+    assert.throws(() => parseCallArgs({ chainId: '0x1' }, 'transaction', 31337n), (e: unknown) => e instanceof InvalidParamsError && e.field === 'transaction.chainId');
+    const ok = parseCallArgs({ nonce: '0x7', type: '0x2', chainId: '0x7a69', data: '0x01' }, 'transaction', 31337n);
+    assert.deepEqual(ok.data, bytes('0x01'));
+  });
   it('input wins over data; unknown keys are ignored as geth does', () => {
     const args = parseCallArgs({ input: '0xabcd', chainId: '0x1', whatever: true });
     assert.deepEqual(args.data, bytes('0xabcd'));

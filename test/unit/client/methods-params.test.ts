@@ -157,6 +157,22 @@ describe('method params', () => {
     });
   }
 
+  it('deep, cyclic, huge and non-JSON values are -32602 with a short message, never a stack overflow', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const huge = Array.from({ length: 1_000_000 }, (_, i) => i);
+    for (const [what, v] of [['deep', deep], ['cyclic', cyclic], ['huge', huge], ['bigint', 5n], ['function', () => 1], ['deep object', { a: { b: { c: { d: { e: 1 } } } } }]] as const) {
+      await assert.rejects(methods.request('eth_getBalance', [v, 'latest']), (e: unknown) => {
+        assert.ok(e instanceof InvalidParamsError, `${what}: expected InvalidParamsError, got ${String(e)}`);
+        assert.equal(e.field, 'address', what);
+        assert.ok(e.message.length < 160, `${what}: ${e.message}`);
+        return true;
+      });
+    }
+  });
+
   it('absent params read as [] and trailing optional nulls are allowed', async () => {
     assert.equal(await methods.request('eth_chainId'), '0x7a69');
     assert.equal(await methods.request('eth_chainId', null), '0x7a69');

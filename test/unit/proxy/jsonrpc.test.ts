@@ -105,4 +105,47 @@ describe('proxy jsonrpc envelope', () => {
     // Data that cannot be written is left out, the error itself is kept.
     assert.deepEqual(JSON.parse(errorText('1', { code: 3, message: 'm', data: 1n })), { jsonrpc: '2.0', id: 1, error: { code: 3, message: 'm' } });
   });
+
+  it('params nested deeper than 64 levels are -32602 naming params, with the id; 64 levels are accepted', () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    for (const depth of [65, 5000, 9990]) {
+      const e = single(`{"jsonrpc":"2.0","id":7,"method":"eth_call","params":${nested(depth)}}`);
+      assert.equal(e.kind, 'invalid', String(depth));
+      assert.equal(e.kind === 'invalid' && e.idText, '7');
+      assert.deepEqual(e.kind === 'invalid' && e.error, { code: -32602, message: 'invalid argument params: nested deeper than 64 levels', data: { code: 'INVALID_PARAMS', field: 'params' } });
+    }
+    const deepObject = `{"jsonrpc":"2.0","id":8,"method":"eth_call","params":[${'{"a":'.repeat(100)}1${'}'.repeat(100)}]}`;
+    assert.equal(single(deepObject).kind, 'invalid');
+    assert.equal(single(`{"jsonrpc":"2.0","id":7,"method":"eth_call","params":${nested(64)}}`).kind, 'call');
+    // In a batch only the deep element is refused.
+    const p = parsePayload(`[${call('1')},{"jsonrpc":"2.0","id":2,"method":"x","params":${nested(100)}}]`, 100);
+    assert.deepEqual(p.kind === 'batch' && p.entries.map((e) => e.kind), ['call', 'invalid']);
+  });
+
+  it('a body nested deeper than 10,000 levels is a parse error before it is parsed, wherever the nesting is', () => {
+    for (const text of [
+      `{"jsonrpc":"2.0","id":1,"method":"m","params":${'['.repeat(10_001)}${']'.repeat(10_001)}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"m","x":${'{"a":'.repeat(2_500_000)}1${'}'.repeat(2_500_000)}}`,
+      '['.repeat(3_000_000),
+    ]) {
+      const started = performance.now();
+      const p = parsePayload(text, 100);
+      assert.equal(p.kind === 'error' && p.error.rpcCode, -32700);
+      assert.ok(performance.now() - started < 2000, 'refused without parsing');
+    }
+    // Brackets inside strings are not nesting.
+    assert.equal(single(`{"jsonrpc":"2.0","id":1,"method":"m","params":["${'['.repeat(20_000)}\\\"${'{'.repeat(20_000)}"]}`).kind, 'call');
+  });
+
+  it('a body that is not valid UTF-8 is a parse error: bad bytes in an id are never echoed as U+FFFD', () => {
+    const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80]]) {
+      const p = parsePayload(bytes('{"jsonrpc":"2.0","id":"a', bad, 'b","method":"eth_blockNumber"}'), 100);
+      assert.equal(p.kind, 'error', JSON.stringify(bad));
+      assert.equal(p.kind === 'error' && p.error.rpcCode, -32700);
+    }
+    // Valid multi-byte UTF-8 is echoed exactly.
+    const ok = parsePayload(Buffer.from('{"jsonrpc":"2.0","id":"é✓𝄞","method":"eth_blockNumber"}'), 100);
+    assert.equal(ok.kind === 'single' && ok.entry.kind === 'call' && ok.entry.call.idText, '"é✓𝄞"');
+  });
 });
