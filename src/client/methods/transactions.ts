@@ -77,8 +77,15 @@ function parseSigned(ctx: MethodContext, raw: Uint8Array): ParsedTx {
   } catch (e) {
     throw new InvalidParamsError('transaction', `not a transaction: ${e instanceof Error ? e.message.split(' (')[0] : String(e)}`);
   }
-  const from = tx.signature === null ? null : tx.from;
-  if (from === null || tx.hash === null) throw new InvalidParamsError('transaction', 'the transaction is not signed');
+  if (tx.signature === null || tx.hash === null) throw new InvalidParamsError('transaction', 'the transaction is not signed');
+  let from: string | null;
+  try {
+    from = tx.from;
+  } catch {
+    // A signature whose r is not on the curve makes recovery throw: the caller's bytes are wrong.
+    throw new InvalidParamsError('transaction', 'invalid signature: no sender can be recovered');
+  }
+  if (from === null) throw new InvalidParamsError('transaction', 'the transaction is not signed');
   if (tx.type === 0 && tx.chainId === 0n) {
     throw new MethodError('TX_REJECTED', 'only replay-protected (EIP-155) transactions allowed over RPC', { field: 'transaction' });
   }

@@ -125,6 +125,8 @@ const CASES: Array<[string, unknown, string]> = [
   ['eth_sendRawTransaction', ['0xc0'], 'transaction'],
   ['eth_sendRawTransaction', ['0x02' + 'c0'], 'transaction'],
   ['eth_sendRawTransaction', ['0x' + '00'.repeat(2 * 1024 * 1024 + 1)], 'transaction'],
+  // A well-formed EIP-1559 transaction whose signature r (0x11…11) is no point's x: nothing to recover.
+  ['eth_sendRawTransaction', ['0x02f86c827a69808459682f008459682f0e8252089411111111111111111111111111111111111111118080c001a0' + '11'.repeat(32) + 'a0' + '22'.repeat(32)], 'transaction'],
   ['eth_call', ['notobject', 'latest'], 'transaction'],
   ['eth_call', [{}, 'bogus'], 'block'],
   ['eth_call', [{}, 'latest', {}, {}, 1], 'params'],
