@@ -8,6 +8,8 @@ export type ChainErrorCode =
   | 'STORE_MISMATCH'
   /** The header asked for is beyond the head, or no trusted section / window reaches it. */
   | 'NOT_AVAILABLE'
+  /** Linking back to an old header would pass the back-fill budget (per call, or per minute for all callers). */
+  | 'LIMIT_EXCEEDED'
   /** Linked headers contradict a trust anchor (genesis, checkpoint, trusted section head). */
   | 'ANCHOR_MISMATCH'
   /** The checkpoint oracle has no checkpoint, or its data is malformed. */

@@ -10,7 +10,9 @@
  * that contradicts an anchor (genesis, checkpoint head, trusted section head) refuses the head.
  * When the window cannot be reached within `windowSize` headers the window restarts at the new
  * head's run (the agreed head is itself an anchor). Older headers: CHT proof against the latest
- * trusted section, else linked back from the window's lowest header (at most `maxBackfill`).
+ * trusted section, else linked back from the window's lowest header: at most `maxBackfill` headers
+ * for one lookup, and at most `backfillPerMinute` over all lookups (a token bucket), so no caller
+ * can make the client fetch tens of thousands of headers by asking for old numbers.
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -40,8 +42,12 @@ export interface HeaderChainOptions {
   windowSize?: number;
   /** Headers held in memory, canonical or not (default 8192). */
   headerCacheSize?: number;
-  /** Most headers linked back below the window for one old header no CHT covers (default 65536). */
+  /** Most headers linked back below the window for one old header no CHT covers (default 8192). */
   maxBackfill?: number;
+  /** Most headers linked back per minute over all lookups (default 32768; the bucket starts full). */
+  backfillPerMinute?: number;
+  /** Clock for the back-fill budget, ms (tests). */
+  now?: () => number;
 }
 
 export interface AdoptResult {
@@ -59,6 +65,7 @@ export class HeaderChain extends EventEmitter implements HeaderChainView {
   readonly retriever: Retriever;
   readonly windowSize: number;
   private readonly maxBackfill: number;
+  private readonly backfillBudget: TokenBucket;
   private readonly store: ChainStore;
   private readonly ownedKv: KvStore | undefined;
   private readonly cache: LRUCache<string, VerifiedHeader>;
@@ -78,7 +85,8 @@ export class HeaderChain extends EventEmitter implements HeaderChainView {
     this.retriever = o.retriever;
     this.genesisHash = genesisHash;
     this.windowSize = o.windowSize ?? 4096;
-    this.maxBackfill = o.maxBackfill ?? 65536;
+    this.maxBackfill = o.maxBackfill ?? 8192;
+    this.backfillBudget = new TokenBucket(o.backfillPerMinute ?? 32768, o.now ?? Date.now);
     this.store = store;
     this.ownedKv = ownedKv;
     this.cache = new LRUCache({ max: Math.max(o.headerCacheSize ?? 8192, MAX_HEADERS) });
@@ -207,9 +215,15 @@ export class HeaderChain extends EventEmitter implements HeaderChainView {
       return this.remember(h);
     }
     if (this.lo - n > this.maxBackfill) {
-      throw new ChainError('NOT_AVAILABLE', 'number', `block ${n} is ${this.lo - n} below the window and no trusted section covers it`);
+      throw new ChainError('LIMIT_EXCEEDED', 'number', `block ${n} is ${this.lo - n} headers below the window and no trusted section covers it (at most ${this.maxBackfill} are linked back for one lookup)`);
     }
-    await this.serialized(() => this.backfill(n));
+    await this.serialized(() => {
+      const need = this.lo - n;
+      if (need > 0 && !this.backfillBudget.take(need)) {
+        throw new ChainError('LIMIT_EXCEEDED', 'number', `linking back ${need} headers to block ${n} would pass the back-fill budget (${this.backfillBudget.perMinute} headers a minute); try again later`);
+      }
+      return this.backfill(n);
+    });
     return this.headerAt(this.canon.get(n) as string, n);
   }
 
@@ -383,5 +397,29 @@ export class HeaderChain extends EventEmitter implements HeaderChainView {
       this.lo = (run[run.length - 1] as VerifiedHeader).header.number;
       await this.store.write({ headers: run, canonical: run.map((h) => [h.header.number, h.hash] as const) });
     }
+  }
+}
+
+/** A budget of `perMinute` units, refilled continuously, starting full. */
+class TokenBucket {
+  private level: number;
+  private at: number;
+
+  constructor(
+    readonly perMinute: number,
+    private readonly now: () => number,
+  ) {
+    this.level = perMinute;
+    this.at = now();
+  }
+
+  /** Takes `n` units if there are that many now. */
+  take(n: number): boolean {
+    const t = this.now();
+    this.level = Math.min(this.perMinute, this.level + ((t - this.at) * this.perMinute) / 60_000);
+    this.at = t;
+    if (n > this.level) return false;
+    this.level -= n;
+    return true;
   }
 }

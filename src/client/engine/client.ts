@@ -112,6 +112,9 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     this.#quorum = quorumOf(options);
     this.#staleHeadSec = options.staleHeadSec ?? this.network.staleHeadSec ?? 0;
     if (!Number.isSafeInteger(this.#staleHeadSec) || this.#staleHeadSec < 0) throw new ConfigError('staleHeadSec', 'expected seconds, 0 or more');
+    for (const [k, v] of Object.entries(options.backfill ?? {})) {
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new ConfigError(`backfill.${k}`, 'expected a number of headers, 0 or more');
+    }
     this.#log = options.logger ?? silentLogger;
   }
 
@@ -178,6 +181,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       datadir: o.datadir,
       windowSize: o.cacheSizes?.window,
       headerCacheSize: o.cacheSizes?.headers,
+      maxBackfill: o.backfill?.perLookup,
+      backfillPerMinute: o.backfill?.perMinute,
     });
     ours.chain = chain;
     const tracker = new HeadTracker(chain, scheduler, this.#quorum);

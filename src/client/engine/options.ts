@@ -63,6 +63,11 @@ export interface LesClientOptions {
   minTrustedVotes?: number;
   /** A head older than this is reported as not synced (default: the network's staleHeadSec; 0 = never). */
   staleHeadSec?: number;
+  /**
+   * Linking back to old headers no trusted section covers: at most `perLookup` headers for one
+   * lookup (default 8192) and `perMinute` over all lookups (default 32768); past either, -32005.
+   */
+  backfill?: { perLookup?: number; perMinute?: number };
   /** A trusted checkpoint (overrides the network's): helper-trie section roots and head. */
   checkpoint?: Checkpoint;
   /** A checkpoint oracle contract (overrides the network's): address, signers, threshold. */
