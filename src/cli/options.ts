@@ -52,6 +52,32 @@ export function repeatable(check: (value: string) => string) {
   return (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), check(value)];
 }
 
+/** The local EVM's limits, as `lesp proxy` and `lesp devnet` take them. */
+export interface EvmLimitFlags {
+  evmTimeoutMs: number;
+  gasCap: number;
+}
+
+/**
+ * `--evm-timeout-ms` and `--gas-cap`, on every command that runs the proxy: geth's
+ * --rpc.evmtimeout and --rpc.gascap, with their defaults.
+ */
+export function evmLimitOptions(): Option[] {
+  return [
+    new Option('--evm-timeout-ms <n>', 'time limit of one eth_call, eth_estimateGas or eth_createAccessList (all its EVM runs and state fetching); past it the call fails with -32000 "execution aborted" (0: none)')
+      .argParser(intArg(0))
+      .default(5000),
+    new Option('--gas-cap <gas>', 'most gas of any eth_call, eth_estimateGas or eth_createAccessList; a call asking for more runs with this much, as geth caps (0: none)')
+      .argParser(intArg(0))
+      .default(50_000_000),
+  ];
+}
+
+/** LesClientOptions.call from the flags. */
+export function evmLimits(flags: EvmLimitFlags): { evmTimeoutMs: number; gasCap: bigint } {
+  return { evmTimeoutMs: flags.evmTimeoutMs, gasCap: BigInt(flags.gasCap) };
+}
+
 /** `--log-level`, the same on every command; `fallback` is the command's default. */
 export function logLevelOption(fallback: (typeof LOG_LEVELS)[number] = 'info'): Option {
   return new Option('--log-level <level>', 'pino log level of the JSON logs on stderr').choices(LOG_LEVELS).default(fallback);
