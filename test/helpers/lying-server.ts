@@ -11,6 +11,8 @@
  *   log          Receipts: a log removed from a receipt that has logs
  *   bloom        HelperTrieProofs (BloomBits): a bit of the asked bloom vector flipped in its leaf
  *   code         ContractCodes: a byte of the code changed
+ *   receipt-bomb Receipts: the first receipt replaced by a typed receipt holding a 4,000,000-item list
+ *   aux-bomb     HelperTrieProofs (CHT): the auxData header replaced by a 4,000,000-item list
  *
  * `delayMs` holds every reply back that long (a slow but honest server); `hold` keeps replies back
  * until `uninstall()` (a server that stopped answering). `forgeAnnounces` sends a
@@ -35,8 +37,9 @@ import {
   encodeProofsV2,
   encodeReceipts,
 } from '../../src/wire/index.js';
+import { BOMB_ITEMS, typedEnvelope, wideList } from './rlp-bombs.js';
 
-export const LIES = ['balance', 'proof-drop', 'proof-extra', 'header', 'receipt', 'log', 'bloom', 'code'] as const;
+export const LIES = ['balance', 'proof-drop', 'proof-extra', 'header', 'receipt', 'log', 'bloom', 'code', 'receipt-bomb', 'aux-bomb'] as const;
 export type Lie = (typeof LIES)[number];
 
 type Node = Uint8Array | Node[];
@@ -210,6 +213,22 @@ const TELL: Record<Lie, (r: Reply) => Uint8Array | undefined> = {
     if (i < 0) return undefined;
     const codes = reply.codes.map((c, j) => (j === i ? Uint8Array.from([...c.subarray(0, -1), (c[c.length - 1] as number) ^ 0xff]) : c));
     return encodeContractCodes({ ...reply, codes });
+  },
+  'receipt-bomb'(r) {
+    if (r.code !== Code.GetReceipts) return undefined;
+    const reply = codecOf(Code.Receipts).decode(r.bytes);
+    const b = reply.receipts.findIndex((l) => l.length > 0);
+    if (b < 0) return undefined;
+    const bomb = typedEnvelope(wideList(BOMB_ITEMS));
+    const receipts = reply.receipts.map((l, i) => (i === b ? [bomb, ...l.slice(1)] : l));
+    return encodeReceipts({ ...reply, receipts });
+  },
+  'aux-bomb'(r) {
+    if (r.code !== Code.GetHelperTrieProofs) return undefined;
+    const asked = (r.request as GetHelperTrieProofs).reqs;
+    const reply = codecOf(Code.HelperTrieProofs).decode(r.bytes);
+    if (asked[0]?.subType !== HelperTrieType.CHT || asked[0].auxReq !== 2 || reply.auxData.length === 0) return undefined;
+    return encodeHelperTrieProofs({ ...reply, auxData: [wideList(BOMB_ITEMS), ...reply.auxData.slice(1)] });
   },
 };
 
