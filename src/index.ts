@@ -6,6 +6,7 @@ export { LesProvider, type LesProviderOptions, type ProviderEngine, type Provide
 export {
   type Eip1193Engine,
   type Eip1193Options,
+  type Eip1193SubscriptionOptions,
   LesEip1193Provider,
   ProviderRpcError,
   type RequestArguments,
@@ -45,3 +46,4 @@ export { ChainError, type ChainErrorCode } from './client/chain/index.js';
 export { OdrError, type OdrErrorCode } from './client/odr/index.js';
 export { SchedulerError, type SchedulerErrorCode, VerificationFailedError } from './client/scheduler/index.js';
 export { VerificationError } from './verify/errors.js';
+export { SubscriptionError, type SubscriptionErrorCode } from './client/subscriptions/index.js';
