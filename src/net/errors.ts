@@ -97,3 +97,12 @@ export class NodeError extends LespError {
     super(code, message, options);
   }
 }
+
+export type FramingErrorCode = 'FRAME_BEFORE_ACK' | 'FRAME_TOO_LARGE' | 'FRAME_READ_TIMEOUT' | 'NO_PROGRESS' | 'UNSUPPORTED_DEVP2P';
+
+/** The remote's RLPx byte stream cannot be framed (or our devp2p is not the one the reader fits); the connection is closed. */
+export class FramingError extends LespError {
+  constructor(code: FramingErrorCode, message: string) {
+    super(code, message, { field: 'frame' });
+  }
+}

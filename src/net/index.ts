@@ -6,6 +6,8 @@ export {
   type CloseInitiator,
   DialError,
   EnodeError,
+  FramingError,
+  type FramingErrorCode,
   HandshakeError,
   type HandshakeErrorCode,
   MessageTooLargeError,

@@ -45,6 +45,8 @@ export interface LesNodeOptions {
   dialTimeoutMs?: number;
   /** Limit on the RLPx handshake of every socket (default RLPX_HANDSHAKE_TIMEOUT_MS). */
   rlpxHandshakeTimeoutMs?: number;
+  /** Limit on receiving one RLPx packet once begun (default 30 s, as go-ethereum). */
+  frameReadTimeoutMs?: number;
   maxPeers?: number;
   clientId?: string;
 }
@@ -110,6 +112,7 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
       maxPeers: options.maxPeers ?? DEFAULT_MAX_PEERS,
       clientId: options.clientId ?? `les-provider/${options.role}`,
       rlpxHandshakeTimeoutMs: options.rlpxHandshakeTimeoutMs ?? RLPX_HANDSHAKE_TIMEOUT_MS,
+      frameReadTimeoutMs: options.frameReadTimeoutMs,
       // Deferred past the promise callbacks of a LesPeer on that socket, whose close (with its
       // reason) settles the dial first when the RLPx Hello got that far.
       onDialSocketClosed: (idHex) =>

@@ -2,12 +2,22 @@
  * devp2p's RLPx endpoint with what LesNode needs and devp2p does not offer: every socket tracked
  * (to close them all, and to learn when a dial died before the RLPx Hello, which devp2p reports
  * nowhere), the bound address, the Hello's listen port set after binding, and the refill timer
- * unref'd (no discovery here, so it has nothing to refill), and Nagle's algorithm off.
+ * unref'd (no discovery here, so it has nothing to refill), Nagle's algorithm off, our RLPx packet
+ * reader (rlpx-framing.ts) with this node's limits, and every socket devp2p ends destroyed soon
+ * after: devp2p only half-closes, so a dropped peer that never reads nor closes kept its socket,
+ * its peer slot and whatever it had buffered for as long as it liked.
  */
 import type { Socket } from 'node:net';
 import { Common } from '@ethereumjs/common';
 import { RLPx, type Capabilities, type Peer } from '@ethereumjs/devp2p';
 import { bytesToHex } from './bytes.js';
+import { DEFAULT_FRAME_READ_TIMEOUT_MS, MAX_FRAME_SIZE, type FramingLimits, setFramingLimits } from './rlpx-framing.js';
+
+/**
+ * How long a socket devp2p ended (2 s after its Disconnect message, or on the remote's) may
+ * stay before it is destroyed: time for the FIN exchange of a peer that still reads.
+ */
+export const END_GRACE_MS = 1_000;
 
 export interface LesRlpxOptions {
   capabilities: Capabilities[];
@@ -15,6 +25,8 @@ export interface LesRlpxOptions {
   clientId: string;
   /** Sockets that have not completed the RLPx handshake (auth, ack, Hello) by then are destroyed. */
   rlpxHandshakeTimeoutMs: number;
+  /** A packet, once begun, must complete within this (default DEFAULT_FRAME_READ_TIMEOUT_MS). */
+  frameReadTimeoutMs?: number;
   /** Called when the socket to a dialed node closes (after devp2p handled the close). */
   onDialSocketClosed(idHex: string): void;
 }
@@ -25,6 +37,7 @@ export class LesRlpx extends RLPx {
   readonly outbound = new Map<string, Socket>();
   readonly #onDialSocketClosed: (idHex: string) => void;
   readonly #rlpxHandshakeTimeoutMs: number;
+  readonly #framing: FramingLimits;
   /** Sockets before their devp2p peer connected: devp2p has no timeout there, and a peer that
    * fails the ECIES exchange leaves its socket open. */
   readonly #beforeHello = new Map<Socket, ReturnType<typeof setTimeout>>();
@@ -41,6 +54,7 @@ export class LesRlpx extends RLPx {
     });
     this.#onDialSocketClosed = options.onDialSocketClosed;
     this.#rlpxHandshakeTimeoutMs = options.rlpxHandshakeTimeoutMs;
+    this.#framing = { frameReadTimeoutMs: options.frameReadTimeoutMs ?? DEFAULT_FRAME_READ_TIMEOUT_MS, maxFrameSize: MAX_FRAME_SIZE };
     this._refillIntervalId.unref();
     this.events.on('peer:added', (peer: Peer) => this.#helloDone(peer['_socket']));
   }
@@ -54,6 +68,8 @@ export class LesRlpx extends RLPx {
     // devp2p writes each frame's header and body separately: with Nagle's algorithm the body
     // waits for the peer's delayed ACK (~40 ms per message on Linux).
     socket.setNoDelay(true);
+    setFramingLimits(socket, this.#framing);
+    destroyAfterEnd(socket);
     super._onConnect(socket, peerId);
     this.sockets.add(socket);
     this.#beforeHello.set(socket, setTimeout(() => socket.destroy(), this.#rlpxHandshakeTimeoutMs));
@@ -89,4 +105,13 @@ export class LesRlpx extends RLPx {
   setListenPort(port: number): void {
     this._listenPort = port;
   }
+}
+
+/** Every end() of `socket` (devp2p's way to close) is followed by destroy() END_GRACE_MS later. */
+function destroyAfterEnd(socket: Socket): void {
+  const end = socket.end.bind(socket) as (...args: unknown[]) => Socket;
+  socket.end = ((...args: unknown[]) => {
+    setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+    return end(...args);
+  }) as Socket['end'];
 }

@@ -27,3 +27,14 @@ export function spawnLesp(args: string[], env: NodeJS.ProcessEnv = {}): LespRun 
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, started, stdout: () => out, stderr: () => err, exit };
 }
+
+/** The enode line a `lesp serve` run prints once listening. */
+export async function enodeOf(run: LespRun, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = run.stdout().split('\n').find((l) => l.startsWith('enode://'));
+    if (line !== undefined) return line.trim();
+    if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`no enode printed:\n${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

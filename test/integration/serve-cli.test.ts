@@ -16,23 +16,13 @@ import { decodeRlp, type RlpItem } from '../../src/wire/index.js';
 import { type Anvil, freePort, sendTx, startAnvil } from '../helpers/anvil.js';
 import { allocFromDump } from '../helpers/anvil-alloc.js';
 import { LesTestClient } from '../helpers/les-client.js';
-import { type LespRun as Run, spawnLesp } from '../helpers/lesp-process.js';
+import { type LespRun as Run, enodeOf, spawnLesp } from '../helpers/lesp-process.js';
 
 const DEV = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'));
 const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 
 const lesp = (args: string[]): Run => spawnLesp(args);
-
-async function enodeOf(run: Run, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = run.stdout().split('\n').find((l) => l.startsWith('enode://'));
-    if (line !== undefined) return line.trim();
-    if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`no enode printed:\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Lines of stderr that are not pino JSON logs. */
 const plainLines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));

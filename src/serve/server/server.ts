@@ -56,6 +56,8 @@ export interface LesServerOptions {
   maxBadRequests?: number;
   /** les versions offered. Default 2, 3, 4. */
   versions?: readonly LesVersion[];
+  /** Limit on receiving one RLPx packet once begun: a client holding a partial frame longer is dropped. Default 30 s. */
+  frameReadTimeoutMs?: number;
   /** Follower poll interval. Default 1000 ms. */
   pollIntervalMs?: number;
   /**
@@ -139,6 +141,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
     };
     this.#log = options.log ?? silentLog;
     checkCount(options.maxBadRequests, 'maxBadRequests', 1);
+    checkCount(options.frameReadTimeoutMs, 'frameReadTimeoutMs', 1);
     // Throws for bad pool options now rather than at start().
     void new ClientPool({ ...options.capacity, store: openMemoryStore(), tickMs: 0 }).close();
   }
@@ -197,6 +200,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         privateKey: nodeKey,
         versions: this.options.versions,
         clientId: 'les-provider/server',
+        frameReadTimeoutMs: this.options.frameReadTimeoutMs,
         // One more than the pool holds at the minimum, so the pool (not RLPx) refuses the next client, with TooManyPeers.
         maxPeers: pool.maxClients + 1,
       });

@@ -1,0 +1,178 @@
+/**
+ * Our RLPx packet reader in place of devp2p 6.1.3's (rlpx/peer.js `_onSocketData`), installed on
+ * devp2p's Peer prototype when this module loads, so every RLPx connection of the process reads
+ * through it. The library's reader
+ *  - spins forever, synchronously, when a listener holds frame bytes before its ack went out: the
+ *    frame keys are set up on nextTick, until then the header handler consumes nothing (one auth
+ *    message plus 32 bytes in one TCP write froze `lesp serve` for good, SIGTERM included);
+ *  - copies the whole buffer on every socket chunk (a 10 MiB frame ~n²/2 bytes copied);
+ *  - bounds neither a frame's size nor how long a partial frame may sit in memory.
+ * This one gathers chunks until the next packet is complete, refuses a frame before the frame keys
+ * exist, stops on any step that makes no progress and once the peer is closed, bounds the frame
+ * size and the time between complete packets, and hands each packet to devp2p's own handlers
+ * (auth, ack, header, body over the library's ECIES). Installed at run time rather than patched
+ * into node_modules at install, so it holds wherever this code runs (npm ci, a consumer's install);
+ * it refuses to load if devp2p's Peer no longer has the shape it drives.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { Peer } from '@ethereumjs/devp2p';
+import { MAX_MESSAGE_SIZE } from '../wire/limits.js';
+import { DisconnectReason } from './disconnect.js';
+import { FramingError } from './errors.js';
+
+/** go-ethereum's frameReadTimeout: a packet, once begun, must complete within this. */
+export const DEFAULT_FRAME_READ_TIMEOUT_MS = 30_000;
+/**
+ * The largest frame an honest peer sends: a 10 MiB message after snappy's worst case
+ * (32 + n + n/6), its code byte, padding to 16 and the 16-byte MAC.
+ */
+export const MAX_FRAME_SIZE = 32 + MAX_MESSAGE_SIZE + Math.ceil(MAX_MESSAGE_SIZE / 6) + 1 + 16 + 16;
+
+export interface FramingLimits {
+  frameReadTimeoutMs: number;
+  maxFrameSize: number;
+}
+
+const DEFAULT_LIMITS: FramingLimits = { frameReadTimeoutMs: DEFAULT_FRAME_READ_TIMEOUT_MS, maxFrameSize: MAX_FRAME_SIZE };
+const limitsBySocket = new WeakMap<Socket, FramingLimits>();
+
+/** Limits for the Peer about to be created on `socket` (defaults otherwise). */
+export function setFramingLimits(socket: Socket, limits: FramingLimits): void {
+  limitsBySocket.set(socket, limits);
+}
+
+type State = 'Auth' | 'Ack' | 'Header' | 'Body';
+
+/** The devp2p Peer internals this reader drives (rlpx/peer.js, ecies.js). */
+interface PeerInternals {
+  _state: State;
+  _nextPacketSize: number;
+  _socketData: Uint8Array;
+  _socket: Socket;
+  _closed: boolean;
+  _eciesSession: { _ingressMac: unknown; _gotEIP8Auth: boolean; _gotEIP8Ack: boolean };
+  events: EventEmitter;
+  disconnect(reason: number): void;
+  _handleAuth(): void;
+  _handleAck(): void;
+  _handleHeader(): void;
+  _handleBody(): void;
+  _onSocketData(data: Uint8Array): void;
+}
+
+const STEP = { Auth: '_handleAuth', Ack: '_handleAck', Header: '_handleHeader', Body: '_handleBody' } as const;
+
+interface Reader {
+  /** Chunks not yet joined: joined once the next packet is complete. */
+  chunks: Uint8Array[];
+  pending: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  limits: FramingLimits;
+}
+
+const readers = new WeakMap<PeerInternals, Reader>();
+
+function readerOf(peer: PeerInternals): Reader {
+  let r = readers.get(peer);
+  if (r === undefined) {
+    r = { chunks: [], pending: 0, timer: undefined, limits: limitsBySocket.get(peer._socket) ?? DEFAULT_LIMITS };
+    readers.set(peer, r);
+    const reader = r;
+    peer._socket.once('close', () => release(peer, reader));
+  }
+  return r;
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function release(peer: PeerInternals, r: Reader): void {
+  clearTimeout(r.timer);
+  r.timer = undefined;
+  r.chunks = [];
+  r.pending = 0;
+  peer._socketData = new Uint8Array(0);
+}
+
+/** Close on a framing failure: a Disconnect where the frame keys allow one, else the socket. */
+function fail(peer: PeerInternals, r: Reader, err: FramingError | Error, reason: number): void {
+  if (!peer._closed) peer.disconnect(reason);
+  // devp2p sends nothing (and stays open) when the frame keys do not exist yet.
+  if (!peer._closed) {
+    peer._closed = true;
+    peer._socket.destroy();
+  }
+  release(peer, r);
+  peer.events.emit('error', err);
+}
+
+function step(peer: PeerInternals, r: Reader): void {
+  const state = peer._state;
+  if (state === 'Header' && peer._eciesSession._ingressMac === null) {
+    // No honest initiator can send this: its frame keys depend on our ack's nonce.
+    throw new FramingError('FRAME_BEFORE_ACK', 'RLPx frame bytes arrived before the handshake ack was sent');
+  }
+  const size = peer._nextPacketSize;
+  const buffered = peer._socketData.length;
+  const eip8 = peer._eciesSession._gotEIP8Auth || peer._eciesSession._gotEIP8Ack;
+  peer[STEP[state]]();
+  if (peer._closed) return;
+  if (peer._state === 'Body' && peer._nextPacketSize > r.limits.maxFrameSize) {
+    throw new FramingError('FRAME_TOO_LARGE', `RLPx frame of ${peer._nextPacketSize} bytes, over ${r.limits.maxFrameSize}`);
+  }
+  const eip8After = peer._eciesSession._gotEIP8Auth || peer._eciesSession._gotEIP8Ack;
+  if (peer._state === state && peer._nextPacketSize === size && peer._socketData.length === buffered && eip8 === eip8After) {
+    throw new FramingError('NO_PROGRESS', `RLPx reader made no progress in state ${state}`);
+  }
+}
+
+function onSocketData(this: PeerInternals, data: Uint8Array): void {
+  if (this._closed) return;
+  const r = readerOf(this);
+  r.chunks.push(data);
+  r.pending += data.length;
+  if (this._socketData.length + r.pending >= this._nextPacketSize) {
+    this._socketData = concat([this._socketData, ...r.chunks], this._socketData.length + r.pending);
+    r.chunks = [];
+    r.pending = 0;
+    try {
+      while (!this._closed && this._socketData.length >= this._nextPacketSize) {
+        step(this, r);
+        clearTimeout(r.timer);
+        r.timer = undefined;
+      }
+    } catch (err) {
+      fail(this, r, err as Error, DisconnectReason.SubprotocolError);
+      return;
+    }
+  }
+  if (this._closed) release(this, r);
+  else if (this._socketData.length + r.pending > 0 && r.timer === undefined) {
+    const ms = r.limits.frameReadTimeoutMs;
+    r.timer = setTimeout(() => {
+      r.timer = undefined;
+      if (this._closed) return;
+      const held = this._socketData.length + r.pending;
+      fail(this, r, new FramingError('FRAME_READ_TIMEOUT', `no complete RLPx packet within ${ms} ms (${held} bytes held)`), DisconnectReason.Timeout);
+    }, ms);
+    r.timer.unref();
+  }
+}
+
+const proto = Peer.prototype as unknown as PeerInternals;
+for (const name of ['_onSocketData', '_handleAuth', '_handleAck', '_handleHeader', '_handleBody', 'disconnect'] as const) {
+  if (typeof proto[name] !== 'function') {
+    throw new FramingError('UNSUPPORTED_DEVP2P', `@ethereumjs/devp2p's Peer has no ${name}(): the RLPx reader in src/net/rlpx-framing.ts does not fit this version`);
+  }
+}
+// The constructor binds this._onSocketData as the socket's 'data' listener: every Peer created
+// after this line reads through ours.
+proto._onSocketData = onSocketData;
