@@ -19,6 +19,8 @@ export interface BackendStatus {
   head: { number: number; hash: string } | undefined;
   /** LES servers connected now. */
   servers: number;
+  /** Why `synced` is false (too few trusted servers, behind, a stale head). */
+  reason?: string;
 }
 
 /** Per-server figures for /metrics (all optional: publish what is known). */

@@ -45,10 +45,11 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
   const { log, metrics } = deps;
 
   function health(res: ServerResponse): void {
-    let body: { synced: boolean; head: { number: number; hash: string } | null; servers: number };
+    let body: { synced: boolean; head: { number: number; hash: string } | null; servers: number; reason?: string };
     try {
       const s = deps.backend.status();
       body = { synced: s.synced, head: s.head === undefined ? null : { number: s.head.number, hash: s.head.hash }, servers: s.servers };
+      if (s.reason !== undefined) body.reason = s.reason;
     } catch (err) {
       log.warn({ err }, 'backend status failed');
       body = { synced: false, head: null, servers: 0 };

@@ -36,6 +36,14 @@ describe('proxy GET /health and GET /metrics', () => {
     assert.equal((await fetch(`${proxy.url}/health`)).status, 503);
   });
 
+  it('/health says why it is not synced', async () => {
+    const reason = '1 of 3 trusted servers connected; 2 must agree on a head';
+    backend.statusValue = { synced: false, head: { number: 42, hash: HASH }, servers: 1, reason };
+    const r = await fetch(`${proxy.url}/health`);
+    assert.equal(r.status, 503);
+    assert.deepEqual(await r.json(), { synced: false, head: { number: 42, hash: HASH }, servers: 1, reason });
+  });
+
   it('/metrics counts calls by method and outcome, verification failures, latency, and the backend\'s per-server figures', async () => {
     backend.statusValue = { synced: true, head: { number: 42, hash: HASH }, servers: 1 };
     backend.metricsValue = {
