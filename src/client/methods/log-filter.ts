@@ -83,12 +83,18 @@ export function logMatches(f: LogFilter, log: Log): boolean {
 const HEX20 = /^0x[0-9a-fA-F]{40}$/;
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 
-/** Whether a JSON log (an eth_getLogs answer's entry) matches: the same rule as `logMatches`. */
-export function logJsonMatches(f: LogFilter, log: { address?: unknown; topics?: unknown }): boolean {
+/** The address and topics of a JSON log (an eth_getLogs answer's entry) as bytes; undefined if malformed. */
+export function logOfJson(log: { address?: unknown; topics?: unknown }): Log | undefined {
   const { address, topics } = log;
-  if (typeof address !== 'string' || !HEX20.test(address) || !Array.isArray(topics)) return false;
-  if (!topics.every((t): t is string => typeof t === 'string' && HEX32.test(t))) return false;
-  return logMatches(f, { address: hexToBytes(address), topics: topics.map(hexToBytes), data: new Uint8Array(0) });
+  if (typeof address !== 'string' || !HEX20.test(address) || !Array.isArray(topics)) return undefined;
+  if (!topics.every((t): t is string => typeof t === 'string' && HEX32.test(t))) return undefined;
+  return { address: hexToBytes(address), topics: topics.map(hexToBytes), data: new Uint8Array(0) };
+}
+
+/** Whether a JSON log matches: the same rule as `logMatches` (a malformed log matches nothing). */
+export function logJsonMatches(f: LogFilter, log: { address?: unknown; topics?: unknown }): boolean {
+  const parsed = logOfJson(log);
+  return parsed !== undefined && logMatches(f, parsed);
 }
 
 /**

@@ -23,7 +23,8 @@
  * WebSocket. Heads are processed one at a time; heads arriving meanwhile are coalesced into the
  * newest (the walk back fills in the rest). Nothing is fetched while no one is subscribed.
  */
-import { type LogFilter, logJsonMatches } from '../methods/log-filter.js';
+import type { Log } from '../../verify/receipts.js';
+import { type LogFilter, logMatches, logOfJson } from '../methods/log-filter.js';
 import { SubscriptionError } from './errors.js';
 import { type HeadJson, type LogJson, Subscription, type SubscriptionKind } from './subscription.js';
 
@@ -57,8 +58,8 @@ interface BlockRecord {
   hash: string;
   /** The header as JSON (undefined for the block a first subscription starts after). */
   head: HeadJson | undefined;
-  /** Its logs that some subscriber was sent (kept to send them again as removed). */
-  logs: LogJson[] | undefined;
+  /** Its logs that some subscriber was sent, with their parsed address and topics (kept to send them again as removed). */
+  logs: Array<[LogJson, Log]> | undefined;
   /** Delivery order; a subscription was sent this block iff seq > its `since`. */
   seq: number;
 }
@@ -83,6 +84,17 @@ function isLogJson(v: unknown): v is LogJson {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   return typeof o.address === 'string' && Array.isArray(o.topics) && o.topics.every((t) => typeof t === 'string');
+}
+
+/** Each log with its address and topics as bytes, parsed once for every subscriber's filter. */
+function parseLogs(logs: readonly LogJson[]): Array<[LogJson, Log]> {
+  const out: Array<[LogJson, Log]> = [];
+  for (const json of logs) {
+    const log = logOfJson(json);
+    // A log without a well-formed address and topics matches no filter.
+    if (log !== undefined) out.push([json, log]);
+  }
+  return out;
 }
 
 /** A new head and the header JSON of each block being walked. */
@@ -330,20 +342,21 @@ export class SubscriptionEngine {
       }
     }
     const seq = ++this.#seq;
-    const sent = new Set<LogJson>();
+    const parsed = logs === undefined ? [] : parseLogs(logs);
+    const sent = new Set<number>();
     for (const s of [...this.#subs]) {
       if (s.since >= seq) continue;
       if (s.kind === 'newHeads') s.push(block.head);
-      else if (logs !== undefined) {
-        for (const log of logs) {
-          if (!logJsonMatches(s.filter as LogFilter, log)) continue;
-          s.push({ ...log, removed: false });
-          sent.add(log);
+      else {
+        for (const [i, [json, log]] of parsed.entries()) {
+          if (!logMatches(s.filter as LogFilter, log)) continue;
+          s.push({ ...json, removed: false });
+          sent.add(i);
         }
       }
     }
     // Only what someone was sent can be removed later; the rest need not be kept.
-    const kept = logs?.filter((l) => sent.has(l));
+    const kept = logs === undefined ? undefined : parsed.filter((_, i) => sent.has(i));
     this.#chain.push({ number: block.number, hash: block.hash, head: block.head, logs: kept, seq });
     if (this.#chain.length > this.#window) {
       this.#chain.splice(0, this.#chain.length - this.#window);
@@ -362,7 +375,7 @@ export class SubscriptionEngine {
       if (logs.length === 0) continue;
       for (const s of [...this.#subs]) {
         if (s.kind !== 'logs' || s.since >= block.seq) continue;
-        for (const log of logs) if (logJsonMatches(s.filter as LogFilter, log)) s.push({ ...log, removed: true });
+        for (const [json, log] of logs) if (logMatches(s.filter as LogFilter, log)) s.push({ ...json, removed: true });
       }
     }
   }
