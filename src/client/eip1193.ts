@@ -22,7 +22,7 @@ import type { LesClientOptions } from './engine/options.js';
 import { resolveNetwork } from './engine/options.js';
 import { InvalidParamsError, MethodNotFoundError, toRpcError } from './methods/errors.js';
 import { parseSubscriptionFilter } from './methods/log-filter.js';
-import { type HeadJson, type Subscription, SubscriptionEngine, type SubscriptionEngineOptions } from './subscriptions/index.js';
+import { type Subscription, SubscriptionEngine, type SubscriptionEngineOptions } from './subscriptions/index.js';
 
 /** EIP-1193's error: a numeric `code` (EIP-1193 / EIP-1474), the message, optional `data`. */
 export class ProviderRpcError extends Error {
@@ -147,7 +147,7 @@ export class LesEip1193Provider extends EventEmitter {
     const id = `0x${(this.#nextSub++).toString(16).padStart(32, '0')}`;
     this.#subs.set(id, sub);
     sub.listen({
-      item: (result: HeadJson | object) => this.#message(id, { result }),
+      item: (result) => this.#message(id, { result }),
       end: (err) => {
         this.#subs.delete(id);
         if (err === undefined) return;
