@@ -12,8 +12,9 @@
  * (a rollback) removes the blocks above it and is delivered again as the new head.
  *
  * Bounds (options): `maxGap` blocks filled in at once (default 1024: a longer jump ends every
- * subscription with GAP_TOO_LARGE), `window` delivered blocks remembered for reorgs (default 128:
- * a reorg below them ends every subscription with REORG_TOO_DEEP), `attempts` per header or logs
+ * subscription with GAP_TOO_LARGE), `window` delivered blocks remembered for reorgs (default 128,
+ * twice the 64 blocks after which a post-merge block is final: a reorg below them ends every
+ * subscription with REORG_TOO_DEEP), `attempts` per header or logs
  * fetch (default 3, `retryDelayMs` apart, doubling), then HEADER_UNAVAILABLE (every subscription)
  * or LOGS_UNAVAILABLE (logs subscriptions). A fetch that fails while a newer head is waiting is not
  * an error yet: the walk starts again from that head (at most `attempts` times in a row).
