@@ -292,7 +292,20 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     if (r === undefined) {
       throw this.#stopped ? new ClientError('SCHEDULER_CLOSED', 'the client is stopped') : new ClientError('NO_SERVER', 'the client is not started');
     }
-    return r.methods.request(method, params, signal === undefined ? this.#halt.signal : AbortSignal.any([signal, this.#halt.signal]));
+    if (signal === undefined) return r.methods.request(method, params, this.#halt.signal);
+    // Either signal stops the call; listeners are removed after it (AbortSignal.any would tie one
+    // signal per request to the client-long one).
+    const ctl = new AbortController();
+    const abort = (e: Event) => ctl.abort((e.target as AbortSignal).reason);
+    if (signal.aborted) ctl.abort(signal.reason);
+    signal.addEventListener('abort', abort);
+    this.#halt.signal.addEventListener('abort', abort);
+    try {
+      return await r.methods.request(method, params, ctl.signal);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      this.#halt.signal.removeEventListener('abort', abort);
+    }
   }
 
   has(method: string): boolean {
