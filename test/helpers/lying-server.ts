@@ -13,6 +13,8 @@
  *   code         ContractCodes: a byte of the code changed
  *   receipt-bomb Receipts: the first receipt replaced by a typed receipt holding a 4,000,000-item list
  *   aux-bomb     HelperTrieProofs (CHT): the auxData header replaced by a 4,000,000-item list
+ *   forged-block BlockHeaders by hash: for a hash in `forgedHeaders` (a header the test made, whose
+ *                hash it hands the caller), that header instead of the server's empty answer
  *
  * `delayMs` holds every reply back that long (a slow but honest server); `hold` keeps replies back
  * until `uninstall()` (a server that stopped answering). `forgeAnnounces` sends a
@@ -26,6 +28,7 @@ import type { ReplyTransform } from '../../src/serve/server/dispatcher.js';
 import { signAnnounce } from '../../src/verify/announce-signature.js';
 import {
   Code,
+  type GetBlockHeaders,
   type GetHelperTrieProofs,
   type GetProofsV2,
   HelperTrieType,
@@ -39,7 +42,7 @@ import {
 } from '../../src/wire/index.js';
 import { BOMB_ITEMS, typedEnvelope, wideList } from './rlp-bombs.js';
 
-export const LIES = ['balance', 'proof-drop', 'proof-extra', 'header', 'receipt', 'log', 'bloom', 'code', 'receipt-bomb', 'aux-bomb'] as const;
+export const LIES = ['balance', 'proof-drop', 'proof-extra', 'header', 'receipt', 'log', 'bloom', 'code', 'receipt-bomb', 'aux-bomb', 'forged-block'] as const;
 export type Lie = (typeof LIES)[number];
 
 type Node = Uint8Array | Node[];
@@ -124,7 +127,7 @@ const bump = (b: Uint8Array): Uint8Array => {
 type Reply = Parameters<ReplyTransform>[0];
 
 /** The lie applied to one reply: the bytes to send instead, or undefined for "nothing to alter here". */
-const TELL: Record<Lie, (r: Reply) => Uint8Array | undefined> = {
+const TELL: Record<Lie, (r: Reply, forgedHeaders: ReadonlyMap<string, Uint8Array>) => Uint8Array | undefined> = {
   balance(r) {
     if (r.code !== Code.GetProofsV2) return undefined;
     const reply = codecOf(Code.ProofsV2).decode(r.bytes);
@@ -223,6 +226,13 @@ const TELL: Record<Lie, (r: Reply) => Uint8Array | undefined> = {
     const receipts = reply.receipts.map((l, i) => (i === b ? [bomb, ...l.slice(1)] : l));
     return encodeReceipts({ ...reply, receipts });
   },
+  'forged-block'(r, forgedHeaders) {
+    if (r.code !== Code.GetBlockHeaders) return undefined;
+    const origin = (r.request as GetBlockHeaders).origin;
+    const forged = 'hash' in origin ? forgedHeaders.get(hexOf(origin.hash)) : undefined;
+    if (forged === undefined) return undefined;
+    return encodeBlockHeaders({ ...codecOf(Code.BlockHeaders).decode(r.bytes), headers: [forged] });
+  },
   'aux-bomb'(r) {
     if (r.code !== Code.GetHelperTrieProofs) return undefined;
     const asked = (r.request as GetHelperTrieProofs).reqs;
@@ -245,6 +255,8 @@ export class Tamperer {
   readonly #release: Array<() => void> = [];
   /** Lies sent, by kind. */
   readonly told: Record<Lie, number> = Object.fromEntries(LIES.map((l) => [l, 0])) as Record<Lie, number>;
+  /** For 'forged-block': header RLPs by the hex of their hash. */
+  readonly forgedHeaders = new Map<string, Uint8Array>();
   readonly #server: LesServer;
 
   constructor(server: LesServer, options: { lie?: Lie; delayMs?: number } = {}) {
@@ -269,7 +281,7 @@ export class Tamperer {
     }
     const lie = this.lie;
     if (lie === undefined) return r.bytes;
-    const forged = TELL[lie](r);
+    const forged = TELL[lie](r, this.forgedHeaders);
     if (forged === undefined) return r.bytes;
     this.told[lie]++;
     return forged;

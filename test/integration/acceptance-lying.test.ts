@@ -7,7 +7,11 @@
 //   liar (none from the honest server) and the scheduler's verification failures include them;
 // - the liar's reliability score ends below the honest server's.
 // A forged announce (signed by another key, or not above the last head) is counted as a bad
-// announce, changes nothing the caller sees, and lowers the liar's score likewise.
+// announce, changes nothing the caller sees, and lowers the liar's score likewise. RLP bombs (a
+// 4,000,000-item list as a receipt or a CHT header) are lies like any other. Two lies cannot be
+// scored, since nothing in them fails a check, and must simply change nothing: a forged block
+// offered for its own hash (every hash method answers as anvil does for an unknown hash: null or
+// an error), and an untrusted server announcing a huge head (eth_syncing stays false).
 //
 // The honest server is also slow (every reply held back 250 ms, longer than the round trip the
 // client assumes of a server it has not measured yet), so the client prefers the liar until it is
@@ -22,6 +26,11 @@ import type { LesServer } from '../../src/serve/index.js';
 import type { Anvil } from '../helpers/anvil.js';
 import { type ClientSurfaces, type Devnet, clientAtHead, clientTrustsSection, serversIdle, startClient, startDevnet, until } from '../helpers/devnet-stack.js';
 import { type Lie, Tamperer, forgeAnnounces } from '../helpers/lying-server.js';
+import { encodeHeader, headerHash } from '../../src/verify/header.js';
+import { headerFromRpc } from '../../src/verify/header-rpc.js';
+import { signAnnounce } from '../../src/verify/announce-signature.js';
+import { keccak256 } from 'ethereum-cryptography/keccak.js';
+import { Code, encodeAnnounce } from '../../src/wire/index.js';
 import { ABSENT, type Workload, runWorkload, word } from '../unit/client/methods-workload.js';
 
 // Timeouts per hook and test: a stuck one fails by name instead of the whole file at its limit.
@@ -166,6 +175,20 @@ describe('acceptance: a lying server is caught every time; with one honest serve
       },
     },
     {
+      lie: 'receipt-bomb',
+      what: 'a receipt that is a 4,000,000-item list',
+      run: async (eip) => {
+        for (const n of [3, 142]) await same(eip, 'eth_getBlockReceipts', [hex(n)], (x) => (x === null ? x : stripReceipts(x)));
+      },
+    },
+    {
+      lie: 'aux-bomb',
+      what: 'a CHT header that is a 4,000,000-item list',
+      run: async (eip) => {
+        for (const n of [21, 40]) await same(eip, 'eth_getBlockByNumber', [hex(n), false], noSize);
+      },
+    },
+    {
       lie: 'code',
       what: 'a wrong contract code',
       run: async (eip) => {
@@ -195,6 +218,48 @@ describe('acceptance: a lying server is caught every time; with one honest serve
       });
     });
   }
+
+  it('a forged block offered for its own hash: every hash method answers as anvil does, the honest server is not blamed', async () => {
+    await withClient(false, async ({ client, eip }) => {
+      const json = await anvil.rpc<Json>('eth_getBlockByNumber', [hex(head), false]);
+      const forged = encodeHeader({ ...headerFromRpc(json), stateRoot: keccak256(Buffer.from('a state of the liar’s making')) });
+      const forgedHash = `0x${Buffer.from(headerHash(forged)).toString('hex')}`;
+      lying.forgedHeaders.set(forgedHash.slice(2), forged);
+      const before = lying.told['forged-block'];
+      lying.lie = 'forged-block';
+      for (const [method, params] of [
+        ['eth_getBlockByHash', [forgedHash, false]],
+        ['eth_getBlockTransactionCountByHash', [forgedHash]],
+        ['eth_getTransactionByBlockHashAndIndex', [forgedHash, '0x0']],
+      ] as const) {
+        await same(eip, method, [...params]);
+      }
+      for (const [method, params] of [
+        ['eth_getBalance', [w.wallets[0]?.address as string, { blockHash: forgedHash }]],
+        ['eth_call', [{ to: w.contractA, data: '0x' }, { blockHash: forgedHash }]],
+        ['eth_getLogs', [{ blockHash: forgedHash }]],
+      ] as const) {
+        await assert.rejects(anvil.rpc(method, [...params]), `anvil refuses ${method} at an unknown block`);
+        await assert.rejects(eip.request({ method, params: [...params] }), (e: unknown) => e instanceof Error && /not found|unknown block/i.test(e.message), method);
+      }
+      assert.ok(lying.told['forged-block'] - before >= 1, 'the forged header was offered');
+      assert.equal(info(client, honest).invalidAnswers, 0);
+      await same(eip, 'eth_getBalance', [w.wallets[2]?.address as string, hex(head - 9)]);
+    });
+  });
+
+  it('an untrusted server announcing a head a million blocks ahead: eth_syncing stays false, the client synced', async () => {
+    await withClient(false, async ({ client, eip }) => {
+      const huge = { headHash: keccak256(Buffer.from('a million ahead')), headNumber: head + 1_000_000, headTd: 10n ** 30n };
+      for (const session of liar.service.sessions) {
+        session.send(Code.Announce, encodeAnnounce({ ...huge, reorgDepth: 0, updates: [], signature: signAnnounce(liarKey, huge) }));
+      }
+      await until('the announce arrived', () => (client.parts?.scheduler.servers().some((x) => x.head.number === huge.headNumber) ? true : undefined));
+      await same(eip, 'eth_syncing', []);
+      await same(eip, 'eth_blockNumber', []);
+      assert.equal(client.status().synced, true, client.status().reason);
+    });
+  });
 
   it('a forged announce (another key’s signature; a head not above the last): counted, not followed, score drops', async () => {
     await withClient(true, async ({ client, eip }) => {
