@@ -46,4 +46,33 @@ describe('proxy fuzz', () => {
     for (const code of ['-32700', '-32600', '-32601', '-32602']) assert.ok((report.codes[code] ?? 0) > 0, `${code} was answered: ${summary}`);
     assert.deepEqual(logged.filter((l) => (l.level as number) >= 40), [], 'nothing logged at warn or above');
   });
+
+  it('params 5,000 deep, an id with invalid UTF-8, and junk nonce/type/chainId in call objects are refused with the right code, nothing logged', async () => {
+    const rpc = async (body: string | Buffer) => {
+      const res = await fetch(proxy.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return (await res.json()) as { id: unknown; error?: { code: number; data?: { field?: string } } };
+    };
+    const deep = await rpc(`{"jsonrpc":"2.0","id":7,"method":"eth_getBalance","params":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    assert.deepEqual([deep.id, deep.error?.code, deep.error?.data?.field], [7, -32602, 'params']);
+    const bad = await rpc(Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('","method":"eth_chainId","params":[]}')]));
+    assert.deepEqual([bad.id, bad.error?.code], [null, -32700], 'refused, not answered with U+FFFD in the id');
+    const to = `0x${'11'.repeat(20)}`;
+    for (const method of ['eth_call', 'eth_estimateGas', 'eth_createAccessList']) {
+      for (const [call, field] of [
+        [{ to, nonce: 'junk' }, 'transaction.nonce'],
+        [{ to, nonce: '0x10000000000000000' }, 'transaction.nonce'],
+        [{ to, type: '0x9' }, 'transaction.type'],
+        [{ to, type: [] }, 'transaction.type'],
+        [{ to, chainId: 'mainnet' }, 'transaction.chainId'],
+        [{ to, chainId: '0x1' }, 'transaction.chainId'],
+      ] as const) {
+        const r = await rpc(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [call, 'latest'] }));
+        assert.deepEqual([r.error?.code, r.error?.data?.field], [-32602, field], `${method} ${JSON.stringify(call)}`);
+      }
+      // The network's own chain id and well-formed nonce/type pass the checks (and then find no state here).
+      const ok = await rpc(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [{ to, nonce: '0x1', type: '0x2', chainId: '0x7a69' }, 'latest'] }));
+      assert.equal(ok.error?.code, -32000, JSON.stringify(ok));
+    }
+    assert.deepEqual(logged.filter((l) => (l.level as number) >= 40), [], 'nothing logged at warn or above');
+  });
 });
