@@ -5,7 +5,7 @@
  * curl line; SIGINT ends it with exit code 0 and no process left behind (anvil included); a
  * SIGKILL'd devnet still takes anvil with it (watchdog); the same seed gives the same node ids;
  * `--rpc` follows a node it did not start (and starts no anvil); an unreachable --rpc fails with
- * one line.
+ * one line. --evm-timeout-ms and --gas-cap reach the proxy's EVM.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -99,6 +99,11 @@ const field = (text: string, re: RegExp): string => {
 const nodeIds = (text: string): string[] => [...text.matchAll(/enode:\/\/([0-9a-f]{128})@127\.0\.0\.1:\d+/g)].map((m) => m[1] as string);
 
 /** The curl line of the acceptance check, as fetch: the `result`, or undefined while it is not there. */
+async function post(url: string, method: string, params: unknown[]): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+}
+
 async function balanceVia(url: string, address: string): Promise<string | undefined> {
   try {
     const res = await fetch(url, {
@@ -116,10 +121,10 @@ async function balanceVia(url: string, address: string): Promise<string | undefi
 describe('lesp devnet (the command)', () => {
   let firstIds: string[] = [];
 
-  it('serves a dev account\'s balance, verified, equal to anvil\'s within 20 s; prints the summary; SIGINT: exit 0, nothing left', async () => {
+  it('serves a dev account\'s balance, verified, equal to anvil\'s within 20 s; prints the summary; --evm-timeout-ms and --gas-cap reach its EVM; SIGINT: exit 0, nothing left', async () => {
     const port = await freePort();
     const proxyUrl = `http://127.0.0.1:${port}`;
-    const run = devnet(['--http-port', String(port), '--les-port', '0', '--log-level', 'info']);
+    const run = devnet(['--http-port', String(port), '--les-port', '0', '--log-level', 'info', '--evm-timeout-ms', '200', '--gas-cap', '30000000']);
     const deadline = run.started + 20_000;
     let balance: string | undefined;
     while (balance === undefined && Date.now() < deadline && run.child.exitCode === null) {
@@ -149,6 +154,13 @@ describe('lesp devnet (the command)', () => {
     const anvilPid = Number(field(text, /pid (\d+)/));
     assert.ok(pids.includes(anvilPid) && cmdline(anvilPid).includes('anvil'), `anvil (${anvilPid}) runs under the devnet: ${pids.map(cmdline).join(' | ')}`);
     assert.ok((await rpcCall<string>(nodeUrl, 'eth_blockNumber')) !== undefined);
+
+    // The EVM limits from the flags: an endless loop ends at 200 ms; a caller's gas is capped to 30M
+    // (GAS; PUSH1 0; MSTORE; PUSH1 32; PUSH1 0; RETURN answers the gas left, as anvil does at 30M).
+    assert.deepEqual((await post(proxyUrl, 'eth_call', [{ data: '0x5b600056' }, 'latest'])).error?.message, 'execution aborted (timeout = 200ms)');
+    const probe = { '0x00000000000000000000000000000000000ca11e': { code: '0x5a60005260206000f3' } };
+    const capped = await post(proxyUrl, 'eth_call', [{ to: '0x00000000000000000000000000000000000ca11e', gas: '0xffffffffffff' }, 'latest', probe]);
+    assert.equal(capped.result, await rpcCall<string>(nodeUrl, 'eth_call', [{ to: '0x00000000000000000000000000000000000ca11e', gas: '0x1c9c380' }, 'latest', probe]));
 
     run.child.kill('SIGINT');
     const { code } = await run.exit;
