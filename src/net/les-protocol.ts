@@ -9,7 +9,7 @@
  */
 import { LES, type Capabilities, type Peer as Devp2pPeer } from '@ethereumjs/devp2p';
 import * as snappy from 'snappyjs';
-import { type LesVersion, MESSAGE_SPACE, SUPPORTED_VERSIONS } from '../wire/codes.js';
+import { type LesVersion, MESSAGE_SPACE, REPLY_CODES, SUPPORTED_VERSIONS } from '../wire/codes.js';
 import { MAX_MESSAGE_SIZE } from '../wire/limits.js';
 import { DisconnectReason } from './disconnect.js';
 import type { LesTransport, TransportHandlers } from './transport.js';
@@ -22,12 +22,21 @@ const RLPX_PONG = 0x03;
 /** Codes below this belong to the RLPx base protocol; the first capability starts here. */
 const RLPX_BASE_LENGTH = 16;
 
+/** Decompressed bytes a reply's reqID and BV always fit in (list head ≤ 9, each ≤ 9). */
+const REPLY_HEAD_BYTES = 32;
+
 export class LesProtocol extends LES {
   #handlers: TransportHandlers | undefined;
   #early: Array<[number, Uint8Array]> = [];
+  /** The next message was dropped at its frame (see guardFrames); devp2p still hands it over. */
+  #dropNext = false;
 
   /** Every LES code, Status included, goes to the attached handler as raw decompressed bytes. */
   override _handleMessage(code: number, data: Uint8Array): void {
+    if (this.#dropNext) {
+      this.#dropNext = false;
+      return;
+    }
     if (this.#handlers !== undefined) {
       this.#handlers.message(code, data);
       return;
@@ -37,6 +46,10 @@ export class LesProtocol extends LES {
       return;
     }
     this.#early.push([code, data]);
+  }
+
+  dropNext(): void {
+    this.#dropNext = true;
   }
 
   attach(handlers: TransportHandlers): void {
@@ -87,12 +100,82 @@ export function snappyDeclaredLength(block: Uint8Array): number {
 }
 
 /**
+ * The first `n` bytes (fewer if the block is shorter) a snappy block decompresses to, decoding no
+ * further; undefined when those elements are malformed. Raw snappy block format: after the length
+ * varint, elements tagged by their low two bits: 0 literal (length-1 in the tag's upper six bits,
+ * or in the 1-4 bytes after it when those read 60-63), 1 copy of 4-11 bytes with an 11-bit offset,
+ * 2 and 3 copies of 1-64 bytes with 2- and 4-byte little-endian offsets.
+ */
+export function snappyHead(block: Uint8Array, n: number): Uint8Array | undefined {
+  const declared = snappyDeclaredLength(block);
+  if (declared < 0) return undefined;
+  let at = 0;
+  while ((block[at] as number) >= 0x80) at++;
+  at++;
+  const want = Math.min(n, declared);
+  const out = new Uint8Array(want);
+  let len = 0;
+  const le = (from: number, bytes: number): number => {
+    let v = 0;
+    for (let i = bytes - 1; i >= 0; i--) v = v * 256 + (block[from + i] as number);
+    return v;
+  };
+  while (len < want) {
+    const tag = block[at];
+    if (tag === undefined) return undefined;
+    let copy: number;
+    let offset: number;
+    if ((tag & 3) === 0) {
+      let lit = (tag >> 2) + 1;
+      at++;
+      if (lit > 60) {
+        const bytes = lit - 60;
+        if (at + bytes > block.length) return undefined;
+        lit = le(at, bytes) + 1;
+        at += bytes;
+      }
+      if (at + lit > block.length) return undefined;
+      const take = Math.min(lit, want - len);
+      out.set(block.subarray(at, at + take), len);
+      len += take;
+      at += lit;
+      continue;
+    }
+    if ((tag & 3) === 1) {
+      if (at + 2 > block.length) return undefined;
+      copy = 4 + ((tag >> 2) & 7);
+      offset = ((tag >> 5) << 8) | (block[at + 1] as number);
+      at += 2;
+    } else {
+      const bytes = (tag & 3) === 2 ? 2 : 4;
+      if (at + 1 + bytes > block.length) return undefined;
+      copy = (tag >> 2) + 1;
+      offset = le(at + 1, bytes);
+      at += 1 + bytes;
+    }
+    if (offset === 0 || offset > len) return undefined;
+    for (let i = 0; i < copy && len < want; i++, len++) out[len] = out[len - offset] as number;
+  }
+  return out;
+}
+
+interface FrameGuards {
+  oversized?(code: number, size: number): void;
+  /** True: the reply is dropped before decompression. */
+  peekReply?(code: number, head: Uint8Array, total: number): boolean;
+}
+
+/**
  * devp2p decompresses every frame before handing it over, allocating whatever length the snappy
  * header declares: a 14 MiB frame of compressed zeros becomes 300 MiB and ~2 s of CPU. Check the
  * declared length as each frame is decrypted and refuse oversized ones before that happens.
  * Throwing here makes devp2p disconnect with SUBPROTOCOL_ERROR.
+ *
+ * Likewise a reply is looked at before decompression: its first bytes are decompressed alone and
+ * the peer decides from its reqID; a reply no request waits for is replaced by an empty one that
+ * `protocol` drops, so an unsolicited 10 MiB reply costs no ~250 ms of snappy.
  */
-function guardFrameSize(peer: Devp2pPeer, offset: number, oversized: (code: number, size: number) => void): void {
+function guardFrames(peer: Devp2pPeer, protocol: LesProtocol, offset: number, guards: FrameGuards): void {
   const ecies = peer['_eciesSession'];
   const parseBody = ecies.parseBody.bind(ecies);
   ecies.parseBody = (data: Uint8Array) => {
@@ -102,11 +185,20 @@ function guardFrameSize(peer: Devp2pPeer, offset: number, oversized: (code: numb
     // body = rlp(frame code) ‖ compressed payload; frame codes are small integers.
     const first = body[0] as number;
     const codeLength = first < 0x80 ? 1 : 1 + (first - 0x80);
-    const declared = snappyDeclaredLength(body.subarray(codeLength));
+    const compressed = body.subarray(codeLength);
+    const declared = snappyDeclaredLength(compressed);
+    const code = (first < 0x80 ? first : (body[1] ?? 0)) - offset;
     if (declared > MAX_MESSAGE_SIZE) {
-      const frameCode = first < 0x80 ? first : (body[1] ?? 0);
-      oversized(frameCode - offset, declared);
+      guards.oversized?.(code, declared);
       throw new Error(`frame declares ${declared} bytes uncompressed, over ${MAX_MESSAGE_SIZE}`);
+    }
+    if (guards.peekReply !== undefined && REPLY_CODES.has(code) && declared > REPLY_HEAD_BYTES) {
+      const head = snappyHead(compressed, REPLY_HEAD_BYTES);
+      if (head !== undefined && guards.peekReply(code, head, declared)) {
+        protocol.dropNext();
+        // The frame code and an empty snappy block (its length varint 0).
+        return Uint8Array.from([...body.subarray(0, codeLength), 0]);
+      }
     }
     return body;
   };
@@ -140,9 +232,9 @@ export function rlpxTransport(peer: Devp2pPeer, protocol: LesProtocol): LesTrans
           base(code, msg);
         };
       }
-      if (handlers.oversized !== undefined) {
+      if (handlers.oversized !== undefined || handlers.peekReply !== undefined) {
         const offset = peer._protocols.find((p) => p.protocol === protocol)?.offset ?? RLPX_BASE_LENGTH;
-        guardFrameSize(peer, offset, handlers.oversized);
+        guardFrames(peer, protocol, offset, handlers);
       }
       protocol.attach(handlers);
     },

@@ -4,8 +4,11 @@
  * raw payload bytes over a LesTransport and knows no payload codec beyond the envelopes.
  *
  * Misbehaviour of the remote (malformed envelope, unknown reqID, reply with the wrong code,
- * message not meant for our role) is counted and reported with a 'protocolError' event; the
- * policy (score, disconnect after N) belongs to the layer above. An oversized message ends the
+ * message not meant for our role) is counted and reported with a 'protocolError' event. A reply's
+ * reqID is read before anything else: one no request waits for is dropped undecoded. In the client
+ * role the peer also disconnects a server that misbehaves: at its first undecodable message (as
+ * go-ethereum does) or past `violationLimit` other violations; scoring stays with the layer above.
+ * The serving role leaves that policy to the server's dispatcher. An oversized message ends the
  * connection.
  */
 import { EventEmitter } from 'node:events';
@@ -18,7 +21,7 @@ import { type Status, decodeStatus, encodeStatus } from '../wire/status.js';
 import { bytesToHex } from './bytes.js';
 import { type PeerStats, PeerCounters } from './counters.js';
 import { DisconnectReason, disconnectReasonName } from './disconnect.js';
-import { type IncomingRequest, type Reply, readReply, readRequest } from './envelope.js';
+import { type IncomingRequest, type Reply, type ReplyHead, readReply, readReplyHead, readRequest } from './envelope.js';
 import {
   type CloseInitiator,
   HandshakeError,
@@ -32,6 +35,14 @@ import type { LesTransport } from './transport.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * Violations other than an undecodable message (unknown reqID, wrong reply code, a message not
+ * for our role) a client tolerates from one connection; the next one disconnects it. Small, but
+ * not 0: a reply to a request that timed out is recognised as late only while its reqID is
+ * remembered (the last 256), and a slow server's reply after that is no lie.
+ */
+export const CLIENT_VIOLATION_LIMIT = 3;
+
 export interface LesPeerOptions {
   role: Role;
   /** Our Status for this connection; its protocolVersion is set to the agreed version. */
@@ -39,6 +50,17 @@ export interface LesPeerOptions {
   handshakeTimeoutMs?: number;
   requestTimeoutMs?: number;
   now?: () => number;
+  /**
+   * Violations tolerated before disconnecting (SubprotocolError); an undecodable message
+   * disconnects at once. Default: CLIENT_VIOLATION_LIMIT in the client role; in the serving role
+   * no limit here (null), the dispatcher charges and drops bad clients itself.
+   */
+  violationLimit?: number | null;
+}
+
+/** A reply to a request that already timed out: only its head is read (the BV still counts). */
+export interface LateReply extends ReplyHead {
+  bv: number;
 }
 
 export type ViolationKind = 'malformed' | 'unknown-reqid' | 'wrong-reply-code' | 'unexpected-message' | 'too-large';
@@ -58,6 +80,8 @@ export interface PeerCloseInfo {
   initiator: CloseInitiator;
   /** Why the handshake failed, when it did. */
   error?: Error;
+  /** The violation that made us disconnect, when one did. */
+  violation?: ProtocolViolation;
 }
 
 export interface LesPeerEvents {
@@ -69,7 +93,7 @@ export interface LesPeerEvents {
   /** A message no other event carries (les/1 codes). */
   message: [code: number, payload: Uint8Array];
   /** A reply to a request that already timed out. */
-  lateReply: [reply: Reply];
+  lateReply: [reply: LateReply];
   protocolError: [violation: ProtocolViolation];
   close: [info: PeerCloseInfo];
 }
@@ -101,6 +125,9 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   #handshakeError: Error | undefined;
   #closed: PeerClosedError | undefined;
+  readonly #violationLimit: number | null;
+  #violations = 0;
+  #closingViolation: ProtocolViolation | undefined;
 
   constructor(transport: LesTransport, options: LesPeerOptions) {
     super();
@@ -118,6 +145,7 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#counters = new PeerCounters(options.now);
     this.#table = new RequestTable({ onTimeout: () => this.#counters.requestTimedOut() });
+    this.#violationLimit = options.violationLimit !== undefined ? options.violationLimit : this.role === 'client' ? CLIENT_VIOLATION_LIMIT : null;
   }
 
   get state(): PeerState {
@@ -185,6 +213,7 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
       keepalive: (kind) => this.#counters.keepalive(kind),
       oversized: (code, size) =>
         this.#violation({ kind: 'too-large', code, detail: `declares ${size} bytes, over ${MAX_MESSAGE_SIZE}; refused before decompression` }),
+      peekReply: (code, head, total) => this.#peekReply(code, head, total),
     });
     return this.#handshake;
   }
@@ -327,22 +356,66 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
     }
   }
 
+  /**
+   * The reqID decides before the rest is decoded: only a reply a request waits for is decoded
+   * whole; a late one is read to its BV; anything else costs a look at its first bytes.
+   */
   #onReply(code: number, payload: Uint8Array): void {
+    const head = this.#decode(code, true, () => readReplyHead(code, payload));
+    if (head === undefined) return;
+    const outcome = this.#table.classify(head.reqID, code);
+    if (outcome === 'unknown' || outcome === 'wrong-code') {
+      this.#unanswerable(code, head.reqID, outcome);
+      return;
+    }
+    if (outcome === 'late') {
+      this.#table.forgetLate(head.reqID);
+      if (head.bv === undefined) this.#violation({ kind: 'malformed', code, reqID: head.reqID, detail: 'reply without a BV' });
+      else this.emit('lateReply', { ...head, bv: head.bv });
+      return;
+    }
     const reply = this.#decode(code, true, () => readReply(code, payload));
     if (reply === undefined) return;
-    const outcome = this.#table.deliver(reply);
-    if (outcome === 'matched') this.#counters.replyMatched();
-    else if (outcome === 'late') this.emit('lateReply', reply);
-    else if (outcome === 'wrong-code') {
-      this.#violation({ kind: 'wrong-reply-code', code, reqID: reply.reqID, detail: `reply 0x${code.toString(16)} does not answer that request` });
+    this.#table.deliver(reply);
+    this.#counters.replyMatched();
+  }
+
+  /**
+   * The transport's look at a compressed reply's first bytes (`total` = its decompressed length):
+   * true drops it undecompressed, as a violation. Anything it cannot tell goes the full way.
+   */
+  #peekReply(code: number, head: Uint8Array, total: number): boolean {
+    if (this.#state !== 'open') return false;
+    let h: ReplyHead;
+    try {
+      h = readReplyHead(code, head, total);
+    } catch {
+      return false;
+    }
+    const outcome = this.#table.classify(h.reqID, code);
+    if (outcome !== 'unknown' && outcome !== 'wrong-code') return false;
+    this.#counters.received(code, total);
+    this.#unanswerable(code, h.reqID, outcome);
+    return true;
+  }
+
+  #unanswerable(code: number, reqID: bigint, outcome: 'unknown' | 'wrong-code'): void {
+    if (outcome === 'wrong-code') {
+      this.#violation({ kind: 'wrong-reply-code', code, reqID, detail: `reply 0x${code.toString(16)} does not answer that request` });
     } else {
-      this.#violation({ kind: 'unknown-reqid', code, reqID: reply.reqID, detail: `no request with reqID ${reply.reqID}` });
+      this.#violation({ kind: 'unknown-reqid', code, reqID, detail: `no request with reqID ${reqID}` });
     }
   }
 
   #violation(v: ProtocolViolation): void {
     this.#counters.protocolError();
     this.emit('protocolError', v);
+    // 'too-large' closes the connection where it is found.
+    if (this.#violationLimit === null || this.#state === 'closed' || v.kind === 'too-large') return;
+    if (v.kind === 'malformed' || ++this.#violations > this.#violationLimit) {
+      this.#closingViolation = v;
+      this.disconnect(DisconnectReason.SubprotocolError);
+    }
   }
 
   #failHandshake(err: Error, reason: number): void {
@@ -359,6 +432,7 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
     if (this.#remoteStatus === undefined) this.#settleHandshake?.reject(this.#handshakeError ?? this.#closed);
     const info: PeerCloseInfo = { reason, reasonName: disconnectReasonName(reason), initiator };
     if (this.#handshakeError !== undefined) info.error = this.#handshakeError;
+    if (this.#closingViolation !== undefined) info.violation = this.#closingViolation;
     this.emit('close', info);
   }
 }

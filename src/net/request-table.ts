@@ -2,7 +2,9 @@
  * Pending requests of one peer, matched to replies by reqID. A reply whose reqID is unknown, or
  * whose code is not the one its request expects, is reported to the caller of `deliver` (the
  * peer counts it as a protocol error); it never rejects some other request. A reply for a
- * request that already timed out is told apart ("late"): a slow server is not a lying one.
+ * request that already timed out is told apart ("late"): a slow server is not a lying one; a
+ * second reply to it is unknown. `classify` tells the outcome from the reqID alone, so the peer
+ * decodes only replies someone waits for.
  */
 import { REPLY_OF } from '../wire/codes.js';
 import type { Reply } from './envelope.js';
@@ -68,9 +70,25 @@ export class RequestTable {
     p.reject(err);
   }
 
+  /** What `deliver` would do with a reply `code` carrying `reqID`, without doing it. */
+  classify(reqID: bigint, code: number): DeliverResult {
+    const p = this.#pending.get(reqID);
+    if (p === undefined) return this.#expired.has(reqID) ? 'late' : 'unknown';
+    return p.replyCode === code ? 'matched' : 'wrong-code';
+  }
+
+  /** A late reply was received: one per timed-out request, any further one is unknown. */
+  forgetLate(reqID: bigint): void {
+    this.#expired.delete(reqID);
+  }
+
   deliver(reply: Reply): DeliverResult {
     const p = this.#pending.get(reply.reqID);
-    if (p === undefined) return this.#expired.has(reply.reqID) ? 'late' : 'unknown';
+    if (p === undefined) {
+      if (!this.#expired.has(reply.reqID)) return 'unknown';
+      this.#expired.delete(reply.reqID);
+      return 'late';
+    }
     if (p.replyCode !== reply.code) return 'wrong-code';
     clearTimeout(p.timer);
     this.#pending.delete(reply.reqID);

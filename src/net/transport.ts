@@ -16,6 +16,11 @@ export interface TransportHandlers {
    * transport closes the connection itself (close() follows).
    */
   oversized?(code: number, size: number): void;
+  /**
+   * A reply's first decompressed bytes (`head`, up to 32) and its whole decompressed length, seen
+   * before the transport decompresses the rest: true means drop it (message() is not called).
+   */
+  peekReply?(code: number, head: Uint8Array, total: number): boolean;
 }
 
 export interface LesTransport {

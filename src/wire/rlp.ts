@@ -58,13 +58,20 @@ export function decodeNestedRlp(data: Uint8Array, messageName: string, field: st
 /**
  * The first `count` items of the RLP list `data` (fewer if the list is shorter), without
  * decoding the rest: a reply's reqID is read this way before anything else is spent on it. The
- * list's declared length must be exactly the input's; the rest is not validated here. The items
- * read share one small budget (`maxItems`, default 256), so a list where a scalar belongs is cheap.
+ * list's declared length must be exactly the input's (`total`, when `data` is only the message's
+ * first bytes); the rest is not validated here. The items read share one small budget
+ * (`maxItems`, default 256), so a list where a scalar belongs is cheap.
  */
-export function decodeListPrefix(data: Uint8Array, messageName: string, count: number, bounds: RlpBounds = {}): RlpItem[] {
+export function decodeListPrefix(
+  data: Uint8Array,
+  messageName: string,
+  count: number,
+  bounds: RlpBounds = {},
+  total: number = data.length,
+): RlpItem[] {
   if (!(data instanceof Uint8Array)) throw new ProtocolError('MALFORMED', messageName, 'payload', 'not a byte array');
-  if (data.length > MAX_MESSAGE_SIZE) {
-    throw new ProtocolError('TOO_LARGE', messageName, 'payload', `${data.length} bytes exceeds ${MAX_MESSAGE_SIZE}`);
+  if (total > MAX_MESSAGE_SIZE) {
+    throw new ProtocolError('TOO_LARGE', messageName, 'payload', `${total} bytes exceeds ${MAX_MESSAGE_SIZE}`);
   }
   const maxItems = Math.min(bounds.maxItems ?? 256, MAX_RLP_ITEMS);
   const maxDepth = Math.min(bounds.maxDepth ?? MAX_RLP_DEPTH, MAX_RLP_DEPTH);
@@ -73,10 +80,10 @@ export function decodeListPrefix(data: Uint8Array, messageName: string, count: n
   if (b0 === undefined || b0 < 0xc0) bad(cur, 'not a list');
   const start = b0 < 0xf8 ? 1 : 1 + (b0 - 0xf7);
   const len = b0 < 0xf8 ? b0 - 0xc0 : readLength(data, cur, 1, b0 - 0xf7, data.length);
-  if (start + len !== data.length) bad(cur, `list declares ${start + len} bytes, have ${data.length}`);
+  if (start + len !== total) bad(cur, `list declares ${start + len} bytes, have ${total}`);
   const out: RlpItem[] = [];
   cur.pos = start;
-  while (out.length < count && cur.pos < data.length) out.push(readItem(data, cur, data.length, 1));
+  while (out.length < count && cur.pos < total) out.push(readItem(data, cur, data.length, 1));
   return out;
 }
 

@@ -173,6 +173,17 @@ export class FakeLesServer {
     for (const c of this.#clients.values()) this.#send(c, Code.Announce, encodeAnnounce(a));
   }
 
+  /** Sends `payload` as it is under `code` to every client (a reply no one asked for, say). */
+  sendRaw(code: number, payload: Uint8Array): number {
+    let sent = 0;
+    for (const c of this.#clients.values()) {
+      if (c.peer.state !== 'open') continue;
+      c.peer.send(code, payload);
+      sent++;
+    }
+    return sent;
+  }
+
   async close(): Promise<void> {
     this.stopFlood();
     for (const t of this.#timers) clearTimeout(t);

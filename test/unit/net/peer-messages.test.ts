@@ -114,14 +114,16 @@ describe('LesPeer requests and replies', () => {
     ['a BV with a leading zero', RLP.encode([1, Uint8Array.from([0, 5]), []])],
     ['a reqID that is a list', RLP.encode([[1], 1, []])],
   ];
+  // go-ethereum drops a peer at its first undecodable message; so does a client.
   for (const [what, bytes] of badReplies) {
-    it(`reports ${what} as a malformed reply and stays connected`, async () => {
-      const { client, st } = await connected();
+    it(`reports ${what} as a malformed reply and disconnects the server at once (SubprotocolError)`, async () => {
+      const { client, st, ct } = await connected();
       const errors = violations(client);
       st.send(C.BlockHeaders, bytes);
       await until(() => errors.length === 1);
       assert.equal(errors[0]?.kind, 'malformed');
-      assert.equal(client.state, 'open');
+      assert.equal(client.state, 'closed');
+      assert.deepEqual(ct.disconnects, [SUBPROTOCOL_ERROR]);
     });
   }
 
@@ -207,14 +209,15 @@ describe('LesPeer routing', () => {
     assert.equal(a.updates[0]?.key, 'serveStateSince');
   });
 
-  it('reports a malformed announce instead of throwing, and stays open', async () => {
-    const { client, server } = await connected();
+  it('reports a malformed announce instead of throwing, and disconnects the server', async () => {
+    const { client, server, ct } = await connected();
     const errors = violations(client);
     server.send(C.Announce, RLP.encode([hash(9).subarray(1), 100, 1, 0, []]));
     await until(() => errors.length === 1);
     assert.equal(errors[0]?.kind, 'malformed');
     assert.equal(errors[0]?.code, C.Announce);
-    assert.equal(client.state, 'open');
+    assert.equal(client.state, 'closed');
+    assert.deepEqual(ct.disconnects, [SUBPROTOCOL_ERROR]);
   });
 
   it('delivers StopMsg and ResumeMsg (spec [BV] and bare-integer forms)', async () => {
@@ -258,6 +261,8 @@ describe('LesPeer routing', () => {
     ct.send(C.GetBlockHeaders, RLP.encode([1]));
     await until(() => errors.length === 2);
     assert.equal(requests.length, 0);
+    // The serving role leaves the verdict to its dispatcher (charged bad requests).
+    assert.equal(server.state, 'open');
   });
 
   it('reports a second Status, and passes les/1 codes on as plain messages', async () => {
