@@ -6,17 +6,22 @@
  *    frame keys are set up on nextTick, until then the header handler consumes nothing (one auth
  *    message plus 32 bytes in one TCP write froze `lesp serve` for good, SIGTERM included);
  *  - copies the whole buffer on every socket chunk (a 10 MiB frame ~n²/2 bytes copied);
- *  - bounds neither a frame's size nor how long a partial frame may sit in memory.
+ *  - bounds neither a frame's size nor how long a partial frame may sit in memory;
+ *  - hex-encodes every frame body for a debug line, logged or not (a 10 MiB body: a 20 MB string
+ *    built byte by byte, seconds of CPU and hundreds of MB of garbage).
  * This one gathers chunks until the next packet is complete, refuses a frame before the frame keys
  * exist, stops on any step that makes no progress and once the peer is closed, bounds the frame
- * size and the time between complete packets, and hands each packet to devp2p's own handlers
- * (auth, ack, header, body over the library's ECIES). Installed at run time rather than patched
+ * size and the time between complete packets, and hands auth, ack and header packets to devp2p's
+ * own handlers; bodies it opens itself, as devp2p does minus the debug line, over the library's
+ * ECIES. Installed at run time rather than patched
  * into node_modules at install, so it holds wherever this code runs (npm ci, a consumer's install);
  * it refuses to load if devp2p's Peer no longer has the shape it drives.
  */
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Peer } from '@ethereumjs/devp2p';
+import { RLP } from '@ethereumjs/rlp';
+import * as snappy from 'snappyjs';
 import { MAX_MESSAGE_SIZE } from '../wire/limits.js';
 import { DisconnectReason } from './disconnect.js';
 import { FramingError } from './errors.js';
@@ -51,17 +56,65 @@ interface PeerInternals {
   _socketData: Uint8Array;
   _socket: Socket;
   _closed: boolean;
-  _eciesSession: { _ingressMac: unknown; _gotEIP8Auth: boolean; _gotEIP8Ack: boolean };
+  _eciesSession: { _ingressMac: unknown; _gotEIP8Auth: boolean; _gotEIP8Ack: boolean; parseBody(data: Uint8Array): Uint8Array | undefined };
+  _hello: { protocolVersion: number } | null;
+  _getProtocol(code: number): { protocol: { _handleMessage?(code: number, payload: unknown): void }; offset: number } | undefined;
   events: EventEmitter;
   disconnect(reason: number): void;
   _handleAuth(): void;
   _handleAck(): void;
   _handleHeader(): void;
-  _handleBody(): void;
   _onSocketData(data: Uint8Array): void;
 }
 
-const STEP = { Auth: '_handleAuth', Ack: '_handleAck', Header: '_handleHeader', Body: '_handleBody' } as const;
+/** RLPx base-protocol codes (devp2p's PREFIXES). */
+const HELLO = 0x00;
+const DISCONNECT = 0x01;
+
+/**
+ * devp2p's Peer._handleBody without its debug line: the MAC-checked, decrypted body's code picks
+ * the protocol; the payload is snappy-decompressed after the Hello of RLPx v5, RLP-decoded for the
+ * base protocol (a Disconnect tried both ways, as devp2p's hotfix does), and handed over.
+ */
+function handleBody(peer: PeerInternals): void {
+  const size = peer._nextPacketSize;
+  const body = peer._eciesSession.parseBody(peer._socketData.subarray(0, size));
+  if (body === undefined) return;
+  peer._socketData = peer._socketData.subarray(size);
+  peer._state = 'Header';
+  peer._nextPacketSize = 32;
+  // The code is one RLP byte for every code below 0x80; 0x80 is the encoding of 0.
+  const code = body[0] === 0x80 ? 0 : (body[0] ?? 0);
+  if (code !== HELLO && code !== DISCONNECT && peer._hello === null) return peer.disconnect(DisconnectReason.ProtocolError);
+  const target = peer._getProtocol(code);
+  if (target === undefined) return peer.disconnect(DisconnectReason.ProtocolError);
+  const msgCode = code - target.offset;
+  try {
+    const raw = body.subarray(1);
+    const compressed = peer._hello !== null && peer._hello.protocolVersion >= 5;
+    let payload: unknown = compressed ? snappy.uncompress(raw) : raw;
+    if ((target.protocol as unknown) === peer) {
+      try {
+        payload = RLP.decode(payload as Uint8Array);
+      } catch (err) {
+        // A Disconnect may come compressed or not around the Hello: devp2p tries the other way.
+        if (msgCode !== DISCONNECT) throw err;
+        payload = RLP.decode(compressed ? raw : snappy.uncompress(raw));
+      }
+    }
+    target.protocol._handleMessage?.(msgCode, payload);
+  } catch (err) {
+    peer.disconnect(DisconnectReason.SubprotocolError);
+    peer.events.emit('error', err);
+  }
+}
+
+const STEP = {
+  Auth: (p: PeerInternals) => p._handleAuth(),
+  Ack: (p: PeerInternals) => p._handleAck(),
+  Header: (p: PeerInternals) => p._handleHeader(),
+  Body: handleBody,
+} as const;
 
 interface Reader {
   /** Chunks not yet joined: joined once the next packet is complete. */
@@ -123,7 +176,7 @@ function step(peer: PeerInternals, r: Reader): void {
   const size = peer._nextPacketSize;
   const buffered = peer._socketData.length;
   const eip8 = peer._eciesSession._gotEIP8Auth || peer._eciesSession._gotEIP8Ack;
-  peer[STEP[state]]();
+  STEP[state](peer);
   if (peer._closed) return;
   if (peer._state === 'Body' && peer._nextPacketSize > r.limits.maxFrameSize) {
     throw new FramingError('FRAME_TOO_LARGE', `RLPx frame of ${peer._nextPacketSize} bytes, over ${r.limits.maxFrameSize}`);
@@ -168,7 +221,7 @@ function onSocketData(this: PeerInternals, data: Uint8Array): void {
 }
 
 const proto = Peer.prototype as unknown as PeerInternals;
-for (const name of ['_onSocketData', '_handleAuth', '_handleAck', '_handleHeader', '_handleBody', 'disconnect'] as const) {
+for (const name of ['_onSocketData', '_handleAuth', '_handleAck', '_handleHeader', '_getProtocol', 'disconnect'] as const) {
   if (typeof proto[name] !== 'function') {
     throw new FramingError('UNSUPPORTED_DEVP2P', `@ethereumjs/devp2p's Peer has no ${name}(): the RLPx reader in src/net/rlpx-framing.ts does not fit this version`);
   }
