@@ -12,7 +12,7 @@ import { startProxy } from '../../src/proxy/index.js';
 import { FuzzBackend } from '../../test/helpers/proxy-fuzz-backend.js';
 
 const backend = new FuzzBackend();
-const proxy = await startProxy({ backend, port: 0, headersTimeoutMs: 2000, bodyTimeoutMs: 3000, log: pino({ level: 'warn' }) });
+const proxy = await startProxy({ backend, port: 0, headersTimeoutMs: 2000, bodyTimeoutMs: 3000, maxInFlightPerSocket: 1, log: pino({ level: 'warn' }) });
 process.send?.({ type: 'listening', url: proxy.url, wsUrl: proxy.wsUrl, methods: backend.list() });
 
 const stop = async (): Promise<void> => {

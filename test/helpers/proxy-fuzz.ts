@@ -8,6 +8,7 @@
  * A good request must keep being answered throughout. Used by the proxy's fuzz test (small) and
  * by bench/proxy-fuzz.ts (≥ 100,000 requests).
  */
+import { isUtf8 } from 'node:buffer';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
@@ -322,7 +323,11 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError('no answer')), ms)))]).finally(() => clearTimeout(timer));
 }
 
-/** One WebSocket for fuzz frames: each frame is followed by a sentinel call whose answer closes the exchange. */
+/**
+ * One WebSocket for fuzz frames: each frame is followed by a sentinel call whose answer closes the
+ * exchange. The proxy must answer one body at a time on a socket (maxInFlightPerSocket: 1) for the
+ * answers to be told apart: otherwise a quick sentinel overtakes a slow batch.
+ */
 class WsLane {
   #ws: WebSocket | undefined;
   #n = 0;
@@ -467,7 +472,7 @@ export async function runProxyFuzz(target: FuzzTarget, o: FuzzRunOptions): Promi
         return fail(c, 'hang', '');
       }
       // By the WebSocket protocol: a text frame that is not UTF-8 closes the socket (1007).
-      if (c.kind === 'utf8' && c.binary !== true && /\(1007\)/.test((err as Error).message)) return;
+      if (c.binary !== true && !isUtf8(c.body) && /\(1007\)/.test((err as Error).message)) return;
       report.crashes++;
       return fail(c, (err as Error).message, '');
     }

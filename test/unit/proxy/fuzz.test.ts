@@ -29,7 +29,7 @@ describe('proxy fuzz', () => {
       },
     });
     backend = new FuzzBackend();
-    proxy = await startProxy({ backend, port: 0, headersTimeoutMs: 2000, bodyTimeoutMs: 3000, log: pino({ level: 'warn' }, sink) });
+    proxy = await startProxy({ backend, port: 0, headersTimeoutMs: 2000, bodyTimeoutMs: 3000, maxInFlightPerSocket: 1, log: pino({ level: 'warn' }, sink) });
   });
   after(() => proxy.close());
 
