@@ -15,7 +15,7 @@ import { type RunningProxy, startProxy } from '../../../src/proxy/index.js';
 import { FuzzBackend } from '../../helpers/proxy-fuzz-backend.js';
 import { runProxyFuzz } from '../../helpers/proxy-fuzz.js';
 
-const CASES = Number(process.env.LESP_PROXY_FUZZ_CASES ?? 2000);
+const CASES = Number(process.env.LESP_PROXY_FUZZ_CASES ?? 1500);
 
 describe('proxy fuzz', () => {
   let proxy: RunningProxy;
