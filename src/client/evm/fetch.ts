@@ -82,11 +82,17 @@ export class StateFetcher {
       block.code.set(a, await this.odr.code(header, address));
       return;
     }
-    const [account, early] = await Promise.all([pending, this.earlyCode(header, address).catch(() => undefined)]);
+    const asked = this.earlyCode(header, address).catch(() => undefined);
+    const account = await pending;
     const codeHash = account?.codeHash ?? EMPTY_CODE_HASH;
+    // No code by the proof: the early answer is not needed (a server may leave it unanswered,
+    // and waiting for that would cost the scheduler's no-server wait).
     if (sameBytes(codeHash, EMPTY_CODE_HASH)) {
       block.code.set(a, new Uint8Array(0));
-    } else if (early !== undefined && sameBytes(keccak256(early), codeHash)) {
+      return;
+    }
+    const early = await asked;
+    if (early !== undefined && sameBytes(keccak256(early), codeHash)) {
       block.code.set(a, early);
     } else {
       if (early !== undefined) stats.earlyCodeMismatches++;
