@@ -7,7 +7,7 @@
  * - The network is static (the configured chain id): no eth_chainId round trips.
  * - `block` events come from the header chain's adopted heads (pushed, not polled). Event filters
  *   and tx.wait() are driven by those block events (ethers' polling subscribers, which poll once
- *   per block event), since the engine has no eth_newFilter.
+ *   per block event); eth_newFilter & co are also answered (`send`), from the engine's table.
  * - `destroy()` stops the engine: nothing is left running.
  */
 import { JsonRpcApiProvider, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult, Network, type Subscriber, type Subscription, makeError } from 'ethers';

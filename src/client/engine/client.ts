@@ -28,6 +28,7 @@ import { type Methods, createMethods, formatHeader } from '../methods/index.js';
 import { OdrFacade } from '../odr/facade.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { type Logger, silentLogger } from '../scheduler/types.js';
+import { SubscriptionEngine } from '../subscriptions/engine.js';
 import { type ConnectedServer, ServerPool } from '../servers/index.js';
 import { ConfigError } from '../../config/network.js';
 import { CLIENT_DEFAULTS, type LesClientOptions, resolveGenesis, resolveNetwork, resolveServers } from './options.js';
@@ -84,6 +85,8 @@ interface Running {
   odr: OdrFacade;
   evm: EvmCall;
   methods: Methods;
+  /** The subscription engine eth_newFilter & co are built on (over this client's own answers). */
+  feed: SubscriptionEngine;
 }
 
 const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
@@ -200,14 +203,24 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       estimateErrorRatio: o.call?.estimateErrorRatio,
       blockStates: o.cacheSizes?.callBlocks,
     });
+    const feed = new SubscriptionEngine(
+      {
+        request: (method, params) => this.request(method, params),
+        on: (_event, listener) => this.on('newHead', listener),
+        off: (_event, listener) => this.off('newHead', listener),
+        status: () => this.status(),
+      },
+      { onIssue: ({ message, err, block }) => this.#log.warn({ err: String(err), block }, message) },
+    );
     const methods = createMethods({
       odr,
       chain,
       config: { ...o.methods, chainId: this.network.chainId, networkId: this.network.networkId },
       call: evm.handler,
       sync: () => ({ highest: tracker.votes.highest(tracker.connectedTrusted()), stalled: this.#trust().stalled }),
+      feed,
     });
-    this.#running = { pool, scheduler, chain, tracker, odr, evm, methods };
+    this.#running = { pool, scheduler, chain, tracker, odr, evm, methods, feed };
     const headKnown = new Promise<void>((resolve) => (this.#headKnown = resolve));
     chain.on('head', (head: VerifiedHeader) => this.#onHead(head));
     pool.on('announce', (id, announce, server) => {
@@ -347,6 +360,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     this.#running = undefined;
     this.#partial = undefined;
     this.#headKnown = undefined;
+    r?.methods.context.filters?.close();
+    r?.feed.close();
     (r?.scheduler ?? p?.scheduler)?.close();
     const pool = r?.pool ?? p?.pool;
     pool?.removeAllListeners();

@@ -7,6 +7,8 @@ import { LRUCache } from 'lru-cache';
 import type { HeaderChainView, Odr, VerifiedHeader } from '../contracts.js';
 export type { StateProof } from '../contracts.js';
 import { LespError } from '../../errors.js';
+import type { SubscriptionEngine } from '../subscriptions/engine.js';
+import { FilterRegistry } from '../subscriptions/filters.js';
 import { MethodError } from './errors.js';
 import type { BlockNumberRef, BlockRef } from './params.js';
 import { PendingPool } from './pending.js';
@@ -55,6 +57,10 @@ export interface MethodsConfig {
   concurrency?: number;
   /** Sent transactions remembered until included (default 1024). */
   pendingLimit?: number;
+  /** A filter not polled for this long is uninstalled (default 300,000 ms, geth's filterTimeout). */
+  filterTimeoutMs?: number;
+  /** Most live filters of eth_newFilter & co (default 1024). */
+  maxFilters?: number;
 }
 
 /** Sync state by trusted word only (never an untrusted server's announce). */
@@ -72,6 +78,8 @@ export interface MethodDeps {
   call?: CallHandler;
   /** How far the trusted servers say the chain goes, and why the head cannot advance (eth_syncing). */
   sync?: () => SyncView;
+  /** The subscription engine filters are built on (absent = no eth_newFilter & co). */
+  feed?: SubscriptionEngine;
 }
 
 export type ResolvedConfig = Required<MethodsConfig>;
@@ -83,6 +91,8 @@ export interface MethodContext {
   call: CallHandler | undefined;
   sync: (() => SyncView) | undefined;
   pending: PendingPool;
+  /** eth_newFilter & co (undefined without a subscription engine). */
+  filters: FilterRegistry<ParsedTx> | undefined;
   /** Parsed transactions (sender recovered) of recent blocks, by block hash. */
   parsed: LRUCache<string, ParsedTx[]>;
   /** The head when the client last noticed it was behind (eth_syncing's startingBlock). */
@@ -108,18 +118,22 @@ export function resolveConfig(c: MethodsConfig): ResolvedConfig {
     maxProofKeys: c.maxProofKeys ?? 1024,
     concurrency: c.concurrency ?? 16,
     pendingLimit: c.pendingLimit ?? 1024,
+    filterTimeoutMs: c.filterTimeoutMs ?? 300_000,
+    maxFilters: c.maxFilters ?? 1024,
   };
 }
 
 export function createContext(deps: MethodDeps): MethodContext {
   const config = resolveConfig(deps.config);
+  const pending = new PendingPool(config.pendingLimit);
   return {
     odr: deps.odr,
     chain: deps.chain,
     config,
     call: deps.call,
     sync: deps.sync,
-    pending: new PendingPool(config.pendingLimit),
+    pending,
+    filters: deps.feed === undefined ? undefined : new FilterRegistry<ParsedTx>(deps.feed, pending, { timeoutMs: config.filterTimeoutMs, maxFilters: config.maxFilters }),
     parsed: new LRUCache({ max: 64 }),
     syncStart: undefined,
   };

@@ -12,10 +12,11 @@
  *   -32040 VERIFICATION FAILED: every server that could answer sent data that failed
  *          verification (the scheduler's VERIFICATION_FAILED, or a VerificationError here). Our
  *          own code in the implementation-defined range; stable, documented.
- *   -32005 limit exceeded (LIMIT_EXCEEDED: log range, results, proof keys)
+ *   -32005 limit exceeded (LIMIT_EXCEEDED: log range, results, proof keys; FILTER_LIMIT: live filters)
  *   -32000 header not found / not canonical / tx rejected by the servers (geth's code and words);
  *          a subscription ended rather than skip (GAP_TOO_LARGE, REORG_TOO_DEEP, HEADER_UNAVAILABLE,
- *          LOGS_UNAVAILABLE, QUEUE_OVERFLOW)
+ *          LOGS_UNAVAILABLE, QUEUE_OVERFLOW); an unknown or expired filter id (FILTER_NOT_FOUND,
+ *          geth's "filter not found")
  *   -32000 the local EVM's time limit passed (EXECUTION_TIMEOUT: "execution aborted (timeout = 5s)")
  *   3      execution reverted, data = revert bytes (EXECUTION_REVERTED, thrown by the CallHandler)
  *   -32603 anything else (internal error)
@@ -107,6 +108,9 @@ export const RPC_ERROR_TABLE: Readonly<Record<string, Mapping>> = {
   HEADER_UNAVAILABLE: { proxy: -32000, eip1193: -32000 },
   LOGS_UNAVAILABLE: { proxy: -32000, eip1193: -32000 },
   QUEUE_OVERFLOW: { proxy: -32000, eip1193: -32000 },
+  // Polled filters (client/subscriptions/filters.ts).
+  FILTER_NOT_FOUND: { proxy: -32000, eip1193: -32000, message: 'filter not found' },
+  FILTER_LIMIT: { proxy: -32005, eip1193: -32005 },
 };
 
 const INTERNAL: Mapping = { proxy: -32603, eip1193: -32603, message: 'internal error' };

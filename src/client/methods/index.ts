@@ -6,6 +6,7 @@
 import { blockMethods } from './blocks.js';
 import type { MethodDeps } from './context.js';
 import { feeMethods } from './fees.js';
+import { filterMethods } from './filters.js';
 import { logMethods } from './logs.js';
 import { miscMethods } from './misc.js';
 import { stateMethods } from './state.js';
@@ -19,6 +20,7 @@ export const METHOD_SPECS: readonly MethodSpec[] = [
   ...blockMethods,
   ...transactionMethods,
   ...logMethods,
+  ...filterMethods,
   ...feeMethods,
 ];
 

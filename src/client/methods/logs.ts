@@ -41,7 +41,8 @@ function checkCount(ctx: MethodContext, n: number): void {
   if (n > ctx.config.maxLogs) throw new MethodError('LIMIT_EXCEEDED', `query returned more than ${ctx.config.maxLogs} results`, { field: 'filter' });
 }
 
-async function getLogs(ctx: MethodContext, f: LogFilter): Promise<JsonObject[]> {
+/** The logs matching `f` (eth_getLogs; eth_getFilterLogs runs an installed filter with it). */
+export async function getLogs(ctx: MethodContext, f: LogFilter): Promise<JsonObject[]> {
   if (f.range.kind === 'hash') {
     const header = await findHeader(ctx, { kind: 'hash', hash: f.range.blockHash, requireCanonical: false });
     if (header === undefined) throw new MethodError('BLOCK_NOT_FOUND', 'unknown block', { field: 'filter.blockHash' });

@@ -2,12 +2,18 @@
  * Transactions this client sent (eth_sendRawTransaction) and has not yet seen included, so that
  * eth_getTransactionByHash can return them with null block fields, and the 'pending' nonce of
  * their sender counts them. Bounded: the oldest entries are dropped first.
+ *
+ * Also every transaction sent, numbered in order (`sent`, `sentSince`), included at once or not:
+ * a light client sees no mempool, so these are what pending-transaction filters report.
  */
 import { toHex } from '../../verify/bytes.js';
 import type { ParsedTx } from './tx-format.js';
 
 export class PendingPool {
   private readonly txs = new Map<string, ParsedTx>();
+  /** The last `limit` transactions sent, oldest first; `sentBase` numbers the first. */
+  private readonly sentLog: ParsedTx[] = [];
+  private sentBase = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -40,6 +46,27 @@ export class PendingPool {
   /** Forget the sender's transactions whose nonces the chain has used (mined or replaced). */
   prune(from: string, accountNonce: bigint): void {
     for (const [k, p] of this.txs) if (p.from === from && BigInt(p.tx.nonce) < accountNonce) this.txs.delete(k);
+  }
+
+  /** Records a transaction sent through this client (once per hash while it is remembered). */
+  noteSent(p: ParsedTx): void {
+    const key = toHex(p.hash);
+    if (this.sentLog.some((q) => toHex(q.hash) === key)) return;
+    this.sentLog.push(p);
+    if (this.sentLog.length > this.limit) {
+      this.sentLog.shift();
+      this.sentBase++;
+    }
+  }
+
+  /** How many transactions were sent so far: a cursor for `sentSince`. */
+  get sent(): number {
+    return this.sentBase + this.sentLog.length;
+  }
+
+  /** The transactions sent after cursor `since` (those that fell out of the bounded log are gone). */
+  sentSince(since: number): ParsedTx[] {
+    return this.sentLog.slice(Math.max(0, since - this.sentBase));
   }
 
   get size(): number {

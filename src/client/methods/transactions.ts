@@ -100,6 +100,7 @@ async function send(ctx: MethodContext, raw: Uint8Array): Promise<string> {
     throw new MethodError('TX_REJECTED', status.error === undefined || status.error === '' ? 'transaction rejected' : status.error, { field: 'transaction' });
   }
   if (status.status !== TxState.Included) ctx.pending.add(p);
+  ctx.pending.noteSent(p);
   return data(p.hash);
 }
 
