@@ -10,8 +10,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { BUILTIN_NETWORKS, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { DEFAULT_LES_PORT, LesServer } from '../serve/index.js';
-import { parseGenesisAlloc } from '../serve/state/start.js';
-import type { StartSource } from '../serve/state/tracker.js';
+import { allocPreimages } from '../serve/state/preimages.js';
 import { CliFailure, runAction } from './failure.js';
 import { createLogger } from './logging.js';
 import { intArg, logLevelOption, urlArg } from './options.js';
@@ -29,12 +28,11 @@ interface ServeFlags {
   confirmations?: number;
   recentState?: number;
   genesisAlloc?: string;
-  allocBlock: number;
   logLevel: string;
 }
 
 /** --genesis-alloc: read and check the file now, so a bad one fails before anything starts. */
-function loadAlloc(flags: ServeFlags): StartSource | undefined {
+function loadAlloc(flags: ServeFlags): unknown {
   if (flags.genesisAlloc === undefined) return undefined;
   let json: unknown;
   try {
@@ -44,11 +42,11 @@ function loadAlloc(flags: ServeFlags): StartSource | undefined {
     throw new CliFailure(`--genesis-alloc: cannot read ${flags.genesisAlloc} (${why})`);
   }
   try {
-    parseGenesisAlloc(json);
+    allocPreimages(json);
   } catch (err) {
     throw new CliFailure(`--genesis-alloc ${flags.genesisAlloc}: ${(err as Error).message}`);
   }
-  return { kind: 'alloc', alloc: json, atBlock: flags.allocBlock };
+  return json;
 }
 
 function parseKeyHex(text: string, where: string): Uint8Array {
@@ -107,7 +105,7 @@ function loadNodeKey(flags: ServeFlags): { key: Uint8Array; source: string } {
 
 async function runServe(flags: ServeFlags): Promise<void> {
   const network = loadNetwork(flags.network);
-  const stateStart = loadAlloc(flags);
+  const genesisAlloc = loadAlloc(flags);
   const { key, source } = loadNodeKey(flags);
   const log = createLogger('serve', flags.logLevel);
   if (flags.datadir === undefined) log.warn({}, 'no --datadir: using a temporary in-memory store; nothing is kept after exit');
@@ -123,7 +121,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     sectionSize: flags.sectionSize,
     confirmations: flags.confirmations,
     recentState: flags.recentState,
-    stateStart,
+    genesisAlloc,
     log,
   });
   stopOnSignals(log, () => server.stop());
@@ -144,9 +142,8 @@ export function registerServe(program: Command): void {
     .option('--network <name|file>', 'devnet, mainnet or a network config JSON file', 'devnet')
     .addOption(new Option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)').argParser(intArg(8)).default(undefined, "the network's"))
     .addOption(new Option('--confirmations <n>', 'confirmations before a section is built (overrides the network)').argParser(intArg(0)).default(undefined, "the network's"))
-    .addOption(new Option('--recent-state <n>', 'serve state of the N latest blocks (0: every block since the state start)').argParser(intArg(0)).default(undefined, '0'))
-    .option('--genesis-alloc <file>', "start state from a genesis alloc (go-ethereum genesis.json or its alloc) instead of the node's state dump (anvil_dumpState); needs debug_traceBlockByNumber with the prestateTracer")
-    .option('--alloc-block <n>', 'the block whose state --genesis-alloc is', intArg(0), 0)
+    .addOption(new Option('--recent-state <n>', 'serve state of at most the N latest blocks (0: as far back as the node proves, probed at start)').argParser(intArg(0)).default(undefined, '0'))
+    .option('--genesis-alloc <file>', 'a genesis file or its alloc (go-ethereum notation): its addresses and slots seed the preimage index, so standard les/4 requests for them are served')
     .addOption(logLevelOption())
     .action(runAction('serve', runServe));
 }

@@ -36,6 +36,8 @@ export interface ServeCapabilities {
   txRelay: boolean;
   /** les/4: 0 = all, 1 = none, N = the N−1 latest blocks. */
   recentTxLookup?: number;
+  /** Status "lesp/preimages": state requests may carry the address/slot preimages (wire/proofs.ts). */
+  preimages?: boolean;
 }
 
 /** The scheduler's read-only view of one connected server. */
@@ -76,8 +78,8 @@ export interface OdrKind<Item, Result> {
   blockOf?(item: Item): number | undefined;
   /** Equal keys are the same question: deduplicated while in flight, and the cache key. */
   key(item: Item): string;
-  /** The whole request message for a batch of items of this kind. */
-  encode(reqID: bigint, items: readonly Item[]): Uint8Array;
+  /** The whole request message for a batch of items of this kind, to `server` (its Status may allow extensions). */
+  encode(reqID: bigint, items: readonly Item[], server?: ServerView): Uint8Array;
   /**
    * Decode and verify a reply to `items`. Returns one result per item, or `undefined` for an item
    * the server left unanswered (a server may stop early at its soft reply size; the item is asked

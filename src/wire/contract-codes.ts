@@ -2,6 +2,9 @@
  * GetContractCodes (0x0a) `[reqID, [[blockHash, accountKey], ...]]` and ContractCodes (0x0b)
  * `[reqID, BV, [code, ...]]`. accountKey is keccak256(address); src/verify checks each code
  * against the proven account's codeHash.
+ *
+ * Preimage extension (see proofs.ts, PREIMAGES_STATUS_KEY): an entry may carry the 20-byte address
+ * as a third item, `[blockHash, accountKey, address]`, only towards a server that announced it.
  */
 import { Code } from './codes.js';
 import {
@@ -22,6 +25,8 @@ export const MAX_CODE_REQS = MAX_ITEMS[Code.GetContractCodes];
 export interface CodeRequest {
   blockHash: Uint8Array;
   accountKey: Uint8Array;
+  /** Preimage extension: the address whose keccak256 is accountKey. */
+  address?: Uint8Array;
 }
 
 export interface GetContractCodes {
@@ -37,21 +42,23 @@ export interface ContractCodes {
 
 export function encodeGetContractCodes(msg: GetContractCodes): Uint8Array {
   checkCount(msg.reqs.length, MAX_CODE_REQS, GET, 'reqs');
-  const reqs = msg.reqs.map((r, i) => [
-    checkLength(r.blockHash, 32, GET, `reqs[${i}].blockHash`),
-    checkLength(r.accountKey, 32, GET, `reqs[${i}].accountKey`),
-  ]);
+  const reqs = msg.reqs.map((r, i) => {
+    const entry = [checkLength(r.blockHash, 32, GET, `reqs[${i}].blockHash`), checkLength(r.accountKey, 32, GET, `reqs[${i}].accountKey`)];
+    return r.address === undefined ? entry : [...entry, checkLength(r.address, 20, GET, `reqs[${i}].address`)];
+  });
   return encodeRequestEnvelope(msg.reqID, encodeRlp(reqs), GET);
 }
 
 export function getContractCodesFromRlp(item: RlpItem): GetContractCodes {
   const { reqID, data } = readRequestEnvelope(item, GET);
-  const reqs = readList(data, GET, 'reqs', { max: MAX_CODE_REQS }).map((r, i) => {
-    const [blockHash, accountKey] = readList(r, GET, `reqs[${i}]`, { len: 2 });
-    return {
+  const reqs = readList(data, GET, 'reqs', { max: MAX_CODE_REQS }).map((r, i): CodeRequest => {
+    const [blockHash, accountKey, address] = readList(r, GET, `reqs[${i}]`, { min: 2, max: 3 });
+    const req: CodeRequest = {
       blockHash: readBytes(blockHash, GET, `reqs[${i}].blockHash`, { len: 32 }),
       accountKey: readBytes(accountKey, GET, `reqs[${i}].accountKey`, { len: 32 }),
     };
+    if (address !== undefined) req.address = readBytes(address, GET, `reqs[${i}].address`, { len: 20 });
+    return req;
   });
   return { reqID, reqs };
 }

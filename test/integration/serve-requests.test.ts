@@ -69,13 +69,13 @@ async function synced(): Promise<void> {
 
 before(async () => {
   anvil = await startAnvil({ hardfork: 'prague' });
-  // Traffic before the server starts: it arrives in the server's start state (a dump).
+  // Traffic before the server starts: proven from anvil like any other block.
   await send({ to: '0x0000000000000000000000000000000000000001', value: '0x1000' });
   server = new LesServer({ rpcUrl: anvil.url, port: 0, pollIntervalMs: 50 });
   await server.start();
   const genesis = await block(0);
   client = await LesTestClient.connect({ enode: server.enode, networkId: 31337n, genesisHash: bytes(genesis.hash) });
-  // Traffic after: followed block by block through the prestate tracer.
+  // Traffic after: its accounts and slots enter the preimage index as blocks are followed.
   const deployed = await send({ data: INIT });
   contract = deployed.contractAddress as string;
   await send({ to: contract, data: `0x${word(0xabcdefn)}${word(7n)}` });
@@ -105,7 +105,9 @@ describe('lesp serve answers every les/4 request with data that verifies and mat
     assert.equal(s.serveChainSince, 0);
     assert.equal(s.txRelay, true);
     assert.equal(s.recentTxLookup, 0);
-    assert.equal(s.serveStateSince, 1, 'the state copy starts at the block the server found at start');
+    assert.equal(s.serveStateSince, 0, "anvil proves every block's state (eth_getProof at genesis answers)");
+    assert.equal(s.serveRecentState, undefined);
+    assert.deepEqual(s.unknown.map((e) => [e.key, hex(e.value as Uint8Array)]), [['lesp/preimages', '0x01']], 'the preimage extension is announced');
     assert.equal(client.peer.version, 4);
   });
 
@@ -184,9 +186,10 @@ describe('lesp serve answers every les/4 request with data that verifies and mat
     const blockHash = bytes(head.hash);
     const slots = [7n, 9n, 12345n];
     const accounts = [DEV, contract, fresh, '0x00000000000000000000000000000000000000aa'];
+    // With preimages (the extension): `fresh` and slot 12345 appear in no block.
     const reqs = [
-      ...accounts.map((a) => ({ blockHash, accountKey: accountKey(bytes(a)), storageKey: new Uint8Array(0), fromLevel: 0 })),
-      ...slots.map((s) => ({ blockHash, accountKey: accountKey(bytes(contract)), storageKey: storageKey({ slot: s }), fromLevel: 0 })),
+      ...accounts.map((a) => ({ blockHash, accountKey: accountKey(bytes(a)), storageKey: new Uint8Array(0), fromLevel: 0, address: bytes(a) })),
+      ...slots.map((s) => ({ blockHash, accountKey: accountKey(bytes(contract)), storageKey: storageKey({ slot: s }), fromLevel: 0, address: bytes(contract), slot: bytes(word(s)) })),
     ];
     const reply = await client.proofs(reqs);
     const set = new ProofNodeSet(reply.nodes, 'reply');
@@ -223,21 +226,21 @@ describe('lesp serve answers every les/4 request with data that verifies and mat
     assert.equal(readStorage(set2, c2!.storageRoot, { slot: 9n }), 0x1234n);
     set2.assertAllUsed();
     // An absent slot of a present account: proven zero.
-    const absent = await client.proofs([{ blockHash, accountKey: accountKey(bytes(contract)), storageKey: storageKey({ slot: 99n }), fromLevel: 0 }]);
+    const absent = await client.proofs([{ blockHash, accountKey: accountKey(bytes(contract)), storageKey: storageKey({ slot: 99n }), fromLevel: 0, address: bytes(contract), slot: bytes(word(99n)) }]);
     const set3 = new ProofNodeSet(absent.nodes, 'absent');
     assert.equal(readStorage(set3, readAccount(set3, stateRoot, bytes(contract))!.storageRoot, { slot: 99n }), 0n);
     set3.assertAllUsed();
     assert.equal(BigInt(await anvil.rpc<string>('eth_getStorageAt', [contract, `0x${word(99n)}`, head.number])), 0n);
   });
 
-  it('GetProofsV2 stops the batch at a block whose state is not served (genesis: before the state start)', async () => {
+  it('GetProofsV2 stops the batch at a block whose state is not served (an unknown block)', async () => {
     const head = await block('latest');
-    const genesis = await block(0);
     const ok = { blockHash: bytes(head.hash), accountKey: accountKey(bytes(DEV)), storageKey: new Uint8Array(0), fromLevel: 0 };
-    const reply = await client.proofs([ok, { ...ok, blockHash: bytes(genesis.hash) }, ok]);
+    const unknown = new Uint8Array(32).fill(5);
+    const reply = await client.proofs([ok, { ...ok, blockHash: unknown }, ok]);
     // The reply proves the first request only.
     assert.ok(verifyAccountProof(bytes(head.stateRoot), bytes(DEV), reply.nodes) !== undefined);
-    const none = await client.proofs([{ ...ok, blockHash: bytes(genesis.hash) }]);
+    const none = await client.proofs([{ ...ok, blockHash: unknown }]);
     assert.equal(none.nodes.length, 0);
   });
 
@@ -247,15 +250,15 @@ describe('lesp serve answers every les/4 request with data that verifies and mat
     const reply = await client.codes([
       { blockHash, accountKey: accountKey(bytes(contract)) },
       { blockHash, accountKey: accountKey(bytes(DEV)) },
-      { blockHash, accountKey: accountKey(bytes(fresh)) },
+      { blockHash, accountKey: accountKey(bytes(fresh)), address: bytes(fresh) },
       { blockHash: new Uint8Array(32).fill(5), accountKey: accountKey(bytes(contract)) },
     ]);
-    assert.equal(reply.codes.length, 4);
+    assert.equal(reply.codes.length, 3, 'the unknown block ends the batch');
     const acc = verifyAccountProof(bytes(head.stateRoot), bytes(contract), (await client.proofs([{ blockHash, accountKey: accountKey(bytes(contract)), storageKey: new Uint8Array(0), fromLevel: 0 }])).nodes);
     verifyCode(reply.codes[0]!, acc!.codeHash);
     assert.equal(hex(reply.codes[0]!), await anvil.rpc<string>('eth_getCode', [contract, head.number]));
     assert.equal(hex(reply.codes[0]!), `0x${RUNTIME}`);
-    assert.deepEqual(reply.codes.slice(1).map((c) => c.length), [0, 0, 0]);
+    assert.deepEqual(reply.codes.slice(1).map((c) => c.length), [0, 0]);
   });
 
   it('SendTxV2 relays to the node (pending, then included per GetTxStatus); refused txs carry the node\'s message; known txs their status', async () => {

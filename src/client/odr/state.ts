@@ -1,13 +1,16 @@
 /**
  * State kinds, proven against a verified header's stateRoot (DESIGN §5):
- *   stateProof  GetProofsV2 → ProofsV2. An account item asks [blockHash, keccak(address), "", 0];
- *               a storage item [blockHash, keccak(address), keccak(slot), 0] and is answered with
+ *   stateProof  GetProofsV2 → ProofsV2. An account item asks [blockHash, "", keccak(address), 0]
+ *               (go-ethereum's form); a storage item [blockHash, keccak(address), keccak(slot), 0]
+ *               and is answered with
  *               the account path followed by the slot's path under the account's storageRoot
  *               (an absent account proves every slot empty). One kind for both, so accounts and
  *               slots coalesce into one message; the whole batch is walked over one ProofNodeSet
  *               and every node sent must have been used.
  *   code        GetContractCodes → ContractCodes: keccak256(code) = the proven account's
  *               codeHash, which the item carries (so answers are keyed by codeHash).
+ * To a server whose Status carries "lesp/preimages", both carry the address (and slot) too, so it
+ * can serve keys it never saw in a block (wire/proofs.ts has the encoding).
  */
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import type { OdrKind, VerifiedHeader } from '../contracts.js';
@@ -61,8 +64,9 @@ export const stateProofKind: OdrKind<StateProofItem, StateProofResult> = {
     item.slot === undefined
       ? `account:${toHex(item.header.hash)}:${toHex(item.address)}`
       : `storage:${toHex(item.header.hash)}:${toHex(item.address)}:${toHex(item.slot)}`,
-  encode(reqID, items) {
+  encode(reqID, items, server) {
     items.forEach(checkItem);
+    const preimages = server?.caps.preimages === true;
     return encodeGetProofsV2({
       reqID,
       reqs: items.map((item) => ({
@@ -70,6 +74,7 @@ export const stateProofKind: OdrKind<StateProofItem, StateProofResult> = {
         accountKey: keccak256(item.address),
         storageKey: item.slot === undefined ? new Uint8Array(0) : keccak256(item.slot),
         fromLevel: 0,
+        ...(preimages ? { address: item.address, ...(item.slot === undefined ? {} : { slot: item.slot }) } : {}),
       })),
     });
   },
@@ -115,8 +120,11 @@ export const codeKind: OdrKind<CodeItem, Uint8Array> = {
   canServe: (server, item) => servesState(server, item.header.header.number),
   blockOf: (item) => item.header.header.number,
   key: (item) => `code:${toHex(item.codeHash)}`,
-  encode: (reqID, items) =>
-    encodeGetContractCodes({ reqID, reqs: items.map((i) => ({ blockHash: i.header.hash, accountKey: keccak256(i.address) })) }),
+  encode: (reqID, items, server) =>
+    encodeGetContractCodes({
+      reqID,
+      reqs: items.map((i) => ({ blockHash: i.header.hash, accountKey: keccak256(i.address), ...(server?.caps.preimages === true ? { address: i.address } : {}) })),
+    }),
   verify(items, payload) {
     const { codes } = decodeContractCodes(payload);
     checkReplyCount(codes.length, items.length, 'ContractCodes', 'codes');

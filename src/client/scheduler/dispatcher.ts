@@ -214,7 +214,7 @@ export class Dispatcher {
         (reqID) => {
           msg.reqID = reqID;
           try {
-            return kind.encode(reqID, items);
+            return kind.encode(reqID, items, s);
           } catch (err) {
             msg.buildError = err instanceof Error ? err : new Error(String(err));
             throw err;

@@ -6,6 +6,7 @@
  */
 import type { MaxRequestCost } from '../../flow/index.js';
 import type { Announce } from '../../wire/announce.js';
+import { PREIMAGES_STATUS_KEY } from '../../wire/proofs.js';
 import { ProtocolError } from '../../wire/errors.js';
 import { type RlpItem, readList, readUint } from '../../wire/rlp.js';
 import type { Status } from '../../wire/status.js';
@@ -29,6 +30,7 @@ export function paramsFromStatus(s: Status): ServerParams {
   if (s.serveStateSince !== undefined) caps.serveStateSince = s.serveStateSince;
   if (s.serveRecentState !== undefined) caps.serveRecentState = s.serveRecentState;
   if (s.recentTxLookup !== undefined) caps.recentTxLookup = s.recentTxLookup;
+  if (s.unknown.some((e) => e.key === PREIMAGES_STATUS_KEY && e.value instanceof Uint8Array && e.value.length === 1 && e.value[0] === 1)) caps.preimages = true;
   return { caps, bl: s.flowControlBL ?? 0, mrr: s.flowControlMRR ?? 0, mrc: [...(s.flowControlMRC ?? [])] };
 }
 

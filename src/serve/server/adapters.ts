@@ -1,14 +1,13 @@
 /**
  * The real components behind the handlers' interfaces (backend.ts): the ChainStore, the
- * StateTracker, the SectionIndexer and the execution node's transaction pool.
+ * SectionIndexer and the execution node's transaction pool (the state's is src/serve/state/reader.ts).
  */
 import type { ChainStore, StoredHeader } from '../chain/index.js';
 import type { SectionIndexer } from '../indexer/index.js';
 import type { NodeRpcClient } from '../rpc/client.js';
 import { NodeRpcError } from '../rpc/errors.js';
 import { toHex } from '../rpc/hex.js';
-import type { StateTracker } from '../state/tracker.js';
-import type { ChainReader, HelperTrieReader, ServeHead, ServedHeader, StateReader, TxPool } from './backend.js';
+import type { ChainReader, HelperTrieReader, ServeHead, ServedHeader, TxPool } from './backend.js';
 
 function served(h: StoredHeader | undefined): ServedHeader | undefined {
   return h === undefined ? undefined : { rlp: h.rlp, hash: h.hash, number: h.number, parentHash: h.header.parentHash };
@@ -78,46 +77,6 @@ export class ChainStoreReader implements ChainReader {
   /** Only lookups confirmed by the checked body: blocks filled header-only index unbound tx hashes. */
   txLookup(hash: Uint8Array) {
     return this.#store.confirmedTx(hash);
-  }
-}
-
-export class TrackerStateReader implements StateReader {
-  readonly #tracker: StateTracker;
-  #start: number;
-
-  constructor(tracker: StateTracker, startBlock: number) {
-    this.#tracker = tracker;
-    this.#start = startBlock;
-    // A fresh dump (after a failure or a reorg below the start) moves the start.
-    tracker.on('start', (rec) => {
-      this.#start = rec.number;
-    });
-  }
-
-  static async open(tracker: StateTracker): Promise<TrackerStateReader> {
-    const start = await tracker.records.getStart();
-    return new TrackerStateReader(tracker, start?.number ?? tracker.head.number);
-  }
-
-  startBlock(): number {
-    return this.#start;
-  }
-
-  async stateAt(blockHash: Uint8Array) {
-    const r = await this.#tracker.blockState(blockHash);
-    return r?.servable === true ? { number: r.number, stateRoot: r.stateRoot } : undefined;
-  }
-
-  buildProofs(stateRoot: Uint8Array, items: Parameters<StateReader['buildProofs']>[1]): Uint8Array[] {
-    return this.#tracker.buildProofs(stateRoot, items);
-  }
-
-  getAccount(stateRoot: Uint8Array, accountKey: Uint8Array) {
-    return this.#tracker.getAccount(stateRoot, accountKey);
-  }
-
-  getCode(codeHash: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#tracker.getCode(codeHash);
   }
 }
 

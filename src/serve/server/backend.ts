@@ -1,12 +1,11 @@
 /**
  * What the request handlers read, as narrow interfaces: the chain store (headers, bodies,
- * receipts, tx lookups), the state tracker (proofs and code), the section indexers (CHT and
+ * receipts, tx lookups), the node's state (proofs and code), the section indexers (CHT and
  * BloomTrie proofs) and the execution node (transaction relay and pool). `open-backend.ts` adapts
  * the real components to these; tests may hand in their own. Everything a handler serves comes
  * through here, so the handlers know no store, trie or JSON-RPC detail.
  */
 import type { BlockBody, TxLookup } from '../../wire/index.js';
-import type { Account } from '../../verify/state.js';
 
 /** A chain head: heads are ordered by (td, number) — post-merge chains keep TD constant. */
 export interface ServeHead {
@@ -46,9 +45,10 @@ export interface ChainReader {
   txLookup(hash: Uint8Array): Promise<TxLookup | undefined>;
 }
 
-/** The state at one block, when this server has checked it against the header's stateRoot. */
+/** A block whose state may be served: known, inside the window, with its header's stateRoot. */
 export interface ServableState {
   number: number;
+  hash: Uint8Array;
   stateRoot: Uint8Array;
 }
 
@@ -57,17 +57,30 @@ export interface ProofItem {
   /** Empty for an account proof. */
   storageKey: Uint8Array;
   fromLevel: number;
+  /** Preimages the request carried (extension); checked against the keys before use. */
+  address?: Uint8Array;
+  slot?: Uint8Array;
+}
+
+export interface CodeItem {
+  accountKey: Uint8Array;
+  address?: Uint8Array;
 }
 
 export interface StateReader {
-  /** The first block whose state is held (serveStateSince). */
+  /** serveStateSince: the first block whose state is served. */
   startBlock(): number;
-  /** undefined when the block is unknown or its state did not match the header. */
+  /** serveRecentState: 0 = every block since startBlock(); N = the N latest blocks. */
+  recentState(): number;
+  /** undefined when the block is unknown or outside the window. */
   stateAt(blockHash: Uint8Array): Promise<ServableState | undefined>;
-  /** One deduplicated node list proving every item against `stateRoot`. */
-  buildProofs(stateRoot: Uint8Array, items: readonly ProofItem[]): Uint8Array[];
-  getAccount(stateRoot: Uint8Array, accountKey: Uint8Array): Account | undefined;
-  getCode(codeHash: Uint8Array): Promise<Uint8Array | undefined>;
+  /**
+   * Each item's proof nodes, in order, for the prefix of `items` that can be served (a key with
+   * no known preimage, no state at the node, or a node answer that fails its check ends it).
+   */
+  proofs(st: ServableState, items: readonly ProofItem[]): Promise<Uint8Array[][]>;
+  /** Each item's code (empty for no account or no code), for the prefix that can be served. */
+  codes(st: ServableState, items: readonly CodeItem[]): Promise<Uint8Array[]>;
 }
 
 export interface HelperTrieReader {

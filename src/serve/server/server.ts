@@ -25,7 +25,6 @@ import { type ServeLog, type ServePolicy, silentLog } from './handlers/types.js'
 import { DEFAULT_MAX_BAD_REQUESTS, LesService, type ServiceStats } from './service.js';
 import type { SessionInfo } from './session.js';
 import { ServeStack } from './stack.js';
-import type { StartSource } from '../state/tracker.js';
 
 export const DEFAULT_LES_PORT = 30303;
 
@@ -44,7 +43,7 @@ export interface LesServerOptions {
   sectionSize?: number;
   /** Overrides network.buildConfirmations. */
   confirmations?: number;
-  /** serveRecentState: 0 (default) = every block since the state start. */
+  /** serveRecentState: 0 (default) = as far back as the node proves (probed at start). */
   recentState?: number;
   /** recentTxLookup (les/4): 0 (default) = all. */
   recentTxLookup?: number;
@@ -61,11 +60,10 @@ export interface LesServerOptions {
   /** Follower poll interval. Default 1000 ms. */
   pollIntervalMs?: number;
   /**
-   * Where the first state comes from when the datadir holds none: the node's state dump
-   * (`anvil_dumpState`, the default) or a genesis alloc applied at a block (any node with the
-   * prestate tracer: every block after it is traced and applied).
+   * A genesis file or alloc (go-ethereum notation): its addresses and slots seed the preimage
+   * index, so standard les/4 requests for them are served before any block names them.
    */
-  stateStart?: StartSource;
+  genesisAlloc?: unknown;
   /** Where the section-building progress bar goes (TTY only); null for none. */
   progressStream?: ProgressStream | null;
   log?: ServeLog;
@@ -186,7 +184,8 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         log,
         pollIntervalMs: this.options.pollIntervalMs,
         progressStream: this.options.progressStream,
-        stateStart: this.options.stateStart,
+        genesisAlloc: this.options.genesisAlloc,
+        recentState: this.policy.recentState,
         onHead: async (head) => {
           this.emit('head', head);
           await late.service?.onHead(head);
@@ -258,7 +257,8 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       head: { number: head.number, hash: `0x${Buffer.from(head.hash).toString('hex')}`, td: head.td.toString() },
       sections: r.stack.indexer.sectionCount,
       stateStart: r.stack.backend.state.startBlock(),
-      stateHead: r.stack.tracker.head.number,
+      // State comes from the node, which proves its head.
+      stateHead: head.number,
       ...r.service.stats(),
     };
   }

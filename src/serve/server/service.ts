@@ -102,7 +102,8 @@ export class LesService extends EventEmitter<LesServiceEvents> {
       genesisHash: backend.chain.genesisHash(),
       head: backend.chain.head(),
       stateSince: backend.state.startBlock(),
-      policy,
+      // The window follows what the node can prove, narrowed by the operator's.
+      policy: { ...policy, recentState: backend.state.recentState() },
       mrc: this.mrc,
       capacity: this.pool.capacityFor(Buffer.from(ctx.remoteId).toString('hex')),
       version: ctx.version as LesVersion,

@@ -1,17 +1,24 @@
 /**
  * The backend a LesServer serves from, opened on one store: the chain store and its follower of
- * the execution node, the state tracker driven by the follower's blocks, and the section indexers
- * built from the chain store. Head events are handled one at a time, in order: the indexers are
- * scheduled (told of replaced canonical blocks after a reorg), the head snapshot is refreshed, the
- * state catches up with the head, then `onHead` hears of it (announces).
+ * the execution node, the node's state (proofs from its eth_getProof, the window it can prove, the
+ * preimage index filled from the follower's blocks), and the section indexers built from the chain
+ * store. Head events are handled one at a time, in order: the indexers are scheduled (told of
+ * replaced canonical blocks after a reorg), the head snapshot is refreshed, the head's preimages
+ * are indexed, then `onHead` hears of it (announces).
  */
 import type { NetworkConfig } from '../../config/network.js';
 import type { KvStore } from '../../store/kv.js';
-import { ChainFollower, ChainStore, type HeadEvent as ChainHeadEvent, StateFeed, nodeEndpoints } from '../chain/index.js';
+import { ChainFollower, ChainStore, type HeadEvent as ChainHeadEvent, nodeEndpoints } from '../chain/index.js';
 import { type ProgressStream, SectionIndexer } from '../indexer/index.js';
 import { NodeRpcClient } from '../rpc/client.js';
-import { type StartSource, StateTracker } from '../state/tracker.js';
-import { ChainStoreReader, IndexerReader, NodeTxPool, TrackerStateReader } from './adapters.js';
+import { NodeRpcError } from '../rpc/errors.js';
+import { readSafeNumber } from '../rpc/hex.js';
+import { NodeStateProver } from '../state/node-prover.js';
+import { PreimageFeed } from '../state/preimage-feed.js';
+import { PreimageIndex, allocPreimages } from '../state/preimages.js';
+import { NodeStateReader } from '../state/reader.js';
+import { type StateWindow, probeStateWindow } from '../state/window.js';
+import { ChainStoreReader, IndexerReader, NodeTxPool } from './adapters.js';
 import type { HeadEvent, ServeBackend } from './backend.js';
 import { ServeError } from './errors.js';
 import type { ServeLog } from './handlers/types.js';
@@ -25,8 +32,12 @@ export interface StackOptions {
   pollIntervalMs?: number;
   /** Where the indexers' progress bar goes (a TTY only); null for none. */
   progressStream?: ProgressStream | null;
-  /** Where the first state comes from when the store holds none. Default: the node's dump (anvil). */
-  stateStart?: StartSource;
+  /** A genesis file or alloc whose addresses and slots seed the preimage index. */
+  genesisAlloc?: unknown;
+  /** The operator's serveRecentState (0: as far back as the node proves). */
+  recentState?: number;
+  /** Blocks behind the node's head at start whose preimages are indexed. Default 8192. */
+  preimageHistory?: number;
   /** Called for every head after the state has caught up with it (not while filling history). */
   onHead(head: HeadEvent): Promise<void> | void;
 }
@@ -35,11 +46,13 @@ interface StackParts {
   rpc: NodeRpcClient;
   chainStore: ChainStore;
   follower: ChainFollower;
-  tracker: StateTracker;
-  feed: StateFeed;
+  preimages: PreimageIndex;
+  feed: PreimageFeed;
+  prover: NodeStateProver;
+  stateWindow: StateWindow;
   indexer: SectionIndexer;
   chain: ChainStoreReader;
-  state: TrackerStateReader;
+  state: NodeStateReader;
   options: StackOptions;
 }
 
@@ -47,8 +60,11 @@ export class ServeStack {
   readonly rpc: NodeRpcClient;
   readonly chainStore: ChainStore;
   readonly follower: ChainFollower;
-  readonly tracker: StateTracker;
-  readonly feed: StateFeed;
+  readonly preimages: PreimageIndex;
+  readonly feed: PreimageFeed;
+  readonly prover: NodeStateProver;
+  readonly stateWindow: StateWindow;
+  readonly state: NodeStateReader;
   readonly indexer: SectionIndexer;
   readonly backend: ServeBackend;
   readonly #chain: ChainStoreReader;
@@ -60,8 +76,11 @@ export class ServeStack {
     this.rpc = parts.rpc;
     this.chainStore = parts.chainStore;
     this.follower = parts.follower;
-    this.tracker = parts.tracker;
+    this.preimages = parts.preimages;
     this.feed = parts.feed;
+    this.prover = parts.prover;
+    this.stateWindow = parts.stateWindow;
+    this.state = parts.state;
     this.indexer = parts.indexer;
     this.#chain = parts.chain;
     this.#options = parts.options;
@@ -84,16 +103,21 @@ export class ServeStack {
       pollIntervalMs: options.pollIntervalMs,
       log,
     });
-    const tracker = await StateTracker.open({ store: store.namespace('state'), rpc, log, start: options.stateStart });
-    const feed = new StateFeed({ follower, tracker, rpc, log });
+    const preimages = new PreimageIndex(store.namespace('preimages'));
+    if (options.genesisAlloc !== undefined) await preimages.add(allocPreimages(options.genesisAlloc));
+    const nodeHead = readSafeNumber(await rpc.call('eth_blockNumber'), 'result', (field, detail) => new NodeRpcError('NODE_BAD_RESPONSE', 'eth_blockNumber', detail, { field }));
+    const stateWindow = await probeStateWindow(rpc, nodeHead);
+    log.info({ since: stateWindow.since, recent: stateWindow.recent }, stateWindow.summary);
+    const feed = new PreimageFeed({ follower, rpc, index: preimages, fromBlock: Math.max(0, nodeHead - (options.preimageHistory ?? 8192)), log });
+    const prover = new NodeStateProver({ rpc, log });
     const indexer = await SectionIndexer.open({ store: store.namespace('indexer'), source: chainStore, network, log, progressStream: options.progressStream });
     await follower.syncOnce();
     if (follower.halted !== undefined) throw follower.halted;
     const chain = await ChainStoreReader.open(chainStore);
     if (chain === undefined) throw new ServeError('SERVE_NODE_UNREACHABLE', 'the node has no blocks to serve', { field: 'rpc' });
     await feed.idle();
-    const state = await TrackerStateReader.open(tracker);
-    const stack = new ServeStack({ rpc, chainStore, follower, tracker, feed, indexer, chain, state, options });
+    const state = new NodeStateReader({ chain: chainStore, prover, preimages, window: stateWindow, recentState: options.recentState ?? 0, head: () => chain.head().number });
+    const stack = new ServeStack({ rpc, chainStore, follower, preimages, feed, prover, stateWindow, indexer, chain, state, options });
     follower.on('head', (ev) => stack.#queueHead(ev));
     return stack;
   }
@@ -117,7 +141,6 @@ export class ServeStack {
     await this.follower.stop();
     await this.feed.detach();
     await this.#heads;
-    await this.tracker.close();
     await this.indexer.idle();
   }
 

@@ -3,14 +3,16 @@
  * chain store's head at connect time; the forkID is EIP-2124's at that head. What is served:
  * - serveHeaders;
  * - serveChainSince 0: bodies and receipts of any height are fetched from the node on demand;
- * - serveStateSince = the block the state copy starts at; serveRecentState = the configured
- *   window (absent when 0, i.e. every block since the start);
+ * - serveStateSince / serveRecentState = the window the node can prove (probed at start), narrowed
+ *   by the configured one (serveRecentState absent when 0, i.e. every block since serveStateSince);
+ * - "lesp/preimages" = 1: this server accepts preimages in state requests (a compatible
+ *   extension: other implementations ignore the unknown key; see wire/proofs.ts);
  * - txRelay when relaying is on; recentTxLookup (les/4; 0 = all, N = the N−1 latest blocks);
  * - flowControl/BL and /MRR from the capacity the client is offered, /MRC the max-cost table.
  */
 import { type NetworkConfig, forkIdAt } from '../../config/network.js';
 import type { MrcTable } from '../../flow/index.js';
-import type { Status } from '../../wire/index.js';
+import { PREIMAGES_STATUS_KEY, type Status } from '../../wire/index.js';
 import type { ServeHead } from './backend.js';
 import { flowParamsFor } from './capacity.js';
 import type { ServePolicy } from './handlers/types.js';
@@ -46,7 +48,7 @@ export function buildServerStatus(i: StatusInputs): Status {
     flowControlBL: bl,
     flowControlMRR: mrr,
     flowControlMRC: i.mrc.map((r) => ({ ...r })),
-    unknown: [],
+    unknown: [{ key: PREIMAGES_STATUS_KEY, value: Uint8Array.of(1) }],
   };
   if (i.policy.recentState > 0) status.serveRecentState = i.policy.recentState;
   return status;

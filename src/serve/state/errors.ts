@@ -8,7 +8,8 @@ import { LespError } from '../../errors.js';
  * - STATE_BAD_DUMP / STATE_BAD_ALLOC / STATE_BAD_TRACE: node or file input that does not parse;
  * - STATE_DUMP_RACE: the chain kept moving while a dump was taken;
  * - STATE_UNKNOWN_PARENT: a block whose parent state is not held;
- * - STATE_NOT_FOUND: the node does not have a block asked for.
+ * - STATE_NOT_FOUND: the node does not have a block asked for;
+ * - STATE_WRONG_PROOF: the node answered a proof or code that does not check against the header.
  */
 export type StateErrorCode =
   | 'STATE_MISSING_NODE'
@@ -20,7 +21,8 @@ export type StateErrorCode =
   | 'STATE_BAD_TRACE'
   | 'STATE_DUMP_RACE'
   | 'STATE_UNKNOWN_PARENT'
-  | 'STATE_NOT_FOUND';
+  | 'STATE_NOT_FOUND'
+  | 'STATE_WRONG_PROOF';
 
 export class StateError extends LespError {
   constructor(code: StateErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {

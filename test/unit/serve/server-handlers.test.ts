@@ -11,7 +11,6 @@ import { HANDLERS, type ServeBackend, type ServeContext, type ServedHeader } fro
 import { inTxLookupWindow } from '../../../src/serve/server/handlers/tx.js';
 import { collectHeaders } from '../../../src/serve/server/handlers/headers.js';
 import { Code, TxState, codecOf, encodeRlp, encodeUint, type GetBlockHeaders } from '../../../src/wire/index.js';
-import { EMPTY_CODE_HASH } from '../../../src/verify/index.js';
 
 const eq = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 const key = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -56,18 +55,21 @@ function backend(c = chain(), extra: Partial<ServeBackend> = {}): ServeBackend {
     },
     state: {
       startBlock: () => 10,
+      recentState: () => 0,
       stateAt: async (h) => {
         const hd = c.byHash.get(key(h));
-        return hd !== undefined && hd.number >= 10 ? { number: hd.number, stateRoot: hd.hash } : undefined;
+        return hd !== undefined && hd.number >= 10 ? { number: hd.number, hash: hd.hash, stateRoot: hd.hash } : undefined;
       },
       // A "proof" names the root and the key: two nodes, the first shared by every key of a root.
-      buildProofs: (root, items) => {
-        const out: Uint8Array[] = [encodeRlp([root])];
-        for (const it of items) out.push(encodeRlp([root, it.accountKey, it.storageKey]));
-        return out;
+      // A key starting 0x99 has no known preimage: the backend's answer stops before it.
+      proofs: async (st, items) => {
+        const end = items.findIndex((it) => it.accountKey[0] === 0x99);
+        return items.slice(0, end < 0 ? items.length : end).map((it) => [encodeRlp([st.stateRoot]), encodeRlp([st.stateRoot, it.accountKey, it.storageKey])]);
       },
-      getAccount: (_root, k) => (k[0] === 0xcc ? { nonce: 1n, balance: 0n, storageRoot: new Uint8Array(32), codeHash: keccak256(Uint8Array.of(0x60, 0x00)) } : k[0] === 0xee ? { nonce: 0n, balance: 5n, storageRoot: new Uint8Array(32), codeHash: EMPTY_CODE_HASH } : undefined),
-      getCode: async (h) => (eq(h, keccak256(Uint8Array.of(0x60, 0x00))) ? Uint8Array.of(0x60, 0x00) : undefined),
+      codes: async (_st, items) => {
+        const end = items.findIndex((it) => it.accountKey[0] === 0x99);
+        return items.slice(0, end < 0 ? items.length : end).map((it) => (it.accountKey[0] === 0xcc ? Uint8Array.of(0x60, 0x00) : new Uint8Array(0)));
+      },
     },
     helperTries: {
       sectionCount: () => 2,
@@ -149,7 +151,7 @@ describe('bodies, receipts and codes keep one entry per request', () => {
     const { reply: receipts } = await serveAndDecode(Code.GetReceipts, ctx(), { reqID: 1n, hashes });
     assert.deepEqual((receipts as { receipts: Uint8Array[][] }).receipts.map((r) => r.length), [1, 0, 1]);
   });
-  it('codes: contract code, no code, absent account, state not served → code or empty', async () => {
+  it('codes: contract code, no code, absent account → code or empty; the batch stops at a state not served', async () => {
     const block = c.canonical[15]!.hash;
     const reqs = [
       { blockHash: block, accountKey: new Uint8Array(32).fill(0xcc) },
@@ -157,8 +159,9 @@ describe('bodies, receipts and codes keep one entry per request', () => {
       { blockHash: block, accountKey: new Uint8Array(32).fill(0x01) },
       { blockHash: c.canonical[2]!.hash, accountKey: new Uint8Array(32).fill(0xcc) },
     ];
-    const { reply } = await serveAndDecode(Code.GetContractCodes, ctx(), { reqID: 1n, reqs });
-    assert.deepEqual((reply as { codes: Uint8Array[] }).codes.map((x) => Buffer.from(x).toString('hex')), ['6000', '', '', '']);
+    const { reply, refused } = await serveAndDecode(Code.GetContractCodes, ctx(), { reqID: 1n, reqs: [...reqs, reqs[0]!] });
+    assert.deepEqual((reply as { codes: Uint8Array[] }).codes.map((x) => Buffer.from(x).toString('hex')), ['6000', '', '']);
+    assert.equal(refused, 2);
   });
 });
 
@@ -181,10 +184,11 @@ describe('GetProofsV2 batches', () => {
     assert.equal((reply as { nodes: Uint8Array[] }).nodes.length, 2);
     assert.equal(refused, 2);
   });
-  it('honours serveRecentState: blocks older than the window are not served', async () => {
-    const { refused } = await serveAndDecode(Code.GetProofsV2, ctx(backend(c), { recentState: 5 }), { reqID: 1n, reqs: [req(c.canonical[25]!.hash, 1), req(c.canonical[24]!.hash, 1)] });
-    // Head 29, window 5: blocks 25..29.
-    assert.equal(refused, 1);
+  it('stops the batch at an item the state cannot serve (an unknown preimage), counted refused', async () => {
+    const ok = c.canonical[12]!.hash;
+    const { reply, refused } = await serveAndDecode(Code.GetProofsV2, ctx(), { reqID: 1n, reqs: [req(ok, 1), req(ok, 0x99), req(ok, 2)] });
+    assert.equal((reply as { nodes: Uint8Array[] }).nodes.length, 2);
+    assert.equal(refused, 2);
   });
 });
 

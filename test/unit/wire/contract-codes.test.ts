@@ -34,7 +34,8 @@ describe('GetContractCodes', () => {
 
   const bad: Array<[string, unknown, string, string]> = [
     ['65 requests', [2, Array.from({ length: 65 }, () => [hash(1), hash(2)])], 'LIMIT', 'reqs'],
-    ['a request of 3 items', [2, [[hash(1), hash(2), hash(3)]]], 'MALFORMED', 'reqs[0]'],
+    ['a request of 4 items', [2, [[hash(1), hash(2), new Uint8Array(20), '']]], 'LIMIT', 'reqs[0]'],
+    ['an address preimage of 32 bytes', [2, [[hash(1), hash(2), hash(3)]]], 'MALFORMED', 'reqs[0].address'],
     ['a request that is bytes', [2, [hash(1)]], 'MALFORMED', 'reqs[0]'],
     ['an account key of 31 bytes', [2, [[hash(1), new Uint8Array(31)]]], 'MALFORMED', 'reqs[0].accountKey'],
     ['a block hash that is a list', [2, [[[], hash(2)]]], 'MALFORMED', 'reqs[0].blockHash'],

@@ -28,15 +28,21 @@ function rejects(fn: () => unknown, code: string, field: string): void {
 }
 
 describe('GetProofsV2', () => {
-  it('matches the spec layout [reqID, [[blockhash, key, key2, fromLevel], ...]] for an account proof', () => {
-    const wire = enc([7, [[hash(1), hash(2), '', 0]]]);
+  // go-ethereum's les ProofReq{BHash, AccKey, Key, FromLevel}: an account proof has AccKey empty.
+  it("encodes an account proof as go-ethereum's ProofReq [blockHash, \"\", keccak(address), fromLevel]", () => {
+    const wire = enc([7, [[hash(1), '', hash(2), 0]]]);
     const msg: GetProofsV2 = { reqID: 7n, reqs: [{ blockHash: hash(1), accountKey: hash(2), storageKey: new Uint8Array(0), fromLevel: 0 }] };
     assert.deepEqual(encodeGetProofsV2(msg), wire);
     assert.deepEqual(decodeGetProofsV2(wire), msg);
   });
 
-  it('matches the spec layout for a storage proof with fromLevel', () => {
-    const wire = enc([8, [[hash(1), hash(2), hash(3), 2], [hash(1), hash(4), '', 0]]]);
+  it("decodes les.md's account form [blockHash, keccak(address), \"\", fromLevel] to the same request", () => {
+    const msg: GetProofsV2 = { reqID: 7n, reqs: [{ blockHash: hash(1), accountKey: hash(2), storageKey: new Uint8Array(0), fromLevel: 3 }] };
+    assert.deepEqual(decodeGetProofsV2(enc([7, [[hash(1), hash(2), '', 3]]])), msg);
+  });
+
+  it('encodes a storage proof as [blockHash, keccak(address), keccak(slot), fromLevel]', () => {
+    const wire = enc([8, [[hash(1), hash(2), hash(3), 2], [hash(1), '', hash(4), 0]]]);
     const msg: GetProofsV2 = {
       reqID: 8n,
       reqs: [
@@ -48,10 +54,31 @@ describe('GetProofsV2', () => {
     assert.deepEqual(decodeGetProofsV2(wire), msg);
   });
 
+  it('preimage extension: two trailing items, the address and the slot (empty for an account)', () => {
+    const addr = new Uint8Array(20).fill(9);
+    const wire = enc([9, [[hash(1), '', hash(2), 0, addr, ''], [hash(1), hash(2), hash(3), 0, addr, hash(5)]]]);
+    const msg: GetProofsV2 = {
+      reqID: 9n,
+      reqs: [
+        { blockHash: hash(1), accountKey: hash(2), storageKey: new Uint8Array(0), fromLevel: 0, address: addr },
+        { blockHash: hash(1), accountKey: hash(2), storageKey: hash(3), fromLevel: 0, address: addr, slot: hash(5) },
+      ],
+    };
+    assert.deepEqual(encodeGetProofsV2(msg), wire);
+    assert.deepEqual(decodeGetProofsV2(wire), msg);
+    rejects(() => encodeGetProofsV2({ reqID: 1n, reqs: [{ ...msg.reqs[1]!, slot: undefined }] }), 'MALFORMED', 'reqs[0].slot');
+  });
+
   const req = (r: unknown[]) => [7, [r]];
   const bad: Array<[string, unknown, string, string]> = [
-    ['a storage key of 31 bytes', req([hash(1), hash(2), new Uint8Array(31), 0]), 'MALFORMED', 'reqs[0].storageKey'],
-    ['an account key of 20 bytes (an address, not its hash)', req([hash(1), new Uint8Array(20), '', 0]), 'MALFORMED', 'reqs[0].accountKey'],
+    ['a storage key of 31 bytes', req([hash(1), hash(2), new Uint8Array(31), 0]), 'MALFORMED', 'reqs[0].key'],
+    ['an account key of 20 bytes (an address, not its hash)', req([hash(1), new Uint8Array(20), '', 0]), 'MALFORMED', 'reqs[0].accKey'],
+    ['both keys empty', req([hash(1), '', '', 0]), 'MALFORMED', 'reqs[0]'],
+    ['5 items', req([hash(1), '', hash(2), 0, new Uint8Array(20)]), 'MALFORMED', 'reqs[0]'],
+    ['7 items', req([hash(1), '', hash(2), 0, new Uint8Array(20), '', '']), 'LIMIT', 'reqs[0]'],
+    ['a 32-byte address preimage', req([hash(1), '', hash(2), 0, hash(3), '']), 'MALFORMED', 'reqs[0].address'],
+    ['a slot preimage on an account proof', req([hash(1), '', hash(2), 0, new Uint8Array(20), hash(3)]), 'MALFORMED', 'reqs[0].slot'],
+    ['no slot preimage on a storage proof', req([hash(1), hash(2), hash(3), 0, new Uint8Array(20), '']), 'MALFORMED', 'reqs[0].slot'],
     ['a block hash that is a list', req([[hash(1)], hash(2), '', 0]), 'MALFORMED', 'reqs[0].blockHash'],
     ['a request of 3 items', req([hash(1), hash(2), '']), 'MALFORMED', 'reqs[0]'],
     ['a fromLevel with a leading zero', req([hash(1), hash(2), '', hex('0001')]), 'MALFORMED', 'reqs[0].fromLevel'],

@@ -1,0 +1,45 @@
+/**
+ * Which blocks' state the node can prove, found at start by asking `eth_getProof` at block 0, at
+ * head − 127 and at the head: an archive node proves all (serveStateSince 0), a full node the
+ * latest 128 states (go-ethereum's default; serveRecentState 128), a node that proves only its head
+ * gives a window of 1, and one that proves nothing is served without state (headers, bodies,
+ * receipts still are).
+ */
+import type { NodeRpcClient } from '../rpc/client.js';
+import { quantityHex } from '../rpc/hex.js';
+
+/** What a full node keeps: go-ethereum's default state history. */
+export const FULL_NODE_STATES = 128;
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
+
+export interface StateWindow {
+  /** serveStateSince: the first block whose state is served (MAX_SAFE_INTEGER: none). */
+  since: number;
+  /** serveRecentState: 0 = every block since `since`; N = the N latest blocks. */
+  recent: number;
+  /** One line for the operator. */
+  summary: string;
+}
+
+export const NO_STATE = Number.MAX_SAFE_INTEGER;
+
+async function proves(rpc: NodeRpcClient, n: number): Promise<string | undefined> {
+  try {
+    const r = await rpc.call<unknown>('eth_getProof', [ZERO_ADDRESS, [], quantityHex(n)], { timeoutMs: 10_000 });
+    return typeof r === 'object' && r !== null && Array.isArray((r as { accountProof?: unknown }).accountProof) ? undefined : 'an answer without accountProof';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function probeStateWindow(rpc: NodeRpcClient, head: number): Promise<StateWindow> {
+  const atHead = await proves(rpc, head);
+  if (atHead !== undefined) return { since: NO_STATE, recent: 0, summary: `state: none (eth_getProof at the head fails: ${atHead})` };
+  const atZero = head === 0 ? undefined : await proves(rpc, 0);
+  if (atZero === undefined) return { since: 0, recent: 0, summary: 'state: every block (the node proves state at genesis: an archive node)' };
+  const back = Math.max(0, head - (FULL_NODE_STATES - 1));
+  if ((await proves(rpc, back)) === undefined) {
+    return { since: back, recent: FULL_NODE_STATES, summary: `state: the last ${FULL_NODE_STATES} blocks (the node keeps no older state)` };
+  }
+  return { since: head, recent: 1, summary: 'state: the head block only (the node proves no older state)' };
+}
