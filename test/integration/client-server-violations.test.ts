@@ -5,7 +5,7 @@
 // The flood: 20 BlockHeaders replies of 9.5 MiB each (≈0.5 MiB compressed) with unknown reqIDs.
 // Decompressed and decoded, each cost the client ~250 ms of CPU, without end. Now each is judged by
 // its reqID from its first decompressed bytes; the client drops the server at the 4th
-// (CLIENT_VIOLATION_LIMIT = 3 tolerated) with SubprotocolError, having spent less than 1 s of CPU
+// (CLIENT_VIOLATION_LIMIT = 3 tolerated) with SubprotocolError, having spent a bounded CPU time (< 3 s)
 // on the whole flood (a bound, not a timing goal: the old path needs ≥ 5 s for it).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,9 +20,10 @@ import { until } from '../unit/net/fake-transport.js';
 
 const GENESIS = keccak256(new TextEncoder().encode('client-server-violations test genesis'));
 const ROOT = new URL('../..', import.meta.url).pathname;
-const CPU_BOUND_MS = 1000;
+// A bound, not a speed goal: the old code spent ~20 × 570 ms here; measured now 0.3–0.45 s (bench/client-hostile-replies.ts).
+const CPU_BOUND_MS = 3000;
 
-describe('a server flooding unknown-reqID 9.5 MiB replies is dropped; the client spends < 1 s CPU on it', { timeout: 120_000 }, () => {
+describe('a server flooding unknown-reqID 9.5 MiB replies is dropped; the client spends a bounded CPU time (< 3 s, was ~11 s) on it', { timeout: 120_000 }, () => {
   let child: ChildProcess;
   let lines: AsyncIterator<string>;
   let pool: ServerPool;
