@@ -52,10 +52,10 @@ export function repeatable(check: (value: string) => string) {
   return (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), check(value)];
 }
 
-/** The local EVM's limits, as `lesp proxy` and `lesp devnet` take them. */
+/** The local EVM's limits, as `lesp proxy` and `lesp devnet` take them (absent: the client's defaults). */
 export interface EvmLimitFlags {
-  evmTimeoutMs: number;
-  gasCap: number;
+  evmTimeoutMs?: number;
+  gasCap?: number;
 }
 
 /**
@@ -64,7 +64,7 @@ export interface EvmLimitFlags {
  */
 export function evmLimitOptions(): Option[] {
   return [
-    new Option('--evm-timeout-ms <n>', 'time limit of one eth_call, eth_estimateGas or eth_createAccessList (all its EVM runs and state fetching); past it the call fails with -32000 "execution aborted" (0: none)')
+    new Option('--evm-timeout-ms <n>', 'EVM time limit of one eth_call, eth_estimateGas or eth_createAccessList (all its runs; not the wait for state); past it the call fails with -32000 "execution aborted" (0: none)')
       .argParser(intArg(0))
       .default(5000),
     new Option('--gas-cap <gas>', 'most gas of any eth_call, eth_estimateGas or eth_createAccessList; a call asking for more runs with this much, as geth caps (0: none)')
@@ -74,8 +74,8 @@ export function evmLimitOptions(): Option[] {
 }
 
 /** LesClientOptions.call from the flags. */
-export function evmLimits(flags: EvmLimitFlags): { evmTimeoutMs: number; gasCap: bigint } {
-  return { evmTimeoutMs: flags.evmTimeoutMs, gasCap: BigInt(flags.gasCap) };
+export function evmLimits(flags: EvmLimitFlags): { evmTimeoutMs?: number; gasCap?: bigint } {
+  return { evmTimeoutMs: flags.evmTimeoutMs, gasCap: flags.gasCap === undefined ? undefined : BigInt(flags.gasCap) };
 }
 
 /** `--log-level`, the same on every command; `fallback` is the command's default. */

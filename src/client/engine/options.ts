@@ -93,9 +93,9 @@ export interface LesClientOptions {
      */
     gasCap?: bigint;
     /**
-     * Time limit of one eth_call / eth_estimateGas / eth_createAccessList, ms, for all its EVM runs
-     * and the state fetching between them (default 5,000, geth's --rpc.evmtimeout; 0 = none). Past
-     * it: -32000 "execution aborted (timeout = 5s)".
+     * EVM time limit of one eth_call / eth_estimateGas / eth_createAccessList, ms, summed over all
+     * its runs; waiting for state does not count (default 5,000, geth's --rpc.evmtimeout; 0 = none).
+     * Past it: -32000 "execution aborted (timeout = 5s)".
      */
     evmTimeoutMs?: number;
     /** 'continue' (default): a run collects every missing state key before one fetch round. */

@@ -163,6 +163,7 @@ export class CallExecutor {
       }
       const base = new BaseState(block, input.overrides ?? new Map(), misses, this.config.missMode ?? 'continue');
       let result: RunResult | undefined;
+      guard.startRun();
       try {
         result = await this.once(m, common, input, base, guard);
       } catch (e) {
@@ -170,6 +171,8 @@ export class CallExecutor {
         // answer: fetch and run again.
         if (misses.size > 0 && !guard.ended) continue;
         throw e;
+      } finally {
+        guard.endRun();
       }
       if (misses.size === 0) return result;
     }

@@ -1,7 +1,9 @@
 /**
- * The limits of one eth_call / eth_estimateGas / eth_createAccessList request: a wall-clock
- * deadline over everything the request does (every EVM run of an estimateGas search, and the state
- * fetching between runs), and the caller's AbortSignal.
+ * The limits of one eth_call / eth_estimateGas / eth_createAccessList request: a time budget for
+ * the EVM, summed over every run of the request (all of an estimateGas search), as geth's
+ * --rpc.evmtimeout bounds execution; and the caller's AbortSignal, which also ends a wait for
+ * state. Waiting for state from servers does not spend the budget (a slow network is not a slow
+ * contract): the scheduler's request timeouts and the caller's deadline bound it.
  *
  * A tight JUMP loop never awaits anything but microtasks, so neither a timer nor an abort event can
  * run while it spins. The guard is therefore checked synchronously inside the interpreter: at
@@ -33,14 +35,17 @@ const yieldToLoop: () => Promise<void> =
   typeof setImmediate === 'function' ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export interface GuardOptions {
-  /** Wall-clock budget of the whole request, ms; 0 = none. */
+  /** EVM time budget of the whole request (every run), ms; 0 = none. */
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
 export class ExecutionGuard {
-  private readonly deadline: number;
   private readonly timeoutMs: number;
+  /** EVM time of the runs that ended. */
+  private spent = 0;
+  /** When the current run started (undefined between runs). */
+  private runStart: number | undefined;
   private readonly signal: AbortSignal | undefined;
   private lastYield = performance.now();
   private countdown = CHECK_EVERY;
@@ -50,13 +55,30 @@ export class ExecutionGuard {
 
   constructor(options: GuardOptions) {
     this.timeoutMs = options.timeoutMs;
-    this.deadline = options.timeoutMs > 0 ? performance.now() + options.timeoutMs : Infinity;
     this.signal = options.signal;
+  }
+
+  /** A run of the EVM begins: its time counts from now. */
+  startRun(): void {
+    this.runStart = performance.now();
+    this.lastYield = this.runStart;
+  }
+
+  /** The run ended (answered, failed or stopped). */
+  endRun(): void {
+    if (this.runStart !== undefined) this.spent += performance.now() - this.runStart;
+    this.runStart = undefined;
+  }
+
+  private outOfTime(): boolean {
+    if (this.timeoutMs <= 0) return false;
+    const running = this.runStart === undefined ? 0 : performance.now() - this.runStart;
+    return this.spent + running >= this.timeoutMs;
   }
 
   /** Whether the request is over (aborted or out of time): no reason to fetch and run again. */
   get ended(): boolean {
-    return this.signal?.aborted === true || performance.now() >= this.deadline;
+    return this.signal?.aborted === true || this.outOfTime();
   }
 
   /** Throws if the request was aborted (the signal's reason when it is one of ours) or its time is up. */
@@ -65,7 +87,7 @@ export class ExecutionGuard {
       const reason: unknown = this.signal.reason;
       throw reason instanceof LespError ? reason : new CallAbortedError(reason);
     }
-    if (performance.now() >= this.deadline) throw new CallTimeoutError(this.timeoutMs);
+    if (this.outOfTime()) throw new CallTimeoutError(this.timeoutMs);
   }
 
   /** The check, and a macrotask turn once YIELD_MS have passed since the last one. */
@@ -79,29 +101,29 @@ export class ExecutionGuard {
     });
   }
 
-  /** `work` unless the request is aborted or times out first (state fetching between runs). */
+  /**
+   * `work` (state fetching between runs) unless the caller aborts first. The fetch itself goes on:
+   * its requests may be shared with other callers, and what it proves is cached.
+   */
   async race<T>(work: Promise<T>): Promise<T> {
     this.check();
-    if (this.deadline === Infinity && this.signal === undefined) return work;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const signal = this.signal;
+    if (signal === undefined) return work;
     let onAbort: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {
-      const fail = () => {
+      onAbort = () => {
         try {
           this.check();
         } catch (e) {
           reject(e);
         }
       };
-      if (this.deadline !== Infinity) timer = setTimeout(fail, Math.max(0, this.deadline - performance.now()) + 1);
-      onAbort = fail;
-      this.signal?.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([work, stop]);
     } finally {
-      clearTimeout(timer);
-      if (onAbort !== undefined) this.signal?.removeEventListener('abort', onAbort);
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     }
   }
 

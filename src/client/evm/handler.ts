@@ -38,8 +38,8 @@ export interface EvmCallOptions {
   /** Most gas of one call, given or not: more is capped silently, as geth does (default 50,000,000; 0 = none). */
   gasCap?: bigint;
   /**
-   * Time limit of one request, ms: every EVM run of it (all of an estimateGas search) and the state
-   * fetching between runs (default 5,000, geth's --rpc.evmtimeout; 0 = none).
+   * EVM time limit of one request, ms, summed over every run of it (all of an estimateGas search);
+   * waiting for state does not count (default 5,000, geth's --rpc.evmtimeout; 0 = none).
    */
   evmTimeoutMs?: number;
   /** Blocks whose fetched state is kept (default 16). */
