@@ -1,9 +1,13 @@
 /**
- * Account proofs per second: GetProofsV2 served by a LesServer over RLPx, against eth_getProof
- * answered by the anvil it follows, side by side in one run on the same state.
+ * Account proofs per second: GetProofsV2 served by a LesServer over RLPx (itself asking anvil's
+ * eth_getProof and checking every answer), against eth_getProof answered by anvil directly, side
+ * by side in one run on the same state, for distinct keys and for repeated keys.
  *
- *   - state: `accounts` funded addresses (anvil_setBalance), one block mined, the server started
- *     on it (its state copy is a dump of that block);
+ *   - state: `accounts` funded addresses (anvil_setBalance), one block mined; the keys are in no
+ *     block, so requests carry their preimages (the "lesp/preimages" extension);
+ *   - distinct keys: every request asks 64 addresses never asked before (the funded ones, then
+ *     absent ones), so only the top of the trie can come from the server's caches;
+ *   - repeated keys: every request asks the same 64 funded addresses;
  *   - the server runs in its own process (this file with `--serve <rpcUrl>`), as `lesp serve`
  *     does, so client and server do not share an event loop;
  *   - LES: one client with the server's whole capacity (BL large enough to pipeline), `depth`
@@ -80,9 +84,13 @@ try {
   const keys = addresses.map((a) => keccak256(a));
   const batchAt = (i: number) => Array.from({ length: BATCH }, (_, j) => (i * BATCH + j) % keys.length);
 
+  // Distinct keys beyond the funded ones are absent accounts: proofs of absence, equally checked.
+  const addressAt = (i: number): Uint8Array => (i < addresses.length ? (addresses[i] as Uint8Array) : keccak256(new TextEncoder().encode(`bench-${i}`)).slice(12));
+  const req = (a: Uint8Array) => ({ blockHash, accountKey: keccak256(a), storageKey: new Uint8Array(0), fromLevel: 0, address: a });
+
   // Correctness first: one reply of 64 proofs verifies and holds anvil's balances.
   const check = batchAt(0);
-  const first = await client.proofs(check.map((k) => ({ blockHash, accountKey: keys[k]!, storageKey: new Uint8Array(0), fromLevel: 0 })));
+  const first = await client.proofs(check.map((k) => req(addresses[k]!)));
   const set = new ProofNodeSet(first.nodes, 'bench');
   for (const k of check) {
     const acc = readAccount(set, bytes(head.stateRoot), addresses[k]!);
@@ -91,29 +99,47 @@ try {
   set.assertAllUsed();
 
   const c = client;
-  const les = await rate(seconds * 1000, async (i) => {
-    const reqs = batchAt(i).map((k) => ({ blockHash, accountKey: keys[k]!, storageKey: new Uint8Array(0), fromLevel: 0 }));
-    const r = await c.proofs(reqs);
+  // Distinct: request i asks addresses [64i, 64i+64) after the ones the check used; no key twice.
+  let next = BATCH;
+  const les = await rate(seconds * 1000, async () => {
+    const from = next;
+    next += BATCH;
+    const r = await c.proofs(Array.from({ length: BATCH }, (_, j) => req(addressAt(from + j))));
     if (r.nodes.length === 0) throw new Error('empty proof reply');
     return BATCH;
   });
-  const single = await rate(seconds * 1000, async (i) => {
-    await anvil.rpc('eth_getProof', [hex(addresses[i % addresses.length]!), [], head.number]);
-    return 1;
-  });
-  const batched = await rate(seconds * 1000, async (i) => {
-    const body = batchAt(i).map((k, id) => ({ jsonrpc: '2.0', id, method: 'eth_getProof', params: [hex(addresses[k]!), [], head.number] }));
-    const res = await fetch(anvil.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const out = (await res.json()) as Array<{ result?: unknown }>;
-    if (out.length !== BATCH || out.some((o) => o.result === undefined)) throw new Error('eth_getProof batch failed');
+  const lesRepeated = await rate(seconds * 1000, async () => {
+    const r = await c.proofs(check.map((k) => req(addresses[k]!)));
+    if (r.nodes.length === 0) throw new Error('empty proof reply');
     return BATCH;
   });
+  let nodeNext = BATCH;
+  const single = await rate(seconds * 1000, async () => {
+    await anvil.rpc('eth_getProof', [hex(addressAt(nodeNext++)), [], head.number]);
+    return 1;
+  });
+  const nodeBatch = async (list: Uint8Array[]): Promise<number> => {
+    const body = list.map((a, id) => ({ jsonrpc: '2.0', id, method: 'eth_getProof', params: [hex(a), [], head.number] }));
+    const res = await fetch(anvil.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const out = (await res.json()) as Array<{ result?: unknown }>;
+    if (out.length !== list.length || out.some((o) => o.result === undefined)) throw new Error('eth_getProof batch failed');
+    return list.length;
+  };
+  const batched = await rate(seconds * 1000, async () => {
+    const from = nodeNext;
+    nodeNext += BATCH;
+    return nodeBatch(Array.from({ length: BATCH }, (_, j) => addressAt(from + j)));
+  });
+  const batchedRepeated = await rate(seconds * 1000, () => nodeBatch(check.map((k) => addresses[k]!)));
   const node = Math.max(single, batched);
   console.log(`accounts in state: ${accountCount + 10}, ${seconds} s per measurement, ${depth} in flight`);
-  console.log(`LES GetProofsV2 (64 accounts/request): ${les.toFixed(0)} account proofs/s`);
+  console.log(`LES GetProofsV2 (distinct keys, 64 accounts/request): ${les.toFixed(0)} account proofs/s`);
+  console.log(`LES GetProofsV2 repeated keys (64 accounts/request): ${lesRepeated.toFixed(0)} account proofs/s`);
   console.log(`anvil eth_getProof (one per call):     ${single.toFixed(0)} proofs/s`);
   console.log(`anvil eth_getProof (JSON-RPC batch 64): ${batched.toFixed(0)} proofs/s`);
-  console.log(`ratio LES / best node: ${(les / node).toFixed(2)}  (goal ≥ 1)`);
+  console.log(`anvil eth_getProof repeated keys (batch 64): ${batchedRepeated.toFixed(0)} proofs/s`);
+  console.log(`ratio LES / best node, distinct keys: ${(les / node).toFixed(2)}  (goal ≥ 0.8)`);
+  console.log(`ratio LES / best node, repeated keys: ${(lesRepeated / Math.max(node, batchedRepeated)).toFixed(2)}  (goal ≥ 5)`);
 } finally {
   await client?.close();
   if (server !== undefined && server.exitCode === null) {

@@ -6,7 +6,6 @@
  *
  * Nodes are never deleted here: the same node can belong to many roots (every block's state and
  * every storage trie share nodes), so a delete from one trie's point of view would corrupt others.
- * Pruning needs reference tracking by root (see serve/state/tracker.ts).
  */
 import type { BatchDBOp, DB } from '@ethereumjs/util';
 import { LRUCache } from 'lru-cache';

@@ -1,17 +1,18 @@
 // The chain follower against a real anvil (prague) with traffic of every kind, several
 // transactions per block: every block stored, headers hash to anvil's hashes, bodies equal the
 // transactions as ethers signed them, receipts equal eth_getBlockReceipts, the tx lookup agrees
-// with eth_getTransactionByHash, events arrive in order, and the StateTracker driven through
-// StateFeed checks every block's stateRoot without polling the node itself.
+// with eth_getTransactionByHash, events arrive in order, and the preimage feed driven by the
+// follower's blocks indexes every address and slot the blocks touch.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { ethers } from 'ethers';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { Traffic, devWallet } from '../unit/serve/chain-traffic.js';
-import { type BlockEvent, ChainFollower, ChainStore, type HeadEvent, StateFeed } from '../../src/serve/chain/index.js';
+import { type BlockEvent, ChainFollower, ChainStore, type HeadEvent } from '../../src/serve/chain/index.js';
 import { NodeRpcClient } from '../../src/serve/rpc/client.js';
-import { StateTracker } from '../../src/serve/state/tracker.js';
+import { PreimageFeed } from '../../src/serve/state/preimage-feed.js';
+import { PreimageIndex } from '../../src/serve/state/preimages.js';
 import { openMemoryStore } from '../../src/store/memory.js';
 import { decodeReceipt } from '../../src/verify/receipts.js';
 
@@ -22,8 +23,8 @@ const bytes = (h: string) => ethers.getBytes(h);
 let anvil: Anvil;
 let store: ChainStore;
 let follower: ChainFollower;
-let tracker: StateTracker;
-let feed: StateFeed;
+let index: PreimageIndex;
+let feed: PreimageFeed;
 let traffic: Traffic;
 const blockEvents: BlockEvent[] = [];
 const headEvents: HeadEvent[] = [];
@@ -49,9 +50,9 @@ before(async () => {
   const rpc = new NodeRpcClient({ url: anvil.url });
   const kv = openMemoryStore();
   store = await ChainStore.open({ store: kv.namespace('chain') });
-  tracker = await StateTracker.open({ store: kv.namespace('state'), rpc });
+  index = new PreimageIndex(kv.namespace('preimages'));
   follower = new ChainFollower({ store, rpc, pollIntervalMs: 100 });
-  feed = new StateFeed({ follower, tracker, rpc });
+  feed = new PreimageFeed({ follower, rpc, index, log: { info() {}, warn() {}, error() {} } });
   follower.on('block', (e) => blockEvents.push(e));
   follower.on('head', (e) => headEvents.push(e));
   follower.on('rejected', (e) => rejected.push(e));
@@ -77,7 +78,6 @@ before(async () => {
 after(async () => {
   await follower?.stop();
   await feed?.detach();
-  await tracker?.close();
   await anvil?.stop();
 });
 
@@ -170,17 +170,27 @@ describe('chain follower on anvil traffic', () => {
     assert.ok(headEvents.every((e) => e.reorgDepth === 0));
   });
 
-  it('drove the StateTracker: every block after its start state checked against stateRoot, each applied once', async () => {
-    assert.equal(hex(tracker.head.hash), hex(store.head()?.hash as Uint8Array));
-    const start = (await tracker.records.getStart())?.number ?? 0;
-    const head = await anvilHead();
-    for (let n = start + 1; n <= head; n++) {
-      const rec = await tracker.blockState((await store.canonicalHash(n)) as Uint8Array);
-      assert.equal(rec?.servable, true, `state of block ${n} servable`);
-    }
-    assert.ok(feed.stats.applied >= head - start);
+  it("indexed the preimages of every block: senders, recipients, created contracts, log emitters and the slots anvil's prestate tracer reports", async () => {
     assert.equal(feed.stats.failed, 0);
-    assert.equal(tracker.stats.blocksApplied, head - start, 'each block applied once, through the feed');
-    assert.equal(tracker.stats.startLoads, 1);
+    assert.equal(feed.tracing, true, 'anvil answers debug_traceBlockByNumber');
+    const head = await anvilHead();
+    const want = new Set<string>();
+    const slots = new Set<string>();
+    for (let n = 1; n <= head; n++) {
+      const b = await anvil.rpc<{ transactions: Array<{ from: string; to: string | null; hash: string }> }>('eth_getBlockByNumber', [`0x${n.toString(16)}`, true]);
+      for (const tx of b.transactions) {
+        want.add(tx.from.toLowerCase());
+        const r = await anvil.rpc<{ contractAddress: string | null; logs: Array<{ address: string }> }>('eth_getTransactionReceipt', [tx.hash]);
+        want.add((tx.to ?? (r.contractAddress as string)).toLowerCase());
+        for (const l of r.logs) want.add(l.address.toLowerCase());
+      }
+      // The slots anvil itself says each transaction wrote (its diff-mode trace), not what our feed asked.
+      const trace = await anvil.rpc<Array<{ result: { post: Record<string, { storage?: Record<string, string> }> } }>>('debug_traceBlockByNumber', [`0x${n.toString(16)}`, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }]);
+      for (const t of trace) for (const acc of Object.values(t.result.post)) for (const k of Object.keys(acc.storage ?? {})) slots.add(k.toLowerCase());
+    }
+    assert.ok(want.size >= 5, `traffic touched ${want.size} addresses`);
+    for (const a of want) assert.equal(hex((await index.address(keccak256(bytes(a)))) ?? new Uint8Array(0)), a, `address ${a}`);
+    for (const k of slots) assert.equal(hex((await index.slot(keccak256(bytes(k)))) ?? new Uint8Array(0)), k, `slot ${k}`);
+    assert.equal(await index.address(keccak256(bytes('0x00000000000000000000000000000000000c0ffe'))), undefined, 'an address no block names is unknown');
   });
 });

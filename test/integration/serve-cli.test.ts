@@ -61,7 +61,6 @@ describe('lesp serve (the command)', () => {
     ['a missing key file', ['--rpc', 'http://127.0.0.1:1', '--nodekey-file', '/nonexistent/key'], /--nodekey-file/],
     ['a missing genesis alloc', ['--rpc', 'http://127.0.0.1:1', '--genesis-alloc', '/nonexistent/genesis.json'], /--genesis-alloc/],
     ['a genesis alloc with a bad address', ['--rpc', 'http://127.0.0.1:1', '--genesis-alloc', 'BAD_ALLOC'], /--genesis-alloc/],
-    ['a negative alloc block', ['--rpc', 'http://127.0.0.1:1', '--alloc-block', '-1'], /--alloc-block/],
   ];
   for (const [what, args, pattern] of bad) {
     it(`rejects ${what} with one line and a non-zero exit`, async () => {
@@ -134,21 +133,31 @@ describe('lesp serve (the command)', () => {
     assert.equal((await again.exit).code, 0);
   });
 
-  it('--genesis-alloc: a node without anvil_dumpState is served from a genesis alloc, with proven state of the blocks after it', async () => {
-    // A node of its own whose block 1 state is written out as a go-ethereum genesis alloc, behind
-    // a relay that refuses anvil_dumpState as any other client would.
+  it('--genesis-alloc seeds the preimage index: before a node without debug_* or anvil_*, an alloc account no block names is served to a standard request', async () => {
+    // A node of its own behind a relay that refuses debug_* and anvil_* as a plain node would; the
+    // alloc is that node's own genesis accounts (anvil's dump, read here by the test).
     const node = await startAnvil({ hardfork: 'prague' });
-    let dumpsRefused = 0;
+    let refused = 0;
     const relay = createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
         const calls = JSON.parse(body) as { id: number; method: string } | Array<{ id: number; method: string }>;
-        const dump = (Array.isArray(calls) ? calls : [calls]).find((c) => c.method === 'anvil_dumpState');
-        if (dump !== undefined) {
-          dumpsRefused++;
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ jsonrpc: '2.0', id: dump.id, error: { code: -32601, message: 'the method anvil_dumpState does not exist/is not available' } }));
+        const list = Array.isArray(calls) ? calls : [calls];
+        const no = (m: string) => m.startsWith('debug_') || m.startsWith('anvil_');
+        if (list.some((c) => no(c.method))) {
+          refused++;
+          const err = (c: { id: number; method: string }) => ({ jsonrpc: '2.0', id: c.id, error: { code: -32601, message: `the method ${c.method} does not exist/is not available` } });
+          // Answer the whole batch: the refused calls as errors, the rest from the node.
+          const rest = list.filter((c) => !no(c.method));
+          const forward = rest.length === 0 ? Promise.resolve([]) : fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rest) }).then((r) => r.json() as Promise<unknown[]>);
+          forward
+            .then((answers) => {
+              res.setHeader('content-type', 'application/json');
+              const out = [...answers, ...list.filter((c) => no(c.method)).map(err)];
+              res.end(JSON.stringify(Array.isArray(calls) ? out : out[0]));
+            })
+            .catch(() => res.destroy());
           return;
         }
         fetch(node.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
@@ -162,10 +171,11 @@ describe('lesp serve (the command)', () => {
     await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
     const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
     try {
-      await node.rpc('evm_mine');
       const file = join(datadir, 'genesis.json');
       writeFileSync(file, JSON.stringify(await allocFromDump(node)));
-      const run = lesp(['serve', '--rpc', relayUrl, '--port', '0', '--genesis-alloc', file, '--alloc-block', '1', '--log-level', 'warn']);
+      // anvil's dev account #7: funded at genesis, in no block.
+      const quiet = '0x14dc79964da2c08b23698b3d3cc7ca32193d9955';
+      const run = lesp(['serve', '--rpc', relayUrl, '--port', '0', '--genesis-alloc', file, '--log-level', 'warn']);
       running.push(run);
       const enode = await enodeOf(run);
       const to = '0x00000000000000000000000000000000000000ab';
@@ -177,13 +187,15 @@ describe('lesp serve (the command)', () => {
       try {
         const deadline = Date.now() + 15_000;
         while (!client.announces.some((a) => hex(a.headHash) === latest.hash) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-        const p = await client.proofs([{ blockHash: bytes(latest.hash), accountKey: accountKey(bytes(to)), storageKey: new Uint8Array(0), fromLevel: 0 }]);
-        const acc = verifyAccountProof(bytes(latest.stateRoot), bytes(to), p.nodes);
-        assert.equal(acc?.balance, BigInt(await node.rpc<string>('eth_getBalance', [to, latest.number])));
+        for (const a of [to, quiet]) {
+          const p = await client.proofs([{ blockHash: bytes(latest.hash), accountKey: accountKey(bytes(a)), storageKey: new Uint8Array(0), fromLevel: 0 }]);
+          const acc = verifyAccountProof(bytes(latest.stateRoot), bytes(a), p.nodes);
+          assert.equal(acc?.balance, BigInt(await node.rpc<string>('eth_getBalance', [a, latest.number])), `balance of ${a}`);
+        }
       } finally {
         await client.close();
       }
-      assert.equal(dumpsRefused, 0, 'no dump was asked for');
+      assert.ok(refused > 0, 'the server asked for the prestate tracer and did without it');
       run.child.kill('SIGTERM');
       assert.equal((await run.exit).code, 0);
     } finally {

@@ -25,7 +25,7 @@ export interface BlockEvent {
   number: number;
   td: bigint;
   header: BlockHeader;
-  /** As src/serve/rpc parses it: what StateTracker.applyBlock takes. */
+  /** The block's head fields as src/serve/rpc parses them. */
   head: RpcBlockHead;
 }
 

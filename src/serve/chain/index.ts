@@ -1,5 +1,5 @@
 // The chain side of the LES server: the chain store and the follower that keeps it in step with
-// an execution node, plus the hooks the rest of the server uses (events, SectionSource, StateFeed).
+// an execution node, plus the hooks the rest of the server uses (events, SectionSource).
 export { ChainError, type ChainErrorCode } from './errors.js';
 export { type SectionSource } from './section-source.js';
 export { type StoredBody, type TxLocation } from './codec.js';
@@ -24,5 +24,4 @@ export {
   type RejectedEvent,
   ChainFollower,
 } from './follower.js';
-export { type StateFeedOptions, StateFeed } from './state-feed.js';
 export { type NodeEndpoints, nodeEndpoints } from './endpoints.js';
