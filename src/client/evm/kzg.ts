@@ -52,6 +52,14 @@ type Precompile = (opts: { common: Common10 }) => unknown;
  * preceded by loading the KZG library into the Common.
  */
 export function kzgEvmOptions(common: Common10): Pick<EVMOpts, 'customPrecompiles'> {
+  let options = byCommon.get(common);
+  if (options === undefined) byCommon.set(common, (options = build(common)));
+  return options;
+}
+
+const byCommon = new WeakMap<Common10, Pick<EVMOpts, 'customPrecompiles'>>();
+
+function build(common: Common10): Pick<EVMOpts, 'customPrecompiles'> {
   const builtin = getActivePrecompiles(common).get(POINT_EVALUATION.slice(2)) as Precompile | undefined;
   if (builtin === undefined) return {};
   const precompile = async (opts: { common: Common10 }): Promise<unknown> => {
