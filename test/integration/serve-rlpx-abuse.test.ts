@@ -103,11 +103,11 @@ describe('RLPx-level abuse of a LesServer', () => {
       const c = await connect(viaRelay);
       relay.silence();
       for (let j = 0; j < 3; j++) c.sendRaw(Code.GetReceipts, MALFORMED);
-      await waitFor(() => server.stats().requests.disconnectedForBadRequests === i, 10_000, `silent peer ${i} dropped`);
+      await waitFor(() => server.stats().requests.disconnectedForBadRequests === i, 20_000, `silent peer ${i} dropped`);
     }
     // devp2p only ends a dropped peer's socket (2 s after the Disconnect): a peer that does not
     // read never sees it, and RLPx counts it until the socket is destroyed.
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     let fresh: LesTestClient | undefined;
     let lastError: unknown;
     while (fresh === undefined && Date.now() < deadline) {
@@ -117,7 +117,7 @@ describe('RLPx-level abuse of a LesServer', () => {
       });
       if (fresh === undefined) await new Promise((r) => setTimeout(r, 250));
     }
-    assert.ok(fresh !== undefined, `a new client got in within 10 s (last refusal: ${String(lastError)})`);
+    assert.ok(fresh !== undefined, `a new client got in within 20 s (last refusal: ${String(lastError)})`);
     await served(fresh);
   });
 
@@ -140,7 +140,7 @@ describe('RLPx-level abuse of a LesServer', () => {
     const waited = Date.now() - t0;
     assert.equal(reason, DisconnectReason.Timeout);
     // devp2p's own ping timeout would drop it after 25 s; the frame-read timeout after 1.5 s.
-    assert.ok(waited >= 1000 && waited < 6000, `dropped after ${waited} ms`);
+    assert.ok(waited >= 1000 && waited < 12_000, `dropped after ${waited} ms`);
     await waitFor(() => server.stats().clients === 1, 10_000, 'the raw peer to leave the pool');
   });
 });
