@@ -15,11 +15,12 @@ import { type NodeRpc, checkAppOutput, run, runExample } from './harness.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-/** anvil's dev accounts 0-2 (its well-known test mnemonic); account 0 is the examples' default. */
+/** anvil's dev accounts 0-3 (its well-known test mnemonic); account 0 is the examples' default. */
 const DEV = [
   { key: '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80', address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' },
   { key: '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d', address: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' },
   { key: '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a', address: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' },
+  { key: '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6', address: '0x90F79bf6EB2c4f870365E785982E1f101E93b906' },
 ] as const;
 
 interface Summary {
@@ -107,6 +108,18 @@ describe('examples against `lesp devnet` (anvil + 2 LES servers + proxy)', () =>
   it('viem-eip1193.ts: viem custom() over the EIP-1193 object, as anvil answers', async () => {
     const out = await runExample('viem-eip1193.ts', { ...env, PRIVATE_KEY: DEV[2].key });
     await checkAppOutput(out, anvil, DEV[2].address);
+  });
+
+  it('viem-transport.ts: viem on lesTransport, as anvil answers; the revert decoded with anvil\'s reason', async () => {
+    const out = await runExample('viem-transport.ts', { ...env, PRIVATE_KEY: DEV[3].key });
+    await checkAppOutput(out, anvil, DEV[3].address);
+    const token = (/^deployed: token (0x[0-9a-fA-F]{40}) /m.exec(out) as RegExpExecArray)[1] as string;
+    const m = /^revert: ContractFunctionRevertedError "(.*)" from (0x[0-9a-fA-F]{40})$/m.exec(out);
+    assert.ok(m !== null, out);
+    // anvil's own answer to the same call: transfer(sender, 10000) from the recipient.
+    const data = `0xa9059cbb${DEV[3].address.slice(2).toLowerCase().padStart(64, '0')}${(10_000).toString(16).padStart(64, '0')}`;
+    const theirs = await anvil.rpc('eth_call', [{ from: m[2], to: token, data }]).then(() => 'no revert', (e: unknown) => (e as Error).message);
+    assert.equal(theirs, `eth_call: execution reverted: ${m[1]}`);
   });
 
   it('balance.ts: one verified balance, as anvil answers', async () => {
