@@ -186,6 +186,24 @@ describe('filters over LES through the proxy', () => {
     await ours('eth_uninstallFilter', [blocks]);
   });
 
+  it('the EIP-1193 object and LesProvider answer the same filter methods from the same engine', async () => {
+    const { eip, provider } = devnet.surfaces as NonNullable<Devnet['surfaces']>;
+    await clientAtHead(anvil, client);
+    const id = (await eip.request({ method: 'eth_newBlockFilter' })) as string;
+    const theirs = await anvil.rpc<string>('eth_newBlockFilter');
+    await anvil.rpc('anvil_mine', ['0x2']);
+    const want = await anvil.rpc<string[]>('eth_getFilterChanges', [theirs]);
+    assert.equal(want.length, 2);
+    const got: string[] = [];
+    await until('two block hashes through LesProvider', async () => {
+      got.push(...((await provider.send('eth_getFilterChanges', [id])) as string[]));
+      return got.length >= 2 ? true : undefined;
+    });
+    assert.deepEqual(got, want);
+    assert.equal(await eip.request({ method: 'eth_uninstallFilter', params: [id] }), true);
+    await assert.rejects(provider.send('eth_getFilterChanges', [id]), /filter not found/);
+  });
+
   it('a pending-transaction filter reports the transactions sent through this client', async () => {
     const id = await ours<string>('eth_newPendingTransactionFilter');
     assert.deepEqual(await ours('eth_getFilterChanges', [id]), []);
