@@ -60,7 +60,9 @@ function fakeNode(w: World, lie: (call: Call, result: unknown) => unknown = (_c,
         if (c.method !== 'eth_getProof') return { jsonrpc: '2.0', id: c.id, error: { code: -32601, message: 'no' } };
         const a = Uint8Array.from(Buffer.from((c.params[0] as string).slice(2), 'hex'));
         const accountProof = (await w.state.createProof(a)).map(hex);
-        const storageProof = await Promise.all((c.params[1] as string[]).map(async (k) => ({ key: k, value: '0x0', proof: (await w.storage.createProof(Uint8Array.from(Buffer.from(k.slice(2), 'hex')))).map(hex) })));
+        // As anvil does, an account with an empty storage trie gets the empty root's "node" 0x80 as each storage proof.
+        const own = a[0] === 1;
+        const storageProof = await Promise.all((c.params[1] as string[]).map(async (k) => ({ key: k, value: '0x0', proof: own ? (await w.storage.createProof(Uint8Array.from(Buffer.from(k.slice(2), 'hex')))).map(hex) : ['0x80'] })));
         const result = await lie(c, { accountProof, storageProof });
         return result === undefined ? { jsonrpc: '2.0', id: c.id, error: { code: -32000, message: 'missing trie node' } } : { jsonrpc: '2.0', id: c.id, result };
       }),
@@ -93,11 +95,13 @@ describe('NodeStateProver', () => {
     const l = logs();
     const p = new NodeStateProver({ rpc: node.rpc, log: l.log });
     const st = { number: 5, hash: new Uint8Array(32).fill(5), stateRoot: w.root };
-    const items = [item(2), item(1, 3), item(1, 99), item(200), item(1, 4)];
+    const items = [item(2), item(1, 3), item(1, 99), item(200), item(1, 4), item(2, 3)];
     const out = await p.prove(st, items);
     assert.equal(out.length, items.length);
     assert.equal(node.requests.length, 1, 'one HTTP request');
     assert.equal(node.requests[0]!.length, 3, 'one eth_getProof per address, slots together');
+    // A slot of an account with an empty storage trie: the account path alone, every node a list.
+    assert.deepEqual(out[5]!.nodes, out[0]!.nodes);
     assert.deepEqual(node.requests[0]!.find((c) => (c.params[0] as string) === hex(addr(1)))!.params[1], [hex(slot(3)), hex(slot(99)), hex(slot(4))]);
     assert.equal(verifyAccountProof(w.root, addr(2), out[0]!.nodes)?.balance, 2n * 10n ** 18n);
     assert.equal(verifyAccountProof(w.root, addr(200), out[3]!.nodes), undefined);
