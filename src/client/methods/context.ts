@@ -59,7 +59,7 @@ export interface MethodsConfig {
   pendingLimit?: number;
   /** A filter not polled for this long is uninstalled (default 300,000 ms, geth's filterTimeout). */
   filterTimeoutMs?: number;
-  /** Most live filters of eth_newFilter & co (default 1024). */
+  /** Most live filters of eth_newFilter & co (default 256). */
   maxFilters?: number;
 }
 
@@ -119,7 +119,7 @@ export function resolveConfig(c: MethodsConfig): ResolvedConfig {
     concurrency: c.concurrency ?? 16,
     pendingLimit: c.pendingLimit ?? 1024,
     filterTimeoutMs: c.filterTimeoutMs ?? 300_000,
-    maxFilters: c.maxFilters ?? 1024,
+    maxFilters: c.maxFilters ?? 256,
   };
 }
 

@@ -8,9 +8,10 @@
  * - Changes are what arrived since the last poll; polling resets the filter's deadline. A filter
  *   not polled for `timeoutMs` (geth's filterTimeout, 5 minutes) is uninstalled.
  * - Ids are formatted as geth's rpc.NewID: 16 random bytes as 0x-hex without leading zeros.
- * - At most `maxFilters` live filters (every caller of this engine shares them): a caller that
- *   installs without polling cannot keep the engine fetching for ever, and each filter's unread
- *   items are bounded by the engine's `maxQueue`.
+ * - At most `maxFilters` live filters, shared by every caller of this engine: HTTP callers of a
+ *   loopback proxy all come from one address on connections they open at will, so there is no
+ *   caller identity to count by. With expiry this bounds what filters nobody polls can hold (each
+ *   at most the engine's `maxQueue` items) and keep the engine fetching.
  * - A log filter with numeric fromBlock/toBlock reports only logs of blocks in that range, as
  *   geth's does; tags leave that side open.
  * - When the engine ends a filter's stream rather than skip (a gap or reorg beyond its bounds, an
@@ -39,7 +40,10 @@ export class FilterError extends LespError {
 export interface FilterRegistryOptions {
   /** A filter not polled for this long is removed (default 300,000 ms, geth's). */
   timeoutMs?: number;
-  /** Most live filters (default 1024). */
+  /**
+   * Most live filters (default 256). Each holds at most the engine's `maxQueue` unread items
+   * (10,000), so filters never polled hold at most 256 × 10,000 logs until they expire.
+   */
   maxFilters?: number;
   /** The clock (tests). */
   now?: () => number;
@@ -92,7 +96,7 @@ export class FilterRegistry<Tx = unknown> {
     this.#engine = engine;
     this.#sentLog = sentLog;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#max = options.maxFilters ?? 1024;
+    this.#max = options.maxFilters ?? 256;
     this.#now = options.now ?? Date.now;
     if (!Number.isSafeInteger(this.#timeoutMs) || this.#timeoutMs < 1) throw new ConfigError('methods.filterTimeoutMs', 'expected a positive number of ms');
     if (!Number.isSafeInteger(this.#max) || this.#max < 1) throw new ConfigError('methods.maxFilters', 'expected a positive integer');
