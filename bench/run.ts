@@ -31,6 +31,7 @@ const BENCHES: Record<string, Entry> = {
   'client-logs-512': { file: 'client-logs.ts', args: ['8', '3', '32', '512'], about: 'the same at section size 512 (scaling)' },
   'client-rss': { file: 'client-rss.ts', args: [], about: 'client RSS idle and under load' },
   'client-call': { file: 'client-call.ts', args: [], about: 'cold ERC-20 balanceOf round trips' },
+  'serve-fuzz': { file: 'serve-fuzz.ts', args: [], about: '100,000 mutated LES messages, RLPx junk and silent peers at a LesServer process; crashes, hangs, RSS' },
   'client-hostile-replies': { file: 'client-hostile-replies.ts', args: [], about: 'CPU to refuse a receipt bomb and drop an unknown-reqID 9.5 MiB reply' },
   'proxy-fuzz': { file: 'proxy-fuzz.ts', args: [], about: '100,000 hostile JSON-RPC requests at the proxy: crashes, hangs, RSS' },
   'serve-proofs': {

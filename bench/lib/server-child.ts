@@ -4,13 +4,15 @@
  * server sharing the client's loop would be charged for the client's work too.
  *
  *   node --import tsx bench/lib/server-child.ts '<json LesServerOptions without log>'
+ * (nodeKey, if given, as 64 hex digits)
  *
  * Prints `enode://…` once listening. Over the IPC channel: `stats` → LesServerStats, `stop` →
  * stops and exits.
  */
 import { LesServer, type LesServerOptions } from '../../src/serve/index.js';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as LesServerOptions;
+const { nodeKey, ...options } = JSON.parse(process.argv[2] ?? '{}') as Omit<LesServerOptions, 'nodeKey'> & { nodeKey?: string };
+if (nodeKey !== undefined) (options as LesServerOptions).nodeKey = Uint8Array.from(Buffer.from(nodeKey, 'hex'));
 const server = new LesServer({ host: '127.0.0.1', port: 0, progressStream: null, ...options });
 console.log(await server.start());
 

@@ -123,6 +123,8 @@ export interface FuzzPlan {
   messages: number;
   /** One raw TCP connection of RLPx junk per this many messages. */
   junkEvery: number;
+  /** Most mutated messages per connection (fewer when the server drops it first). Default 80. */
+  perConnection?: number;
   /** Peers dropped for bad requests that then go silent, spread over the run. */
   silentPeers: number;
   /** A well-behaved request unanswered this long counts as a hang. Default 10 s. */
@@ -192,7 +194,7 @@ export async function fuzzLesServer(target: FuzzTarget, plan: FuzzPlan): Promise
     while (counts.messages < plan.messages) {
       const f = await connect(target.enode, 500);
       counts.connections++;
-      for (let i = 0; i < 80 && f.closed === undefined && counts.messages < plan.messages; i++) {
+      for (let i = 0; i < (plan.perConnection ?? 80) && f.closed === undefined && counts.messages < plan.messages; i++) {
         const [code, seed] = corpus[Math.floor(rand() * corpus.length)]!;
         // Mostly the seed's own code; sometimes another request code or any les/4 code.
         const r = rand();
