@@ -5,7 +5,7 @@
  *   node --expose-gc --import tsx bench/lib/proxy-fuzz-child.ts
  *
  * Sends {url, wsUrl} over IPC once listening; logs pino JSON (warn and above) on stdout. IPC `gc`
- * runs a full collection and answers `gc`; `stop` closes and exits.
+ * runs a full collection and answers `gc` with the heap then in use; `stop` closes and exits.
  */
 import { pino } from 'pino';
 import { startProxy } from '../../src/proxy/index.js';
@@ -23,7 +23,7 @@ process.on('disconnect', () => void stop());
 process.on('message', (m: { type: string }) => {
   if (m.type === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'gc' });
+    process.send?.({ type: 'gc', heapUsed: process.memoryUsage().heapUsed });
   }
   if (m.type === 'stop') void stop();
 });
