@@ -28,6 +28,8 @@ export interface NodeRpcClientOptions {
   /** Wait before the first retry, doubled for each further one. Default 200 ms. */
   retryDelayMs?: number;
   headers?: Record<string, string>;
+  /** Largest answer body read; a longer one is refused (a broken or hostile node cannot exhaust memory). Default 256 MiB. */
+  maxResponseBytes?: number;
   /** Injected for tests. */
   fetch?: typeof fetch;
 }
@@ -64,6 +66,7 @@ export class NodeRpcClient {
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly headers: Record<string, string>;
+  private readonly maxResponseBytes: number;
   private readonly fetchFn: typeof fetch;
   private nextId = 1;
 
@@ -73,6 +76,7 @@ export class NodeRpcClient {
     this.retries = options.retries ?? 2;
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.headers = { 'content-type': 'application/json', ...options.headers };
+    this.maxResponseBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
     this.fetchFn = options.fetch ?? fetch;
   }
 
@@ -144,8 +148,11 @@ export class NodeRpcClient {
         signal: controller.signal,
       });
       status = res.status;
-      text = await res.text();
+      const read = await readBounded(res, this.maxResponseBytes, controller);
+      if (read === undefined) throw new NodeRpcError('NODE_BAD_RESPONSE', label, `answer longer than ${this.maxResponseBytes} bytes`, { field: 'body' });
+      text = read;
     } catch (cause) {
+      if (cause instanceof NodeRpcError) throw cause;
       this.#failedOver(url);
       if (controller.signal.aborted) throw new NodeRpcError('NODE_TIMEOUT', label, `no answer within ${timeoutMs} ms`, { cause });
       throw new NodeRpcError('NODE_UNREACHABLE', label, `cannot reach ${url}: ${(cause as Error).message}`, { cause });
@@ -191,6 +198,27 @@ export class NodeRpcClient {
     }
     return new NodeRpcError('NODE_RPC_ERROR', method, error.message, { rpcCode: error.code, data: error.data });
   }
+}
+
+/** The body as text; undefined (and the request aborted) past `max` bytes. */
+async function readBounded(res: Response, max: number, controller: AbortController): Promise<string | undefined> {
+  const body = res.body as ReadableStream<Uint8Array> | null | undefined;
+  if (body === null || body === undefined) {
+    const text = await res.text();
+    return text.length > max ? undefined : text;
+  }
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > max) break;
+    text += decoder.decode(chunk, { stream: true });
+  }
+  if (size <= max) return text + decoder.decode();
+  // After the loop: the stream is cancelled by then, and the connection is dropped.
+  controller.abort();
+  return undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

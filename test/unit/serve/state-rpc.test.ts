@@ -51,6 +51,28 @@ describe('NodeRpcClient', () => {
     assert.deepEqual(seen?.params, []);
   });
 
+  it('refuses an answer longer than maxResponseBytes (NODE_BAD_RESPONSE, no retry), reading no further', async () => {
+    let sent = 0;
+    handler = (body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // A result that never ends: 64 KiB chunks until the client hangs up.
+      res.write(`{"jsonrpc":"2.0","id":${(body as Req).id},"result":"0x`);
+      const more = () => {
+        if (res.destroyed || sent > 64 * 1024 * 1024) return void res.end();
+        sent += 65_536;
+        res.write('ab'.repeat(32_768), () => setImmediate(more));
+      };
+      more();
+    };
+    const before = requests;
+    await assert.rejects(new NodeRpcClient({ url, maxResponseBytes: 1 << 20 }).call('eth_getProof', ['0x00', [], 'latest']), isErr('NODE_BAD_RESPONSE', (e) => /longer than 1048576 bytes/.test(e.message)));
+    assert.equal(requests - before, 1, 'not retried');
+    assert.ok(sent < 16 * 1024 * 1024, `the server sent ${sent} bytes before the client hung up`);
+    const ok = new NodeRpcClient({ url });
+    handler = (body, res) => json(res, { jsonrpc: '2.0', id: (body as Req).id, result: `0x${'ab'.repeat(600_000)}` });
+    assert.equal(((await ok.call('eth_getCode', ['0x00', 'latest'])) as string).length, 1_200_002, 'the default bound lets a 1.2 MB answer through');
+  });
+
   it('returns null results as null (a missing block is not an error)', async () => {
     handler = (body, res) => json(res, { jsonrpc: '2.0', id: (body as Req).id, result: null });
     assert.equal(await new NodeRpcClient({ url }).call('eth_getBlockByNumber', ['0x99', false]), null);
