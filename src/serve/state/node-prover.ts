@@ -76,8 +76,11 @@ const bytesOf = (list: readonly Uint8Array[]): number => list.reduce((n, x) => n
 function readNodes(v: unknown, field: string): Uint8Array[] {
   if (!Array.isArray(v) || v.length > MAX_PATH_NODES) throw wrong(field, `expected at most ${MAX_PATH_NODES} nodes`);
   return v.map((h, i) => {
-    if (typeof h !== 'string' || h.length > 2 + 2 * MAX_NODE_BYTES || !/^0x(?:[0-9a-fA-F]{2})*$/.test(h)) throw wrong(`${field}[${i}]`, 'not a hex node of at most 1 KiB');
-    return Uint8Array.from(Buffer.from(h.slice(2), 'hex'));
+    if (typeof h !== 'string' || h.length > 2 + 2 * MAX_NODE_BYTES || h.length % 2 !== 0 || !h.startsWith('0x')) throw wrong(`${field}[${i}]`, 'not a hex node of at most 1 KiB');
+    // No digit-by-digit check: bad hex decodes short, and bytes that are not the node hash to nothing the walk needs.
+    const b = Buffer.from(h.slice(2), 'hex');
+    if (b.length * 2 !== h.length - 2) throw wrong(`${field}[${i}]`, 'not hex');
+    return new Uint8Array(b);
   });
 }
 
@@ -200,15 +203,23 @@ export class NodeStateProver {
       const pool = pools.get(b64(it.address));
       if (pool === undefined) break;
       let p: Proven;
+      // Nodes the walk took from the answer, by the hash already computed: they enter the cache once checked.
+      const used = new Map<string, Uint8Array>();
       try {
-        p = walkItem(st, it, (h) => pool.get(b64(h)) ?? this.#nodes.get(b64(h)));
+        p = walkItem(st, it, (h) => {
+          const k = b64(h);
+          const n = pool.get(k);
+          if (n === undefined) return this.#nodes.get(k);
+          used.set(k, n);
+          return n;
+        });
       } catch (err) {
         if (!(err instanceof VerificationError)) throw err;
         this.#wrong(st, new StateError('STATE_WRONG_PROOF', `the node's eth_getProof of ${toHex(it.address)} does not prove it against the header's stateRoot: ${err.message}`, { field: 'eth_getProof', cause: err }));
         break;
       }
       // Only nodes a checked walk used enter the cache.
-      for (const n of p.nodes) this.#nodes.set(b64(keccak256(n)), n);
+      for (const [k, n] of used) this.#nodes.set(k, n);
       this.#answers.set(answerKey(st, it), p);
       this.stats.fromNode++;
       out.push(p);
