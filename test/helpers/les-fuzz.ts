@@ -22,22 +22,13 @@ import {
 } from '../../src/wire/index.js';
 import { LesTestClient } from './les-client.js';
 import { FROZEN_HANDSHAKE, SilentRelay, authMessage, rawSocket } from './rlpx-raw.js';
+import { prng } from './prng.js';
+
+export { prng };
 
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'));
 const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const randomBytes = (rand: () => number, n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
 

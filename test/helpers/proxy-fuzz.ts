@@ -12,6 +12,9 @@ import { isUtf8 } from 'node:buffer';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
+import { prng } from './prng.js';
+
+export const rng = prng;
 
 /** Codes a bad request may get: JSON-RPC 2.0's and the proxy's table (DESIGN §7), never -32603. */
 export const EXPECTED_CODES: ReadonlySet<number> = new Set([-32700, -32600, -32601, -32602, -32000, -32002, -32005, -32040, 3]);
@@ -32,18 +35,6 @@ export interface FuzzCase {
   expectCode?: number;
   /** A request that never arrives whole (raw TCP): the proxy must answer 408 and close. */
   slow?: 'short-body' | 'headers';
-}
-
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ADDR = `0x${'11'.repeat(20)}`;

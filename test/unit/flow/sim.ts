@@ -10,18 +10,9 @@
  * the margin exists for.
  */
 import { ClientBuffer, ManualClock, ServerBufferEstimate, bufferLimit, deriveMrcTable, maxCost } from '../../../src/flow/index.js';
+import { prng } from '../../helpers/prng.js';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 type Job = () => void;
 

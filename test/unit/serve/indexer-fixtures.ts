@@ -8,6 +8,9 @@ import { Trie } from '@ethereumjs/trie';
 import { bigIntToUnpaddedBytes } from '@ethereumjs/util';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import type { SectionSource } from '../../../src/serve/chain/section-source.js';
+import { prng } from '../../helpers/prng.js';
+
+export const rng = prng;
 
 export interface SourceBlock {
   hash: Uint8Array;
@@ -25,18 +28,6 @@ export class MemorySource implements SectionSource {
     this.reads++;
     return this.blocks[n];
   }
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function be(n: number | bigint, width: number): Uint8Array {
