@@ -8,7 +8,7 @@ import { Wallet } from 'ethers';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import type { TrustedSection, VerifiedHeader } from '../../src/client/contracts.js';
 import { HeaderChain } from '../../src/client/chain/header-chain.js';
-import { OdrError } from '../../src/client/odr/errors.js';
+import { NotServedError } from '../../src/client/scheduler/errors.js';
 import { OdrFacade } from '../../src/client/odr/facade.js';
 import { DEVNET } from '../../src/config/network.js';
 import { decodeHeader } from '../../src/verify/index.js';
@@ -163,7 +163,8 @@ describe('Odr facade against anvil data, with a lying server', () => {
       await anvil.rpc('evm_setAutomine', [true]);
     }
     for (const s of retriever.list) s.caps = { ...s.caps, txRelay: false };
-    await assert.rejects(odr.sendTransaction(new Uint8Array([1])), (e: unknown) => e instanceof OdrError && e.code === 'NO_SERVER');
+    // Connected servers that do not relay: not served (-32000), not "no server connected".
+    await assert.rejects(odr.sendTransaction(new Uint8Array([1])), (e: unknown) => e instanceof NotServedError && e.code === 'NOT_SERVED');
     for (const s of retriever.list) s.caps = { ...s.caps, txRelay: true };
   });
 });
