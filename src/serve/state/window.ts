@@ -44,6 +44,11 @@ async function proves(rpc: NodeRpcClient, n: number): Promise<string | undefined
 
 export async function probeStateWindow(rpc: NodeRpcClient, head: number): Promise<StateWindow> {
   const atHead = await proves(rpc, head);
+  // A fresh dev chain (anvil at block 0) cannot be probed past genesis yet: serve from block 1, as
+  // for any node whose genesis proofs do not match (every answer is still checked before it is sent).
+  if (atHead !== undefined && head === 0) {
+    return { since: 1, recent: 0, summary: `state: every block from 1 (the node's proofs at genesis, its only block yet, do not match its genesis header: ${atHead})` };
+  }
   if (atHead !== undefined) return { since: NO_STATE, recent: 0, summary: `state: none (eth_getProof at the head fails: ${atHead})` };
   const atZero = head === 0 ? undefined : await proves(rpc, 0);
   if (atZero === undefined) return { since: 0, recent: 0, summary: 'state: every block (the node proves state at genesis: an archive node)' };
