@@ -27,7 +27,7 @@ import { StartupProgress } from './devnet-progress.js';
 import { type DevAccount, devnetNodeKey, formatSummary, wellKnownKeys } from './devnet-report.js';
 import { CliFailure, exitWithFailure, runAction } from './failure.js';
 import { type CliLogger, createLogger } from './logging.js';
-import { type EvmLimitFlags, corsOriginOption, evmLimitOptions, evmLimits, hostArg, intArg, logLevelOption, urlArg } from './options.js';
+import { type BackfillFlags, type EvmLimitFlags, backfillLimits, backfillOptions, corsOriginOption, evmLimitOptions, evmLimits, hostArg, intArg, logLevelOption, urlArg } from './options.js';
 import { checkPortFree, freePort } from './ports.js';
 import { stopOnSignals } from './signals.js';
 
@@ -36,7 +36,7 @@ const HOST = '127.0.0.1';
 const MAX_ACCOUNTS_SHOWN = 10;
 const SECTIONS_PATIENCE_MS = 120_000;
 
-export interface DevnetFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags {
+export interface DevnetFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags, BackfillFlags {
   servers: number;
   rpc?: string;
   anvilPort: number;
@@ -205,6 +205,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
       genesisHash: genesis,
       timeouts: { startMs: 30_000 },
       call: evmLimits(flags),
+      backfill: backfillLimits(flags),
       logger: log.child({ part: 'client' }),
     });
     parts.add({ name: 'client', stop: () => client.stop() });
@@ -256,6 +257,7 @@ export function registerDevnet(program: Command): void {
     .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT)
     .addOption(corsOriginOption());
   for (const o of evmLimitOptions()) devnet.addOption(o);
+  for (const o of backfillOptions()) devnet.addOption(o);
   addAdminOptions(devnet, 'addnode, getpeerinfo of the proxy', DEFAULT_CLIENT_ADMIN_PORT, 'one created at each start and printed')
     .addOption(logLevelOption('warn'))
     .action(runAction('devnet', runDevnet));

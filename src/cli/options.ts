@@ -78,6 +78,29 @@ export function evmLimits(flags: EvmLimitFlags): { evmTimeoutMs?: number; gasCap
   return { evmTimeoutMs: flags.evmTimeoutMs, gasCap: flags.gasCap === undefined ? undefined : BigInt(flags.gasCap) };
 }
 
+/** Back-fill limits, as `lesp proxy` and `lesp devnet` take them (absent: the client's defaults). */
+export interface BackfillFlags {
+  backfillPerLookup?: number;
+  backfillPerMinute?: number;
+}
+
+/** `--backfill-per-lookup` and `--backfill-per-minute`: how far callers can make the client link back to old headers. */
+export function backfillOptions(): Option[] {
+  return [
+    new Option('--backfill-per-lookup <headers>', 'most headers linked back for one old block no trusted section covers; past it the call fails with -32005')
+      .argParser(intArg(0))
+      .default(8192),
+    new Option('--backfill-per-minute <headers>', 'most headers linked back per minute over all callers; past it calls fail with -32005 until it refills')
+      .argParser(intArg(0))
+      .default(32768),
+  ];
+}
+
+/** LesClientOptions.backfill from the flags. */
+export function backfillLimits(flags: BackfillFlags): { perLookup?: number; perMinute?: number } {
+  return { perLookup: flags.backfillPerLookup, perMinute: flags.backfillPerMinute };
+}
+
 /** `--log-level`, the same on every command; `fallback` is the command's default. */
 export function logLevelOption(fallback: (typeof LOG_LEVELS)[number] = 'info'): Option {
   return new Option('--log-level <level>', 'pino log level of the JSON logs on stderr').choices(LOG_LEVELS).default(fallback);

@@ -17,12 +17,12 @@ import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_PROXY_PORT
 import { type AdminEndpointFlags, DEFAULT_CLIENT_ADMIN_PORT, addAdminOptions, printAdmin, startProxyAdmin } from './admin.js';
 import { CliFailure, runAction } from './failure.js';
 import { type CliLogger, createLogger } from './logging.js';
-import { type EvmLimitFlags, corsOriginOption, evmLimitOptions, evmLimits, hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
+import { type BackfillFlags, type EvmLimitFlags, backfillLimits, backfillOptions, corsOriginOption, evmLimitOptions, evmLimits, hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
 import { tcpProbe } from './ports.js';
 import { stopOnSignals } from './signals.js';
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-export interface ProxyFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags {
+export interface ProxyFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags, BackfillFlags {
   server: string[];
   trusted: string[];
   fraction: number;
@@ -160,6 +160,7 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     genesisHash: flags.genesisHash,
     datadir: flags.datadir,
     call: evmLimits(flags),
+    backfill: backfillLimits(flags),
     logger: log.child({ part: 'client' }),
   });
   let proxy: RunningProxy | undefined;
@@ -222,6 +223,7 @@ export function registerProxy(program: Command): void {
     .option('--headers-timeout-ms <n>', "an HTTP request's headers must arrive within this time", intArg(1), DEFAULT_HEADERS_TIMEOUT_MS)
     .option('--body-timeout-ms <n>', 'a whole HTTP request (headers and body) must arrive within this time (at least --headers-timeout-ms)', intArg(1), DEFAULT_BODY_TIMEOUT_MS);
   for (const o of evmLimitOptions()) proxy.addOption(o);
+  for (const o of backfillOptions()) proxy.addOption(o);
   addAdminOptions(proxy, 'addnode, getpeerinfo', DEFAULT_CLIENT_ADMIN_PORT, 'one created at the first start in <datadir>/admin.token, or at each start without --datadir')
     .addOption(logLevelOption())
     .action(runAction('proxy', runProxy));

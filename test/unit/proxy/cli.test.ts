@@ -102,6 +102,8 @@ describe('lesp proxy flags', () => {
       ['--server', S1, '--trusted', S1, '--cors-origin', 'https://app.example/path'],
       ['--server', S1, '--trusted', S1, '--cors-origin', 'none,https://app.example'],
       ['--server', S1, '--trusted', S1, '--body-timeout-ms', '0'],
+      ['--server', S1, '--trusted', S1, '--backfill-per-lookup', 'many'],
+      ['--server', S1, '--trusted', S1, '--backfill-per-minute', '-1'],
     ]) {
       const r = await lesp(args);
       assert.equal(r.code, 1, args.join(' '));
