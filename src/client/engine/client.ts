@@ -14,7 +14,7 @@
  * number of connected servers went from 0 to 1 or more), `disconnect` (back to 0), `quorum` (enough
  * trusted servers for agreement are connected again, or no longer: the TrustStatus).
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { NetworkConfig } from '../../config/network.js';
 import { LespError } from '../../errors.js';
 import type { VerifiedHeader } from '../contracts.js';
@@ -112,6 +112,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     this.options = options;
     this.network = resolveNetwork(options);
     this.genesisHash = resolveGenesis(this.network, options.genesisHash);
+    // Every request in flight listens on the client-long stop signal: no bound to warn at.
+    setMaxListeners(0, this.#halt.signal);
     this.#quorum = quorumOf(options);
     this.#staleHeadSec = options.staleHeadSec ?? this.network.staleHeadSec ?? 0;
     if (!Number.isSafeInteger(this.#staleHeadSec) || this.#staleHeadSec < 0) throw new ConfigError('staleHeadSec', 'expected seconds, 0 or more');
