@@ -225,7 +225,7 @@ describe('lesp devnet (the command)', () => {
 
   it('an --rpc that does not answer fails with one line and exit code 1', async () => {
     const port = await freePort();
-    const run = devnet(['--rpc', `http://127.0.0.1:${port}`, '--http-port', '0']);
+    const run = devnet(['--rpc', `http://127.0.0.1:${port}`, '--http-port', '0', '--les-port', '0']);
     const { code } = await run.exit;
     assert.equal(code, 1);
     const lines = run.stderr().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));

@@ -37,7 +37,7 @@ describe('lesp: bad input ends with one line', () => {
     ['a bad config value', ['devnet', '--config', file('zero.json', '{"servers": 0}')], {}, /^lesp devnet: "servers" in .*zero\.json: expected an integer in \[1, 16\]$/],
     ['a missing config file from LESP_CONFIG', ['serve'], { LESP_CONFIG: join(dir, 'absent.json') }, /^lesp serve: LESP_CONFIG: cannot read .*absent\.json \(ENOENT\)$/],
     ['a missing required flag', ['serve'], {}, /^lesp serve: missing --rpc <url>: give the flag, LESP_RPC, or "rpc" in a --config file$/],
-    ['a flag that wins over a bad env value, then an unreachable node', ['devnet', '--rpc', DEAD], { LESP_RPC: 'not a url' }, /^lesp devnet: the node at http:\/\/127\.0\.0\.1:1\/ does not answer/],
+    ['a flag that wins over a bad env value, then an unreachable node', ['devnet', '--rpc', DEAD, '--http-port', '0', '--les-port', '0'], { LESP_RPC: 'not a url' }, /^lesp devnet: the node at http:\/\/127\.0\.0\.1:1\/ does not answer/],
     ['a node from the config file that does not answer', ['serve', '--config', file('serve.json', JSON.stringify({ serve: { rpc: DEAD, port: 0 } }))], {}, /^lesp serve: .*does not answer/],
   ];
   for (const [what, args, env, pattern] of cases) {
