@@ -11,8 +11,9 @@ import { type ProxyFlags, checkFlags, loadCheckpoint } from '../../../src/cli/pr
 import { formatEnode, nodeIdFromPrivateKey } from '../../../src/net/enode.js';
 
 const enode = (port: number) => formatEnode({ id: nodeIdFromPrivateKey(secp256k1.utils.randomPrivateKey()), host: '127.0.0.1', port });
-const S1 = enode(30303);
-const S2 = enode(30304);
+// Ports 1 and 2: nothing listens there, so a dial is refused at once (30303 may be a running devnet).
+const S1 = enode(1);
+const S2 = enode(2);
 const H = `0x${'12'.repeat(32)}`;
 
 function flags(over: Partial<ProxyFlags> = {}): ProxyFlags {
