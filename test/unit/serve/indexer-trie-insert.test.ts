@@ -6,18 +6,9 @@ import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { insertSorted, insertSortedInSteps } from '../../../src/serve/indexer/trie-insert.js';
 import { IndexerError } from '../../../src/serve/indexer/errors.js';
 import { EMPTY_TRIE_ROOT, collectProof, walkTrie, decodeTrieNode } from '../../../src/verify/index.js';
+import { prng } from '../../helpers/prng.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = prng;
 
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const cmp = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b));
