@@ -23,10 +23,18 @@ export type HandshakeErrorCode =
   | 'HANDSHAKE_TIMEOUT'
   | 'LOCAL_STATUS';
 
-/** The Status handshake failed; `field` is the Status key at fault where there is one. */
+/**
+ * The Status handshake failed; `field` is the Status key at fault where there is one, and
+ * `remote` / `local` its two values where they differ (for callers that explain the mismatch).
+ */
 export class HandshakeError extends LespError {
-  constructor(code: HandshakeErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
-    super(code, message, options);
+  readonly remote: unknown;
+  readonly local: unknown;
+
+  constructor(code: HandshakeErrorCode, message: string, options: { field?: string; cause?: unknown; remote?: unknown; local?: unknown } = {}) {
+    super(code, message, { field: options.field, cause: options.cause });
+    this.remote = options.remote;
+    this.local = options.local;
   }
 }
 
@@ -80,7 +88,13 @@ export class PeerStateError extends LespError {
   }
 }
 
-export type DialErrorCode = 'CONNECT_FAILED' | 'CONNECTION_CLOSED' | 'DIAL_TIMEOUT' | 'NODE_CLOSED' | 'ALREADY_CONNECTED';
+/**
+ * AUTH_DROPPED: the node at that address closed the connection on our RLPx auth without a byte in
+ * reply. The auth is encrypted to the node id we dialed, so this is what a node with another id
+ * does (go-ethereum and devp2p alike): the enode names the wrong node for that address.
+ * RESOLVE_FAILED: the enode's host name did not resolve (in time).
+ */
+export type DialErrorCode = 'CONNECT_FAILED' | 'CONNECTION_CLOSED' | 'AUTH_DROPPED' | 'RESOLVE_FAILED' | 'DIAL_TIMEOUT' | 'NODE_CLOSED' | 'ALREADY_CONNECTED';
 
 /** Dialing a node failed before a Status handshake could start. */
 export class DialError extends LespError {

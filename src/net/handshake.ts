@@ -4,7 +4,7 @@
  * les/4, and, when we are the client, be a server (announce the flow-control keys).
  * The forkID is required but not validated against a fork schedule: the net layer has none.
  */
-import { equalBytes } from './bytes.js';
+import { bytesToHex, equalBytes } from './bytes.js';
 import type { LesVersion } from '../wire/codes.js';
 import type { Status } from '../wire/status.js';
 import { HandshakeError } from './errors.js';
@@ -42,13 +42,17 @@ export function checkRemoteStatus(local: Status, remote: Status, version: LesVer
       { field: 'protocolVersion' },
     );
   }
+  // Messages read remote first ("networkId 31337 ≠ 1"): what the other side is, then what we expected.
   if (remote.networkId !== local.networkId) {
-    throw new HandshakeError('NETWORK_MISMATCH', `remote networkId ${remote.networkId}, ours ${local.networkId}`, {
+    throw new HandshakeError('NETWORK_MISMATCH', `networkId ${remote.networkId} ≠ ${local.networkId}`, {
       field: 'networkId',
+      remote: remote.networkId,
+      local: local.networkId,
     });
   }
   if (!equalBytes(remote.genesisHash, local.genesisHash)) {
-    throw new HandshakeError('GENESIS_MISMATCH', 'remote genesisHash differs from ours', { field: 'genesisHash' });
+    const [theirs, ours] = [hex0x(remote.genesisHash), hex0x(local.genesisHash)];
+    throw new HandshakeError('GENESIS_MISMATCH', `genesis differs (theirs ${theirs}, ours ${ours})`, { field: 'genesisHash', remote: theirs, local: ours });
   }
   if (version >= 4 && remote.forkID === undefined) {
     throw new HandshakeError('MISSING_FORKID', 'remote Status lacks forkID, mandatory on les/4', { field: 'forkID' });
@@ -61,3 +65,5 @@ export function checkRemoteStatus(local: Status, remote: Status, version: LesVer
     }
   }
 }
+
+const hex0x = (b: Uint8Array): string => `0x${bytesToHex(b)}`;
