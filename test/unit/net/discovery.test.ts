@@ -1,0 +1,172 @@
+/**
+ * discv4 through DPT on 127.0.0.1: two endpoints find each other from a bootnode, and junk sent to
+ * the UDP socket (too large, too short, a wrong hash, an unknown type, bad RLP, a signed ping
+ * whose endpoint is nonsense) is counted and logged once per kind while the process lives on and
+ * the endpoint keeps answering.
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { after, describe, it } from 'node:test';
+import { RLP } from '@ethereumjs/rlp';
+import { keccak256 } from 'ethereum-cryptography/keccak.js';
+import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
+import { Discovery, type DiscoveredNode, MAX_PACKET_BYTES, failureKind, publishedBootnodes } from '../../../src/net/discovery.js';
+import { formatEnode, parseEnode } from '../../../src/net/enode.js';
+
+const started: Discovery[] = [];
+after(async () => {
+  await Promise.all(started.map((d) => d.close()));
+});
+
+interface LogLine {
+  level: 'info' | 'warn';
+  obj: Record<string, unknown>;
+  msg: string | undefined;
+}
+
+function recordingLog(lines: LogLine[]) {
+  return {
+    info: (obj: object, msg?: string) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
+    warn: (obj: object, msg?: string) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
+  };
+}
+
+async function startDiscovery(o: { tcpPort?: number | null; bootnodes?: string[]; log?: ReturnType<typeof recordingLog>; refreshMs?: number } = {}): Promise<Discovery> {
+  const d = new Discovery({ privateKey: secp256k1.utils.randomPrivateKey(), host: '127.0.0.1', port: 0, refreshMs: o.refreshMs ?? 500, pingTimeoutMs: 1000, ...o });
+  started.push(d);
+  await d.start();
+  return d;
+}
+
+function enodeOf(d: Discovery, tcpPort: number): string {
+  return formatEnode({ id: d.id, host: '127.0.0.1', port: tcpPort, discport: d.udpPort });
+}
+
+function nextNode(d: Discovery, ms = 10_000): Promise<DiscoveredNode> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no node discovered in time')), ms);
+    d.once('node', (n) => {
+      clearTimeout(t);
+      resolve(n);
+    });
+  });
+}
+
+/** A discv4 packet: keccak(sig || type || payload) || sig(keccak(type || payload)) || type || payload. */
+function packet(type: number, payload: Uint8Array, key: Uint8Array): Uint8Array {
+  const typedata = Uint8Array.from([type, ...payload]);
+  const sig = secp256k1.sign(keccak256(typedata), key);
+  const signed = Uint8Array.from([...sig.toCompactRawBytes(), sig.recovery, ...typedata]);
+  return Uint8Array.from([...keccak256(signed), ...signed]);
+}
+
+async function sendUdp(port: number, datagrams: Uint8Array[]): Promise<void> {
+  const s = createSocket('udp4');
+  for (const d of datagrams) await new Promise<void>((resolve, reject) => s.send(d, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  s.close();
+}
+
+describe('discovery (discv4 over DPT)', () => {
+  it('finds a node through a bootnode, both ways, on 127.0.0.1', async () => {
+    const a = await startDiscovery({ tcpPort: 40001 });
+    const b = await startDiscovery({ tcpPort: 40002, bootnodes: [enodeOf(a, 40001)] });
+    const aSeesB = nextNode(a);
+    const bSeesA = nextNode(b);
+    const [fromA, fromB] = await Promise.all([aSeesB, bSeesA]);
+    assert.equal(fromA.id, Buffer.from(b.id).toString('hex'));
+    assert.equal(fromA.tcpPort, 40002, 'A learnt the TCP port B advertises');
+    assert.equal(fromB.id, Buffer.from(a.id).toString('hex'));
+    assert.equal(fromB.tcpPort, 40001);
+    assert.deepEqual(parseEnode(fromB.enode).id, a.id);
+  });
+
+  it('a third node learns of the second through the bootnode (findnode / neighbours), and a node with no TCP port is not offered for dialing', async () => {
+    const a = await startDiscovery({ tcpPort: 40011 });
+    const b = await startDiscovery({ tcpPort: 40012, bootnodes: [enodeOf(a, 40011)] });
+    await nextNode(a);
+    const c = await startDiscovery({ tcpPort: null, bootnodes: [enodeOf(a, 40011)] });
+    const bHex = Buffer.from(b.id).toString('hex');
+    const found = await new Promise<DiscoveredNode>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('C never learnt of B')), 15_000);
+      const check = (n: DiscoveredNode) => {
+        if (n.id !== bHex) return;
+        clearTimeout(t);
+        resolve(n);
+      };
+      c.on('node', check);
+      for (const n of c.nodes()) check(n);
+    });
+    assert.equal(found.tcpPort, 40012);
+    // A pinged C back and holds it, but C accepts no connections: it is not a dial candidate.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(!a.nodes().some((n) => n.id === Buffer.from(c.id).toString('hex')));
+    assert.ok(a.stats().tableSize >= 2);
+  });
+
+  it('junk datagrams are dropped, counted and logged once per kind; the endpoint lives on', async () => {
+    const lines: LogLine[] = [];
+    const d = await startDiscovery({ tcpPort: 40021, log: recordingLog(lines) });
+    const port = d.udpPort as number;
+    const key = secp256k1.utils.randomPrivateKey();
+    const random = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) & 0xff);
+    const signedJunkPing = packet(0x01, RLP.encode([4, 'not an endpoint', [], 0]), key);
+    const kinds: Array<[string, Uint8Array]> = [
+      ['oversized', random(MAX_PACKET_BYTES + 1)],
+      ['too-short', random(40)],
+      ['bad-hash', random(200)],
+      ['bad-type', packet(0x09, RLP.encode([1, 2]), key)],
+      ['bad-rlp', packet(0x01, Uint8Array.from([0xf8, 0xff, 0x01]), key)],
+      ['bad-payload', signedJunkPing],
+    ];
+    await sendUdp(port, [...kinds.map(([, p]) => p), ...kinds.map(([, p]) => p)]);
+    const want = Object.fromEntries(kinds.map(([k]) => [k, 2]));
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && kinds.some(([k]) => d.stats().failures[k] !== 2)) await new Promise((r) => setTimeout(r, 20));
+    const { failures, packets } = d.stats();
+    assert.deepEqual(Object.fromEntries(kinds.map(([k]) => [k, failures[k]])), want);
+    assert.equal(packets, kinds.length * 2);
+    const warned = lines.filter((l) => l.level === 'warn').map((l) => l.obj.kind);
+    assert.deepEqual(warned.sort(), kinds.map(([k]) => k).sort(), 'one warning per kind, not per packet');
+    // Still a working discovery endpoint: a fresh node bootstraps from it.
+    const e = await startDiscovery({ tcpPort: 40022, bootnodes: [enodeOf(d, 40021)] });
+    const n = await nextNode(e);
+    assert.equal(n.id, Buffer.from(d.id).toString('hex'));
+  });
+
+  it('a bootnode that never answers is retried while the table is empty, and its silence is counted', async () => {
+    const lines: LogLine[] = [];
+    const silentSocket = createSocket('udp4');
+    await new Promise<void>((r) => silentSocket.bind(0, '127.0.0.1', r));
+    const port = silentSocket.address().port;
+    const id = secp256k1.getPublicKey(secp256k1.utils.randomPrivateKey(), false).subarray(1);
+    let pings = 0;
+    silentSocket.on('message', () => pings++);
+    try {
+      const d = await startDiscovery({ tcpPort: null, refreshMs: 300, log: recordingLog(lines), bootnodes: [formatEnode({ id, host: '127.0.0.1', port })] });
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && pings < 2) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(pings >= 2, `the bootnode was pinged again after its first silence (${pings} pings)`);
+      assert.ok((d.stats().failures['ping-timeout'] ?? 0) >= 1);
+      assert.equal(d.stats().tableSize, 0);
+    } finally {
+      silentSocket.close();
+    }
+  });
+
+  it('a loopback socket skips bootnodes on other hosts, with one warning', async () => {
+    const lines: LogLine[] = [];
+    const bootnodes = publishedBootnodes('sepolia');
+    assert.ok(bootnodes.length > 0, 'the published Sepolia bootnodes');
+    const d = new Discovery({ privateKey: secp256k1.utils.randomPrivateKey(), host: '127.0.0.1', bootnodes, log: recordingLog(lines) });
+    started.push(d);
+    assert.equal(lines.filter((l) => l.level === 'warn').length, 1);
+    assert.equal(lines[0]?.obj.skipped, bootnodes.length);
+    assert.deepEqual(publishedBootnodes('devnet'), []);
+  });
+
+  it('sorts DPT errors into kinds', () => {
+    assert.equal(failureKind(new Error('Hash verification failed')), 'bad-hash');
+    assert.equal(failureKind(Object.assign(new Error('x'), { code: 'EINVAL' })), 'socket:EINVAL');
+    assert.equal(failureKind(new Error('Timeout error: ping 1.2.3.4:5')), 'ping-timeout');
+  });
+});
