@@ -1,79 +1,19 @@
 /**
  * Network configuration shared by client and server: they must agree on the chain, the genesis,
  * the fork schedule (for the Status forkID) and the helper-trie section parameters (DESIGN §4).
- * Built-ins: `mainnet` and `devnet`; anything else is a JSON file parsed by `parseNetworkConfig`,
- * which treats its input as hostile and names the offending field.
+ * Built-ins: the public networks `mainnet`, `sepolia`, `holesky` and `hoodi` (parameters from
+ * @ethereumjs/common, chains.ts) and `devnet`; anything else is a JSON file parsed by
+ * `parseNetworkConfig`, which treats its input as hostile and names the offending field.
  */
-import { LespError } from '../errors.js';
-import { type ForkIdValue, type ForkSchedule, computeForkId } from './forkid.js';
+import { type ForkIdValue, computeForkId } from './forkid.js';
+import { HOLESKY, HOODI, MAINNET, SEPOLIA } from './chains.js';
+import { ConfigError, type HardforkActivation, type NetworkConfig } from './types.js';
 import { hexToBytes } from '../bytes.js';
 
-export class ConfigError extends LespError {
-  constructor(field: string, detail: string) {
-    super('BAD_CONFIG', `${field}: ${detail}`, { field });
-  }
-}
+export { ConfigError, type Checkpoint, type CheckpointOracle, type HardforkActivation, type NetworkConfig } from './types.js';
+export { HOLESKY, HOODI, MAINNET, SEPOLIA } from './chains.js';
 
-export interface Checkpoint {
-  sectionIndex: number;
-  sectionHead: Uint8Array;
-  chtRoot: Uint8Array;
-  bloomTrieRoot: Uint8Array;
-}
-
-export interface CheckpointOracle {
-  address: Uint8Array;
-  signers: Uint8Array[];
-  threshold: number;
-}
-
-export interface NetworkConfig {
-  name: string;
-  chainId: bigint;
-  networkId: bigint;
-  /** Undefined for a devnet whose genesis is learned from its node (anvil's genesis is time-stamped). */
-  genesisHash: Uint8Array | undefined;
-  forks: ForkSchedule;
-  /** Blocks per CHT / BloomBits section (32768 on mainnet). */
-  sectionSize: number;
-  /** A server builds a section once its last block has this many confirmations (256 on mainnet). */
-  buildConfirmations: number;
-  /** A client relies on a section once its last block has this many confirmations (2048 on mainnet). */
-  useConfirmations: number;
-  /** The EVM hardfork rules a client applies for eth_call (the newest the chain has reached). */
-  hardfork: string;
-  checkpoint?: Checkpoint;
-  checkpointOracle?: CheckpointOracle;
-  /**
-   * A trusted head older than this (by its timestamp) is reported as not synced: servers that
-   * stopped announcing must not look like a chain that stopped. Undefined: no such check (a devnet
-   * that mines on demand may rightly sit still).
-   */
-  staleHeadSec?: number;
-}
-
-export const MAINNET_GENESIS_HASH = hexToBytes('0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3');
-
-export const MAINNET: NetworkConfig = {
-  name: 'mainnet',
-  chainId: 1n,
-  networkId: 1n,
-  genesisHash: MAINNET_GENESIS_HASH,
-  forks: {
-    // homestead, dao, tangerine whistle, spurious dragon, byzantium, constantinople+petersburg,
-    // istanbul, muir glacier, berlin, london, arrow glacier, gray glacier (EIP-2124's list).
-    blocks: [1150000, 1920000, 2463000, 2675000, 4370000, 7280000, 9069000, 9200000, 12244000, 12965000, 13773000, 15050000],
-    // shanghai, cancun, prague.
-    timestamps: [1681338455, 1710338135, 1746612311],
-    genesisTimestamp: 0,
-  },
-  sectionSize: 32768,
-  buildConfirmations: 256,
-  useConfirmations: 2048,
-  hardfork: 'prague',
-  // Five 12 s slots.
-  staleHeadSec: 60,
-};
+export const MAINNET_GENESIS_HASH = MAINNET.genesisHash as Uint8Array;
 
 /** The development chain: anvil pinned to prague, small sections so tests reach them quickly. */
 export const DEVNET: NetworkConfig = {
@@ -88,10 +28,37 @@ export const DEVNET: NetworkConfig = {
   hardfork: 'prague',
 };
 
-export const BUILTIN_NETWORKS: Readonly<Record<string, NetworkConfig>> = { mainnet: MAINNET, devnet: DEVNET };
+export const BUILTIN_NETWORKS: Readonly<Record<string, NetworkConfig>> = {
+  mainnet: MAINNET,
+  sepolia: SEPOLIA,
+  holesky: HOLESKY,
+  hoodi: HOODI,
+  devnet: DEVNET,
+};
+
+/** The built-in network names, for messages ("mainnet, sepolia, holesky, hoodi or devnet"). */
+export const BUILTIN_NETWORK_NAMES = Object.keys(BUILTIN_NETWORKS);
 
 export function forkIdAt(config: NetworkConfig, genesisHash: Uint8Array, headNumber: number, headTime: number): ForkIdValue {
   return computeForkId(genesisHash, config.forks, headNumber, headTime);
+}
+
+/**
+ * The EVM rules a block runs under: the last of `config.hardforks` the block has reached (block
+ * forks by number, time forks by timestamp), or `config.hardfork` when it has no schedule.
+ */
+export function hardforkAt(config: Pick<NetworkConfig, 'hardfork' | 'hardforks'>, blockNumber: number | bigint, timestamp: number | bigint): string {
+  const schedule = config.hardforks;
+  if (schedule === undefined || schedule.length === 0) return config.hardfork;
+  const n = BigInt(blockNumber);
+  const t = BigInt(timestamp);
+  let name: string | undefined;
+  for (const hf of schedule) {
+    const reached = hf.timestamp !== undefined ? t >= BigInt(hf.timestamp) : hf.block !== undefined && n >= BigInt(hf.block);
+    if (reached) name = hf.name;
+  }
+  // A block before the first entry (a schedule that does not start at 0) runs under the first.
+  return name ?? (schedule[0] as HardforkActivation).name;
 }
 
 // ---- parsing a hostile JSON config ----
@@ -132,8 +99,38 @@ function intList(v: Json, field: string): number[] {
 
 const KNOWN_KEYS = new Set([
   'name', 'base', 'chainId', 'networkId', 'genesisHash', 'forks', 'sectionSize', 'buildConfirmations',
-  'useConfirmations', 'hardfork', 'checkpoint', 'checkpointOracle', 'staleHeadSec',
+  'useConfirmations', 'hardfork', 'hardforks', 'checkpoint', 'checkpointOracle', 'staleHeadSec',
 ]);
+
+const HARDFORK_NAME = /^[a-zA-Z][a-zA-Z0-9]{0,31}$/;
+
+function hardforkName(v: Json, field: string): string {
+  if (typeof v !== 'string' || !HARDFORK_NAME.test(v)) throw new ConfigError(field, 'expected a hardfork name');
+  return v;
+}
+
+/** `[{ name, block } | { name, timestamp }, ...]` in activation order. */
+function hardforkList(v: Json, field: string): HardforkActivation[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64) throw new ConfigError(field, 'expected a list of 1 to 64 { name, block | timestamp }');
+  let lastBlock = 0;
+  let lastTime = 0;
+  return v.map((x, i) => {
+    const f = `${field}[${i}]`;
+    const e = obj(x, f);
+    for (const key of Object.keys(e)) if (key !== 'name' && key !== 'block' && key !== 'timestamp') throw new ConfigError(`${f}.${key}`, 'unknown key');
+    const name = hardforkName(e.name, `${f}.name`);
+    if ((e.block === undefined) === (e.timestamp === undefined)) throw new ConfigError(f, 'expected exactly one of block and timestamp');
+    if (e.block !== undefined) {
+      if (lastTime > 0) throw new ConfigError(`${f}.block`, 'a block fork after a timestamp fork');
+      const block = int(e.block, `${f}.block`, lastBlock);
+      lastBlock = block;
+      return { name, block };
+    }
+    const timestamp = int(e.timestamp, `${f}.timestamp`, lastTime);
+    lastTime = timestamp;
+    return { name, timestamp };
+  });
+}
 
 /**
  * Parse a network config object (e.g. from a JSON file). `base` names a built-in network whose
@@ -145,7 +142,7 @@ export function parseNetworkConfig(input: Json): NetworkConfig {
   for (const key of Object.keys(o)) if (!KNOWN_KEYS.has(key)) throw new ConfigError(key, 'unknown key');
   const baseName = o.base === undefined ? 'devnet' : String(o.base);
   const base = BUILTIN_NETWORKS[baseName];
-  if (base === undefined) throw new ConfigError('base', `unknown network "${baseName}" (mainnet or devnet)`);
+  if (base === undefined) throw new ConfigError('base', `unknown network "${baseName}" (${BUILTIN_NETWORK_NAMES.join(', ')})`);
   const out: NetworkConfig = { ...base, forks: { ...base.forks } };
   if (o.name !== undefined) {
     if (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 64) throw new ConfigError('name', 'expected a short string');
@@ -168,9 +165,14 @@ export function parseNetworkConfig(input: Json): NetworkConfig {
   if (out.useConfirmations < out.buildConfirmations) {
     throw new ConfigError('useConfirmations', 'must not be below buildConfirmations (servers build sections before clients use them)');
   }
+  if (o.hardforks !== undefined) {
+    out.hardforks = hardforkList(o.hardforks, 'hardforks');
+    out.hardfork = (out.hardforks[out.hardforks.length - 1] as HardforkActivation).name;
+  }
   if (o.hardfork !== undefined) {
-    if (typeof o.hardfork !== 'string' || !/^[a-zA-Z]+$/.test(o.hardfork)) throw new ConfigError('hardfork', 'expected a hardfork name');
-    out.hardfork = o.hardfork;
+    out.hardfork = hardforkName(o.hardfork, 'hardfork');
+    // One fork named alone pins every block to it (a devnet), replacing the base's schedule.
+    if (o.hardforks === undefined) delete out.hardforks;
   }
   if (o.staleHeadSec !== undefined) out.staleHeadSec = int(o.staleHeadSec, 'staleHeadSec', 1, 1 << 30);
   if (o.checkpoint !== undefined) {
