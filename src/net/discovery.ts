@@ -17,7 +17,8 @@
  */
 import { type Socket as DgramSocket, createSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { isIP, isIPv6 } from 'node:net';
 import { Common } from '@ethereumjs/common';
 import { DPT, type PeerInfo } from '@ethereumjs/devp2p';
 import { bytesToHex } from './bytes.js';
@@ -235,8 +236,17 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     const banned = (dpt as unknown as { _banlist: { _lru: { delete(key: string): void } } })._banlist._lru;
     for (const b of this.#bootnodes) {
       banned.delete(bytesToHex(b.id as Uint8Array));
-      banned.delete(`${b.address}:${b.tcpPort}`);
-      void dpt.bootstrap({ ...b });
+      const host = b.address as string;
+      // DPT sends to IP addresses only; a bootnode named by host name is looked up at each try.
+      const address = isIP(host) !== 0 ? Promise.resolve(host) : lookup(host, { family: isIPv6(this.#host) ? 6 : 4 }).then((r) => r.address);
+      address.then(
+        (ip) => {
+          if (this.#closed) return;
+          banned.delete(`${ip}:${b.tcpPort}`);
+          void dpt.bootstrap({ ...b, address: ip });
+        },
+        (err: unknown) => this.#failure(err, 'bootnode-unresolved'),
+      );
     }
   }
 

@@ -11,8 +11,9 @@
 import { channel } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
-import { DEVNET, type NetworkConfig } from '../../config/network.js';
+import { DEVNET, type NetworkConfig, forkFilterFor } from '../../config/network.js';
 import { LesNode, nodeIdFromPrivateKey } from '../../net/index.js';
+import { Discovery } from '../../net/discovery.js';
 import { openLevelStore } from '../../store/level.js';
 import { openMemoryStore } from '../../store/memory.js';
 import type { KvStore } from '../../store/kv.js';
@@ -64,6 +65,11 @@ export interface LesServerOptions {
    * index, so standard les/4 requests for them are served before any block names them.
    */
   genesisAlloc?: unknown;
+  /**
+   * discv4 on UDP: answer pings and findnode and advertise this server (its LES port), on `host`
+   * and, unless `port` is given, the same port number as LES, as go-ethereum does. Absent: off.
+   */
+  discovery?: { bootnodes?: readonly string[]; port?: number; refreshMs?: number };
   /** Where the section-building progress bar goes (TTY only); null for none. */
   progressStream?: ProgressStream | null;
   log?: ServeLog;
@@ -93,7 +99,7 @@ export interface LesServerEvents {
   stopped: [];
 }
 
-type Running = { store: KvStore; stack: ServeStack; node: LesNode; service: LesService; pool: ClientPool };
+type Running = { store: KvStore; stack: ServeStack; node: LesNode; service: LesService; pool: ClientPool; discovery: Discovery | undefined };
 
 function checkCount(value: number | undefined, field: string, min = 0): number | undefined {
   if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
@@ -161,6 +167,11 @@ export class LesServer extends EventEmitter<LesServerEvents> {
     return this.#need().stack;
   }
 
+  /** The discv4 endpoint, when discovery is on. */
+  get discovery(): Discovery | undefined {
+    return this.#need().discovery;
+  }
+
   /** Capacity, balances and pricing of the connected clients (the les_* API's subject). */
   get pool(): ClientPool {
     return this.#need().pool;
@@ -173,6 +184,8 @@ export class LesServer extends EventEmitter<LesServerEvents> {
     const store = this.options.datadir === undefined ? openMemoryStore() : await openLevelStore(this.options.datadir);
     let stack: ServeStack | undefined;
     let pool: ClientPool | undefined;
+    let node: LesNode | undefined;
+    let discovery: Discovery | undefined;
     try {
       log.info({ rpc: this.options.rpcUrl, datadir: this.options.datadir ?? '(memory)', network: this.network.name }, 'serve: starting');
       // The service needs the backend and the backend's head events need the service.
@@ -191,11 +204,16 @@ export class LesServer extends EventEmitter<LesServerEvents> {
           await late.service?.onHead(head);
         },
       });
+      const backend = stack.backend;
       const nodeKey = this.options.nodeKey ?? secp256k1.utils.randomPrivateKey();
       pool = new ClientPool({ ...this.options.capacity, store: store.namespace('pool') });
-      const node = new LesNode({
+      node = new LesNode({
         role: 'server',
         status: (ctx) => (late.service as LesService).statusFor(ctx),
+        forkFilter: forkFilterFor(this.network, () => backend.chain.genesisHash(), () => {
+          const head = backend.chain.head();
+          return { number: head.number, time: head.timestamp };
+        }),
         privateKey: nodeKey,
         versions: this.options.versions,
         clientId: 'les-provider/server',
@@ -216,15 +234,23 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       service.on('clientGone', (info) => this.emit('clientGone', info));
       late.service = service;
       service.attach(node);
-      await node.listen(this.options.port ?? DEFAULT_LES_PORT, this.options.host ?? '127.0.0.1');
+      const host = this.options.host ?? '127.0.0.1';
+      const port = await node.listen(this.options.port ?? DEFAULT_LES_PORT, host);
+      const d = this.options.discovery;
+      if (d !== undefined) {
+        discovery = new Discovery({ privateKey: nodeKey, host, port: d.port ?? port, tcpPort: port, bootnodes: d.bootnodes, refreshMs: d.refreshMs, log });
+        await discovery.start();
+      }
       stack.start();
-      this.#running = { store, stack, node, service, pool };
+      this.#running = { store, stack, node, service, pool, discovery };
       const head = stack.backend.chain.head();
       log.info({ enode: node.enode, head: head.number, sections: stack.indexer.sectionCount, stateStart: stack.backend.state.startBlock() }, 'serve: listening');
       this.emit('started', { enode: node.enode, head: head.number });
       if (serverStartedChannel.hasSubscribers) serverStartedChannel.publish({ server: this });
       return node.enode;
     } catch (err) {
+      await discovery?.close();
+      await node?.close();
       await pool?.close().catch(() => undefined);
       await stack?.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
@@ -239,6 +265,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
     const r = this.#running;
     if (r === undefined) return;
     this.#running = undefined;
+    await r.discovery?.close();
     await r.node.close();
     r.service.close();
     await r.pool.close().catch((err: unknown) => this.#log.error({ err }, 'serve: client balances not flushed'));
