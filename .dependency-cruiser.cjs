@@ -23,6 +23,8 @@ module.exports = {
       { path: ['^src/(client|proxy|admin|cli)/'] }),
     rule('proxy-not-serve', 'the proxy is the client engine behind JSON-RPC.', layer('proxy'),
       { path: ['^src/(serve|admin|cli)/', '@ethereumjs/devp2p'] }),
+    rule('devnet-is-top', 'the devnet (anvil, servers, client and proxy together) is an entry point: only cli may import it.', '^src/(?!devnet/|cli/)',
+      { path: '^src/devnet/' }),
     rule('admin-is-top', 'admin (management JSON-RPC, tokens, the admin client) sits beside cli: only cli may import it.', '^src/(?!admin/|cli/)',
       { path: '^src/admin/' }),
   ],

@@ -1,42 +1,18 @@
 /**
- * What `lesp devnet` prints once it is up (stdout): chain id, node RPC URL, every enode, the proxy
- * URL, the funded dev accounts with their private keys (the public test keys of anvil's
- * well-known mnemonic, derived here and shown only where they match the node's accounts), and a
- * curl line to try. Also the deterministic node keys of the devnet's LES servers.
+ * What `lesp devnet` prints once it is up (stdout): chain id, genesis hash, node RPC URL, every
+ * enode, the proxy URL, the funded dev accounts with their private keys (the public test keys of
+ * anvil's well-known mnemonic, shown only where they match the node's accounts), a curl line to
+ * try, and ready lines for a proxy or a LesProvider of one's own on the same servers.
  */
-import { keccak256 } from 'ethereum-cryptography/keccak.js';
-import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
-import { HDNodeWallet, Mnemonic, formatEther, getAddress } from 'ethers';
-import { DEV_MNEMONIC } from './devnet-anvil.js';
+import { formatEther, getAddress } from 'ethers';
+import type { DevAccount } from '../devnet/accounts.js';
 
-/** Node key of devnet server `index`: keccak256("<seed>/<index>[/<n>]"), the first valid secp256k1 key. */
-export function devnetNodeKey(seed: string, index: number): Uint8Array {
-  for (let n = 0; ; n++) {
-    const key = keccak256(new TextEncoder().encode(n === 0 ? `${seed}/${index}` : `${seed}/${index}/${n}`));
-    if (secp256k1.utils.isValidPrivateKey(key)) return key;
-  }
-}
-
-export interface DevAccount {
-  address: string;
-  balanceWei: bigint;
-  /** The public test key, when the account is one of the well-known mnemonic's. */
-  privateKey: string | undefined;
-}
-
-/** The first `count` keys of the well-known dev mnemonic, by lower-case address. */
-export function wellKnownKeys(count: number): Map<string, string> {
-  const root = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), "m/44'/60'/0'/0");
-  const out = new Map<string, string>();
-  for (let i = 0; i < count; i++) {
-    const w = root.deriveChild(i);
-    out.set(w.address.toLowerCase(), w.privateKey);
-  }
-  return out;
-}
+export { devnetNodeKey, wellKnownKeys } from '../devnet/accounts.js';
+export type { DevAccount };
 
 export interface DevnetSummary {
   chainId: bigint;
+  genesisHash: string;
   nodeUrl: string;
   /** e.g. "anvil 1.7.1, hardfork prague, pid 1234" or "external". */
   nodeNote: string;
@@ -52,11 +28,27 @@ export function curlLine(proxyUrl: string, address: string): string {
   return `curl -s -X POST ${proxyUrl} -H 'content-type: application/json' -d '${body}'`;
 }
 
+/** A `lesp proxy` command line on the devnet's servers (another port than the devnet's own proxy). */
+export function proxyLine(s: Pick<DevnetSummary, 'chainId' | 'genesisHash' | 'enodes'>): string {
+  const file = s.chainId === 31337n ? '' : `echo '{"chainId":${s.chainId}}' > devnet-${s.chainId}.json && `;
+  const network = s.chainId === 31337n ? 'devnet' : `devnet-${s.chainId}.json`;
+  const servers = s.enodes.map((e) => `--server ${e} --trusted ${e}`).join(' ');
+  return `${file}lesp proxy --network ${network} --genesis-hash ${s.genesisHash} ${servers} --http-port 8546`;
+}
+
+/** A `new LesProvider({...})` on the devnet's servers. */
+export function providerLine(s: Pick<DevnetSummary, 'chainId' | 'genesisHash' | 'enodes'>): string {
+  const servers = s.enodes.map((e) => `{ enode: '${e}', trusted: true }`).join(', ');
+  const network = s.chainId === 31337n ? `'devnet'` : `{ chainId: ${s.chainId} }`;
+  return `new LesProvider({ network: ${network}, genesisHash: '${s.genesisHash}', servers: [${servers}] })`;
+}
+
 export function formatSummary(s: DevnetSummary): string {
   const lines: string[] = [];
   const row = (label: string, value: string): void => void lines.push(`${label.padEnd(13)}${value}`);
   lines.push('les-provider devnet is up', '');
   row('Chain id', `${s.chainId} (0x${s.chainId.toString(16)})`);
+  row('Genesis', s.genesisHash);
   row('Node RPC', `${s.nodeUrl}  (${s.nodeNote}; head ${s.head})`);
   s.enodes.forEach((e, i) => row(i === 0 ? 'LES servers' : '', e));
   row('Proxy', `${s.proxyUrl}  (WebSocket ${s.wsUrl}; every answer verified over LES)`);
@@ -70,6 +62,9 @@ export function formatSummary(s: DevnetSummary): string {
     });
   }
   const first = s.accounts[0]?.address ?? '0x0000000000000000000000000000000000000000';
-  lines.push('', 'Try:', `  ${curlLine(s.proxyUrl, first)}`, '', 'Ctrl-C stops everything.');
+  lines.push('', 'Try:', `  ${curlLine(s.proxyUrl, first)}`);
+  lines.push('', 'A proxy of your own on these servers:', `  ${proxyLine(s)}`);
+  lines.push('', 'A light client in your app (import { LesProvider } from \'les-provider\'):', `  ${providerLine(s)}`);
+  lines.push('', 'Test methods (evm_*, anvil_*, hardhat_*) sent to the proxy go to the node, unverified.', 'Ctrl-C stops everything.');
   return `${lines.join('\n')}\n`;
 }

@@ -12,7 +12,7 @@ import type { ProxyBackend } from './backend.js';
 import { ProxyError, rpcErrorOf } from './errors.js';
 import { type Call, type Entry, NULL_ID, batchText, errorText, parsePayload, resultText } from './jsonrpc.js';
 import type { CallSource, ProxyMetrics, Transport } from './metrics.js';
-import type { Upstream } from './upstream.js';
+import type { ProxyUpstream } from './upstream.js';
 
 export type LocalMethod = (params: unknown, signal: AbortSignal) => Promise<unknown> | unknown;
 
@@ -33,7 +33,7 @@ export interface DispatcherOptions {
   batchConcurrency: number;
   /** Methods forwarded unverified to `upstream` when the backend does not have them. */
   unverified: ReadonlySet<string>;
-  upstream: Upstream | undefined;
+  upstream: ProxyUpstream | undefined;
 }
 
 interface Route {

@@ -4,3 +4,4 @@ export { ProxyError, type ProxyErrorCode, UpstreamRpcError, rpcErrorOf } from '.
 export { DEFAULT_CORS_ORIGINS } from './cors.js';
 export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_PROXY_PORT, type ProxyOptions, type RunningProxy, startProxy } from './server.js';
 export { lesBackend } from './les-backend.js';
+export { type ProxyUpstream, Upstream } from './upstream.js';

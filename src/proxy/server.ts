@@ -16,7 +16,7 @@ import { NULL_ID, errorText } from './jsonrpc.js';
 import { allowedOrigin, corsPolicy } from './cors.js';
 import { createHttpHandler } from './http.js';
 import { ProxyMetrics } from './metrics.js';
-import { Upstream } from './upstream.js';
+import { type ProxyUpstream, Upstream } from './upstream.js';
 import { WsSession } from './ws.js';
 
 export const DEFAULT_PROXY_PORT = 8545;
@@ -60,7 +60,8 @@ export interface ProxyOptions {
   maxConnections?: number;
   /** Methods the operator allows unverified: forwarded to `upstream` (required with them). */
   unverified?: readonly string[];
-  upstream?: string;
+  /** An http(s) URL, or an object that answers the unverified methods itself. */
+  upstream?: string | ProxyUpstream;
   /** Reorg window and gap fill of logs subscriptions. */
   feed?: HeadFeedOptions;
   log?: Logger;
@@ -99,7 +100,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (unverified.size > 0 && options.upstream === undefined) {
     throw new ProxyError('BAD_OPTIONS', 'unverified methods need an upstream endpoint to forward to', { field: 'upstream' });
   }
-  const upstream = options.upstream === undefined ? undefined : new Upstream(options.upstream);
+  const upstream = typeof options.upstream === 'string' ? new Upstream(options.upstream) : options.upstream;
   if (upstream !== undefined && unverified.size > 0) log.warn({ methods: [...unverified], upstream: upstream.url }, 'these methods are forwarded UNVERIFIED');
   const cors = corsPolicy(options.corsOrigins);
   if (cors.any) log.warn('CORS allows any origin: every web page the browser shows can call this proxy');

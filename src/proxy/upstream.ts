@@ -4,7 +4,19 @@
  */
 import { ProxyError, UpstreamRpcError } from './errors.js';
 
-export class Upstream {
+/**
+ * Where the unverified methods go: an http(s) URL (`Upstream` below), or an object of the
+ * embedder's that answers them itself (the devnet forwards test methods to its node and then
+ * waits for the verified head to follow). Errors it throws as UpstreamRpcError reach the caller
+ * with their code and data.
+ */
+export interface ProxyUpstream {
+  /** Named in logs. */
+  readonly url: string;
+  request(method: string, params: unknown, signal: AbortSignal): Promise<unknown>;
+}
+
+export class Upstream implements ProxyUpstream {
   #nextId = 1;
 
   constructor(readonly url: string) {

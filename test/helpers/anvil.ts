@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { anvilBinary, watchdogScript } from '../../src/cli/devnet-anvil.js';
+import { anvilBinary, watchdogScript } from '../../src/devnet/anvil.js';
 
 export { anvilBinary };
 

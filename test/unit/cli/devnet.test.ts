@@ -9,9 +9,9 @@ import { Wallet } from 'ethers';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { pino } from 'pino';
 import { DEVNET_DEFAULTS, type DevnetFlags, checkDevnetFlags } from '../../../src/cli/devnet.js';
-import { DevnetParts } from '../../../src/cli/devnet-parts.js';
+import { DevnetParts } from '../../../src/devnet/parts.js';
 import { StartupProgress } from '../../../src/cli/devnet-progress.js';
-import { curlLine, devnetNodeKey, formatSummary, wellKnownKeys } from '../../../src/cli/devnet-report.js';
+import { curlLine, devnetNodeKey, formatSummary, providerLine, proxyLine, wellKnownKeys } from '../../../src/cli/devnet-report.js';
 
 const flags = (over: Partial<DevnetFlags> = {}): DevnetFlags => ({
   servers: 2,
@@ -62,6 +62,7 @@ describe('devnet node keys and dev accounts', () => {
 describe('the devnet summary', () => {
   const base = {
     chainId: 31337n,
+    genesisHash: `0x${'c'.repeat(64)}`,
     nodeUrl: 'http://127.0.0.1:9000',
     nodeNote: 'anvil/v1.7.1; hardfork prague',
     head: 79,
@@ -76,6 +77,7 @@ describe('the devnet summary', () => {
       accounts: [{ address: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', balanceWei: 10n ** 22n, privateKey: '0xac09' }],
     });
     assert.match(text, /Chain id +31337 \(0x7a69\)/);
+    assert.match(text, new RegExp(`^Genesis +${base.genesisHash}$`, 'm'));
     assert.ok(text.includes(base.nodeUrl) && text.includes('head 79'));
     for (const e of base.enodes) assert.ok(text.includes(e));
     assert.ok(text.includes('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266  10000.0 ETH  key 0xac09'), 'checksummed address, ether, key');
@@ -85,6 +87,22 @@ describe('the devnet summary', () => {
     const body = JSON.parse(/-d '(.*)'$/.exec(curl)?.[1] as string) as { method: string; params: unknown[] };
     assert.equal(body.method, 'eth_getBalance');
     assert.deepEqual(body.params, ['0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266', 'latest']);
+  });
+
+  it('prints a ready `lesp proxy` line and a `new LesProvider` line naming the genesis hash and every server as trusted', () => {
+    const text = formatSummary({ ...base, accounts: [] });
+    const proxy = /^ {2}(lesp proxy .*)$/m.exec(text)?.[1] as string;
+    assert.equal(proxy, proxyLine(base));
+    assert.equal(
+      proxy,
+      `lesp proxy --network devnet --genesis-hash ${base.genesisHash} --server ${base.enodes[0]} --trusted ${base.enodes[0]} --server ${base.enodes[1]} --trusted ${base.enodes[1]} --http-port 8546`,
+    );
+    const provider = /^ {2}(new LesProvider\(.*)$/m.exec(text)?.[1] as string;
+    assert.equal(provider, providerLine(base));
+    assert.equal(provider, `new LesProvider({ network: 'devnet', genesisHash: '${base.genesisHash}', servers: [{ enode: '${base.enodes[0]}', trusted: true }, { enode: '${base.enodes[1]}', trusted: true }] })`);
+    // Another chain id: a network file with that chain id (lesp proxy has no --chain-id), and the option object.
+    assert.match(proxyLine({ ...base, chainId: 5n }), /^echo '\{"chainId":5\}' > devnet-5\.json && lesp proxy --network devnet-5\.json /);
+    assert.match(providerLine({ ...base, chainId: 5n }), /network: \{ chainId: 5 \}/);
   });
 
   it('shows no key line for accounts it has no public key for', () => {

@@ -1,6 +1,7 @@
 /**
- * anvil for `lesp devnet`, from the npm package @foundry-rs/anvil (its platform package ships the
- * binary), started under anvil-watchdog in a process group of its own:
+ * anvil for the devnet, from the npm package @foundry-rs/anvil (its platform package ships the
+ * binary; an optional peer dependency of the installed package), else an `anvil` on PATH
+ * (foundryup), started under anvil-watchdog in a process group of its own:
  * - Ctrl-C in a terminal reaches `lesp devnet` only, which stops the LES servers before anvil;
  * - `stop()` asks the watchdog to stop anvil, then kills the whole group if that takes too long;
  * - `killNow()` kills the group synchronously (the devnet's exit handler);
@@ -9,11 +10,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, delimiter, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import { NodeRpcClient } from '../serve/rpc/client.js';
-import { CliFailure } from './failure.js';
-import type { CliLogger } from './logging.js';
+import { DevnetError } from './errors.js';
 
 /** The hardfork the devnet pins (DEVNET in src/config/network.ts applies the same rules). */
 export const DEVNET_HARDFORK = 'prague';
@@ -26,7 +27,9 @@ export interface AnvilSettings {
   chainId: number;
   /** Seconds between blocks; 0: a block for each transaction (automine). */
   blockTime: number;
-  log: CliLogger;
+  /** The anvil executable; default: anvilBinary(). */
+  binary?: string;
+  log: Logger;
 }
 
 export interface RunningAnvil {
@@ -40,18 +43,36 @@ export interface RunningAnvil {
   killNow(): void;
 }
 
-/** The anvil binary of the platform package @foundry-rs/anvil installs. */
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The anvil binary: the one the platform package of @foundry-rs/anvil installs (resolved from
+ * this module, so the app's own node_modules count), else `anvil` on PATH.
+ */
 export function anvilBinary(): string {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
-  let path: string;
+  const name = process.platform === 'win32' ? 'anvil.exe' : 'anvil';
   try {
-    path = join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
-    accessSync(path, constants.X_OK);
+    const path = join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'bin', name);
+    if (executable(path)) return path;
   } catch {
-    throw new CliFailure(`anvil is not installed (${pkg}, through the dev dependency @foundry-rs/anvil: run npm ci), or give --rpc <url> of a node of your own`);
+    // not installed through npm; try PATH
   }
-  return path;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && executable(join(dir, name))) return join(dir, name);
+  }
+  throw new DevnetError(
+    'ANVIL_MISSING',
+    `anvil is not installed: npm install --save-dev @foundry-rs/anvil (or foundryup, for anvil on PATH), or follow a node of your own (--rpc <url>, startDevnet({ rpc }))`,
+  );
 }
 
 /** anvil-watchdog next to this module: .ts under tsx, .js in dist/. */
@@ -61,7 +82,7 @@ export function watchdogScript(): string {
 }
 
 export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil> {
-  const binary = anvilBinary();
+  const binary = settings.binary ?? anvilBinary();
   const args = [
     '--host', settings.host,
     '--port', String(settings.port),
@@ -70,17 +91,21 @@ export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil>
     '--mnemonic', DEV_MNEMONIC,
     ...(settings.blockTime > 0 ? ['--block-time', String(settings.blockTime)] : []),
   ];
-  // The loader flags (tsx when run from source) carry over; an inspector port would clash.
-  const nodeArgs = process.execArgv.filter((a) => !a.startsWith('--inspect'));
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, watchdogScript(), binary, ...args], {
+  // From source the watchdog is .ts and needs the loader flags (tsx); compiled it needs none, and a
+  // test runner's own flags (vitest, mocha) must not reach it. An inspector port would clash.
+  const script = watchdogScript();
+  const nodeArgs = script.endsWith('.ts') ? process.execArgv.filter((a) => !a.startsWith('--inspect')) : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script, binary, ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
-  let listening = false;
+  // Port 0: anvil takes a free port itself and names it (no window for another process to take it).
+  let port: number | undefined;
   const keep = (d: Buffer): void => {
     output = (output + d.toString()).slice(-4000);
-    listening ||= new RegExp(`Listening on \\S+:${settings.port}\\b`).test(output);
+    const m = /Listening on \S+:(\d+)\b/.exec(output);
+    if (port === undefined && m !== null && (settings.port === 0 || Number(m[1]) === settings.port)) port = Number(m[1]);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -95,20 +120,20 @@ export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil>
   };
   const lastLine = (): string => output.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? 'no output';
 
-  const url = `http://${settings.host}:${settings.port}`;
-  const rpc = new NodeRpcClient({ url, retries: 0, timeoutMs: 2000 });
+  let url = `http://${settings.host}:${settings.port}`;
   let pid: number | undefined;
   child.on('message', (m: { anvilPid?: number }) => {
     if (typeof m?.anvilPid === 'number') pid = m.anvilPid;
   });
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new CliFailure(`anvil did not start (${lastLine()})`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new DevnetError('ANVIL_FAILED', `anvil did not start (${lastLine()})`);
     // Only our anvil's own "Listening on" line proves the port is its: another process already
     // on that port (another anvil, same chain id) would answer eth_chainId just as well.
-    if (pid !== undefined && listening) {
+    if (pid !== undefined && port !== undefined) {
+      url = `http://${settings.host}:${port}`;
       try {
-        await rpc.call('eth_chainId');
+        await new NodeRpcClient({ url, retries: 0, timeoutMs: 2000 }).call('eth_chainId');
         break;
       } catch {
         // not listening yet
@@ -116,7 +141,7 @@ export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil>
     }
     if (Date.now() > deadline) {
       killNow();
-      throw new CliFailure(`anvil did not answer on ${url} within 20 s (${lastLine()})`);
+      throw new DevnetError('ANVIL_FAILED', `anvil did not answer on ${url} within 20 s (${lastLine()})`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -129,7 +154,7 @@ export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil>
 
   return {
     url,
-    wsUrl: `ws://${settings.host}:${settings.port}`,
+    wsUrl: `ws://${settings.host}:${port as number}`,
     pid: pid as number,
     watchdogPid,
     exited,

@@ -1,6 +1,6 @@
 /**
- * Runs anvil as its own child and never lets it outlive `lesp devnet`, however the devnet ends.
- * Started by devnet-anvil.ts with an IPC channel: it reports anvil's pid over it, and the channel
+ * Runs anvil as its own child and never lets it outlive the devnet's process, however it ends.
+ * Started by anvil.ts with an IPC channel: it reports anvil's pid over it, and the channel
  * closing means the devnet is gone (even killed with SIGKILL, which no exit handler sees), so
  * anvil is stopped. SIGTERM/SIGINT/SIGHUP stop anvil too; the watchdog exits when anvil has.
  *
@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 
 const [binary, ...args] = process.argv.slice(2);
 if (binary === undefined || process.send === undefined) {
-  console.error('anvil-watchdog: started by lesp devnet only (needs an IPC channel and the anvil binary)');
+  console.error('anvil-watchdog: started by the devnet only (needs an IPC channel and the anvil binary)');
   process.exit(2);
 }
 

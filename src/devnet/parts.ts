@@ -1,10 +1,10 @@
 /**
- * The running parts of `lesp devnet`, stopped in the reverse order of their start (proxy, client,
+ * The running parts of a devnet, stopped in the reverse order of their start (proxy, client,
  * servers, then anvil) by one idempotent `stop()`. A part added after the stop began (a start that
  * was still in flight when Ctrl-C came) is stopped at once. `killNow()` is the synchronous last
  * resort for the process's exit handler: it kills what cannot be left behind (anvil's group).
  */
-import type { CliLogger } from './logging.js';
+import type { Logger } from 'pino';
 
 interface Part {
   name: string;
@@ -14,10 +14,10 @@ interface Part {
 
 export class DevnetParts {
   readonly #parts: Part[] = [];
-  readonly #log: CliLogger;
+  readonly #log: Logger;
   #stopping: Promise<void> | undefined;
 
-  constructor(log: CliLogger) {
+  constructor(log: Logger) {
     this.#log = log;
   }
 
