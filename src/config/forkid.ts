@@ -83,6 +83,9 @@ export interface ForkIdRejection {
   reason: string;
 }
 
+/** Validates a remote fork id against our chain at its current head: undefined to connect, else why not. */
+export type ForkFilter = (remote: ForkIdValue) => ForkIdRejection | undefined;
+
 /** A FORK_NEXT above the first mainnet block's timestamp is a time, below it a block number (go-ethereum's rule). */
 const TIMESTAMP_THRESHOLD = 1438269973n;
 const MAX_UINT64 = (1n << 64n) - 1n;

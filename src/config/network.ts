@@ -5,7 +5,7 @@
  * @ethereumjs/common, chains.ts) and `devnet`; anything else is a JSON file parsed by
  * `parseNetworkConfig`, which treats its input as hostile and names the offending field.
  */
-import { type ForkIdValue, computeForkId } from './forkid.js';
+import { type ForkFilter, type ForkIdValue, checkRemoteForkId, computeForkId } from './forkid.js';
 import { HOLESKY, HOODI, MAINNET, SEPOLIA } from './chains.js';
 import { ConfigError, type HardforkActivation, type NetworkConfig } from './types.js';
 import { hexToBytes } from '../bytes.js';
@@ -41,6 +41,17 @@ export const BUILTIN_NETWORK_NAMES = Object.keys(BUILTIN_NETWORKS);
 
 export function forkIdAt(config: NetworkConfig, genesisHash: Uint8Array, headNumber: number, headTime: number): ForkIdValue {
   return computeForkId(genesisHash, config.forks, headNumber, headTime);
+}
+
+/**
+ * The EIP-2124 check of a remote Status's forkID (go-ethereum's rules, forkid.ts) against this
+ * network's schedule at our head when the remote's Status arrives.
+ */
+export function forkFilterFor(config: NetworkConfig, genesisHash: () => Uint8Array, head: () => { number: number; time: number }): ForkFilter {
+  return (remote) => {
+    const h = head();
+    return checkRemoteForkId(genesisHash(), config.forks, h.number, h.time, remote);
+  };
 }
 
 /**

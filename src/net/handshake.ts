@@ -1,10 +1,12 @@
 /**
  * The Status checks of the LES handshake, as pure functions. Both sides send Status first; the
  * remote one must speak the agreed version, be on our network and genesis, carry a forkID on
- * les/4, and, when we are the client, be a server (announce the flow-control keys).
- * The forkID is required but not validated against a fork schedule: the net layer has none.
+ * les/4, and, when we are the client, be a server (announce the flow-control keys). Its forkID
+ * is validated by EIP-2124's rules when the caller gives a fork filter (the net layer has no fork
+ * schedule of its own; config/forkid.ts has the rules).
  */
 import { bytesToHex, equalBytes } from './bytes.js';
+import type { ForkFilter } from '../config/forkid.js';
 import type { LesVersion } from '../wire/codes.js';
 import type { Status } from '../wire/status.js';
 import { HandshakeError } from './errors.js';
@@ -33,8 +35,11 @@ const FLOW_CONTROL_KEYS = [
   ['flowControlMRC', 'flowControl/MRC'],
 ] as const;
 
-/** Throws HandshakeError (code and Status key) unless `remote` may talk to `local` on `version`. */
-export function checkRemoteStatus(local: Status, remote: Status, version: LesVersion, role: Role): void {
+/**
+ * Throws HandshakeError (code and Status key) unless `remote` may talk to `local` on `version`;
+ * with `forkFilter`, also unless the remote forkID passes it (FORKID_REJECTED).
+ */
+export function checkRemoteStatus(local: Status, remote: Status, version: LesVersion, role: Role, forkFilter?: ForkFilter): void {
   if (remote.protocolVersion !== version) {
     throw new HandshakeError(
       'VERSION_MISMATCH',
@@ -56,6 +61,11 @@ export function checkRemoteStatus(local: Status, remote: Status, version: LesVer
   }
   if (version >= 4 && remote.forkID === undefined) {
     throw new HandshakeError('MISSING_FORKID', 'remote Status lacks forkID, mandatory on les/4', { field: 'forkID' });
+  }
+  const rejected = remote.forkID === undefined ? undefined : forkFilter?.(remote.forkID);
+  if (rejected !== undefined) {
+    const kind = rejected.code === 'REMOTE_STALE' ? 'remote needs update' : 'local incompatible or needs update';
+    throw new HandshakeError('FORKID_REJECTED', `forkID rejected, ${kind}: ${rejected.reason}`, { field: 'forkID' });
   }
   if (role === 'client') {
     for (const [field, key] of FLOW_CONTROL_KEYS) {

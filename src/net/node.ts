@@ -9,6 +9,7 @@ import type { Peer as Devp2pPeer } from '@ethereumjs/devp2p';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { type LesVersion, SUPPORTED_VERSIONS } from '../wire/codes.js';
 import { HANDSHAKE_TIMEOUT_MS } from '../wire/limits.js';
+import type { ForkFilter } from '../config/forkid.js';
 import type { Status } from '../wire/status.js';
 import { bytesToHex } from './bytes.js';
 import { DisconnectReason } from './disconnect.js';
@@ -35,6 +36,8 @@ export interface LesNodeOptions {
   role: Role;
   /** Our Status, or a function building it per connection (a server's head moves). */
   status: Status | ((ctx: StatusContext) => Status);
+  /** EIP-2124 check of each remote's forkID at our head (config forkFilterFor); none: not checked. */
+  forkFilter?: ForkFilter;
   /** 32-byte secp256k1 node key; a fresh one when absent. */
   privateKey?: Uint8Array;
   /** les versions offered; the highest one both sides offer is used. Default 2, 3, 4. */
@@ -271,6 +274,7 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
     const peer = new LesPeer(transport, {
       role: this.role,
       status,
+      forkFilter: this.#options.forkFilter,
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       requestTimeoutMs: this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     });

@@ -29,6 +29,7 @@ import {
   PeerClosedError,
   PeerStateError,
 } from './errors.js';
+import type { ForkFilter } from '../config/forkid.js';
 import { type Role, checkRemoteStatus, localStatusFor } from './handshake.js';
 import { RequestTable } from './request-table.js';
 import type { LesTransport } from './transport.js';
@@ -47,6 +48,8 @@ export interface LesPeerOptions {
   role: Role;
   /** Our Status for this connection; its protocolVersion is set to the agreed version. */
   status: Status;
+  /** EIP-2124 check of the remote forkID (config forkFilterFor); none: the forkID is only required on les/4. */
+  forkFilter?: ForkFilter;
   handshakeTimeoutMs?: number;
   requestTimeoutMs?: number;
   now?: () => number;
@@ -113,6 +116,7 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
 
   readonly #transport: LesTransport;
   readonly #statusOption: Status;
+  readonly #forkFilter: ForkFilter | undefined;
   readonly #handshakeTimeoutMs: number;
   readonly #requestTimeoutMs: number;
   readonly #counters: PeerCounters;
@@ -141,6 +145,7 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
     this.localPort = transport.localPort;
     this.remoteClientId = transport.remoteClientId;
     this.#statusOption = options.status;
+    this.#forkFilter = options.forkFilter;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#counters = new PeerCounters(options.now);
@@ -309,7 +314,7 @@ export class LesPeer extends EventEmitter<LesPeerEvents> {
       return;
     }
     try {
-      checkRemoteStatus(this.#localStatus as Status, remote, this.version, this.role);
+      checkRemoteStatus(this.#localStatus as Status, remote, this.version, this.role, this.#forkFilter);
     } catch (err) {
       this.#failHandshake(err as Error, DisconnectReason.UselessPeer);
       return;

@@ -7,7 +7,7 @@
  * scheduler's ServerSource and the header chain's source of verified announces.
  */
 import { EventEmitter } from 'node:events';
-import type { NetworkConfig } from '../../config/network.js';
+import { type NetworkConfig, forkFilterFor } from '../../config/network.js';
 import type { Clock } from '../../flow/index.js';
 import { type LesPeer, LesNode, type PeerCloseInfo, parseEnode } from '../../net/index.js';
 import type { Announce } from '../../wire/announce.js';
@@ -157,6 +157,7 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
         const head = options.head?.() ?? { hash: genesis, number: 0, td: 0n, time: 0 };
         return lightClientStatus(options.network, genesis, head, entry?.trusted === true ? AnnounceType.Signed : AnnounceType.Simple);
       },
+      forkFilter: forkFilterFor(options.network, () => genesis, () => options.head?.() ?? { number: 0, time: 0 }),
       privateKey: options.privateKey,
       versions: options.versions,
       dialTimeoutMs: options.dialTimeoutMs,
