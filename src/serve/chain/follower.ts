@@ -27,7 +27,7 @@ import { equalBytes, hex0x } from '../../verify/bytes.js';
 import { type CheckedHeader, badBlock, checkedHeader } from './block-json.js';
 import { ChainError } from './errors.js';
 import type { ChainFollowerEvents, ChainLog, HeadEvent, RejectedEvent } from './events.js';
-import { type FetchedBlock, NodeBlockSource } from './source.js';
+import { type FetchedBlock, NodeBlockSource, type ReceiptsMethod } from './source.js';
 import type { ChainStore } from './store.js';
 import { NewHeadsSubscription } from './subscription.js';
 
@@ -48,6 +48,8 @@ export interface ChainFollowerOptions {
   /** The network's genesis hash, when configured: block 0 must be it. */
   genesisHash?: Uint8Array;
   rawTxFallback?: boolean;
+  /** How the node gives receipts (probed at start). Default 'block'. */
+  receipts?: ReceiptsMethod;
   log?: ChainLog;
 }
 
@@ -79,7 +81,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   constructor(options: ChainFollowerOptions) {
     super();
     this.store = options.store;
-    this.source = new NodeBlockSource(options.rpc, { rawTxFallback: options.rawTxFallback });
+    this.source = new NodeBlockSource(options.rpc, { rawTxFallback: options.rawTxFallback, receipts: options.receipts });
     this.log = options.log ?? silent;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.subscribedPollMs = options.subscribedPollMs ?? 30_000;
@@ -307,7 +309,12 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
         if (ours !== undefined && equalBytes(ours, c.header.parentHash)) break;
         if (branch.length >= this.maxReorgDepth) throw new ChainError('CHAIN_REORG_TOO_DEEP', `no common ancestor within ${this.maxReorgDepth} blocks of ${tip.number}`, { field: 'maxReorgDepth', number: tip.number });
         const parent = await this.source.headerByHash(c.header.parentHash);
-        if (parent === undefined) return false;
+        if (parent === undefined) {
+          // Not a reorg the node can show us: its chain does not link here (Hardhat's
+          // hardhat_mine of many blocks leaves them with parentHash zero). Said once per tick.
+          this.log.warn({ number: c.number, hash: hex0x(c.hash), parentHash: hex0x(c.header.parentHash) }, "chain: the node's block names a parent the node does not have; not followed past it");
+          return false;
+        }
         if (parent.number !== c.number - 1) throw badBlock(parent, 'number', `parent of block ${c.number} has number ${parent.number}`);
         branch.push(parent);
       }

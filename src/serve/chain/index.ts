@@ -13,7 +13,7 @@ export {
   ChainStore,
 } from './store.js';
 export { type CheckedHeader, checkedBody, checkedHeader, checkedReceipts } from './block-json.js';
-export { type FetchedBlock, type HeaderBatch, type NodeBlockSourceOptions, NodeBlockSource } from './source.js';
+export { type FetchedBlock, type HeaderBatch, type NodeBlockSourceOptions, type ReceiptsMethod, NodeBlockSource } from './source.js';
 export { type NewHeadsOptions, NewHeadsSubscription } from './subscription.js';
 export {
   type BlockEvent,

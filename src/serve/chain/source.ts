@@ -4,11 +4,14 @@
  * bodies / receipts of stored headers on demand (the store's BlockFetcher).
  *
  * Receipts are asked by block hash, so a reorg between the two calls cannot pair one block's
- * receipts with another's header (the root check would refuse them anyway).
+ * receipts with another's header (the root check would refuse them anyway). A node without
+ * `eth_getBlockReceipts` (Hardhat) is asked `eth_getTransactionReceipt` for each transaction, in
+ * one batch; the list is bound to the block by the same receiptsRoot check. A node that stops
+ * answering `eth_getBlockReceipts` (another node behind the same URL) moves to the fallback.
  */
 import type { RpcBlockHead } from '../rpc/block.js';
 import type { NodeRpcClient } from '../rpc/client.js';
-import { NodeRpcError } from '../rpc/errors.js';
+import { NodeRpcError, isMissingMethod } from '../rpc/errors.js';
 import { quantityHex, toHex } from '../rpc/hex.js';
 import { VerificationError } from '../../verify/errors.js';
 import { rpcData } from '../../verify/tx-rpc.js';
@@ -35,20 +38,43 @@ export interface HeaderBatch {
   failure?: unknown;
 }
 
+/**
+ * How receipts are read from the node: `eth_getBlockReceipts` per block, `eth_getTransactionReceipt`
+ * per transaction, or not at all (the node has neither: GetReceipts gets empty answers).
+ */
+export type ReceiptsMethod = 'block' | 'transaction' | 'none';
+
 export interface NodeBlockSourceOptions {
   /** Ask `debug_getRawTransaction` for transactions the JSON cannot rebuild. Default true. */
   rawTxFallback?: boolean;
+  /** Default 'block' (a node without it is moved to 'transaction' on its first refusal). */
+  receipts?: ReceiptsMethod;
 }
+
+/** Receipts asked in one JSON-RPC batch in per-transaction mode. */
+const RECEIPT_BATCH = 200;
 
 export class NodeBlockSource implements BlockFetcher {
   /** Per process: calls by kind, for tests and tuning. */
-  readonly stats = { headerBatches: 0, headersFetched: 0, fullBlocks: 0, headerByHash: 0, rawTxs: 0 };
+  readonly stats = { headerBatches: 0, headersFetched: 0, fullBlocks: 0, headerByHash: 0, rawTxs: 0, txReceipts: 0 };
   private readonly rpc: NodeRpcClient;
-  private readonly rawTxFallback: boolean;
+  private rawTxFallback: boolean;
+  #receipts: ReceiptsMethod;
 
   constructor(rpc: NodeRpcClient, options: NodeBlockSourceOptions = {}) {
     this.rpc = rpc;
     this.rawTxFallback = options.rawTxFallback ?? true;
+    this.#receipts = options.receipts ?? 'block';
+  }
+
+  get receiptsMethod(): ReceiptsMethod {
+    return this.#receipts;
+  }
+
+  /** What the node was found to have (probe at start, or the operator's new node). */
+  configure(options: NodeBlockSourceOptions): void {
+    if (options.rawTxFallback !== undefined) this.rawTxFallback = options.rawTxFallback;
+    if (options.receipts !== undefined) this.#receipts = options.receipts;
   }
 
   /** The node's head header, checked; undefined if it has none. */
@@ -97,10 +123,11 @@ export class NodeBlockSource implements BlockFetcher {
     const h = checkedHeader(json, at instanceof Uint8Array ? at : undefined);
     const head = blockHeadOf(h);
     const { body, txHashes } = await checkedBody(h, this.bodyHelpers(h.hash));
-    const receiptsJson = await this.rpc.call('eth_getBlockReceipts', [toHex(h.hash)]);
+    const block = { hash: h.hash, number: h.number, header: h.header, rlp: h.rlp, txHashes, body, head };
+    if (this.#receipts === 'none') return block;
+    const receiptsJson = await this.receiptsJson(h.hash, txHashes);
     if (receiptsJson === null) return undefined;
-    const receipts = checkedReceipts(h, receiptsJson, body.transactions.length);
-    return { hash: h.hash, number: h.number, header: h.header, rlp: h.rlp, txHashes, body, receipts, head };
+    return { ...block, receipts: checkedReceipts(h, receiptsJson, body.transactions.length) };
   }
 
   /** BlockFetcher: the body of a stored header, checked against it. */
@@ -113,8 +140,42 @@ export class NodeBlockSource implements BlockFetcher {
 
   /** BlockFetcher: the receipts of a stored header, checked against its receiptsRoot. */
   async fetchReceipts(stored: StoredHeader): Promise<Uint8Array[] | undefined> {
-    const json = await this.rpc.call('eth_getBlockReceipts', [toHex(stored.hash)]);
+    if (this.#receipts === 'none') return undefined;
+    const json = await this.receiptsJson(stored.hash, undefined);
     return json === null ? undefined : checkedReceipts(stored, json);
+  }
+
+  /**
+   * The block's receipts as the node's JSON list (null: the node does not have the block). A node
+   * that refuses eth_getBlockReceipts as an unknown method is asked per transaction from then on;
+   * the tx hashes are the block's (`txHashes`, or its JSON), bound to it by the receiptsRoot check.
+   */
+  private async receiptsJson(blockHash: Uint8Array, txHashes: Uint8Array[] | undefined): Promise<unknown> {
+    if (this.#receipts === 'block') {
+      try {
+        return await this.rpc.call('eth_getBlockReceipts', [toHex(blockHash)]);
+      } catch (e) {
+        if (!isMissingMethod(e)) throw e;
+        this.#receipts = 'transaction';
+      }
+    }
+    if (txHashes === undefined) {
+      const json = await this.rpc.call('eth_getBlockByHash', [toHex(blockHash), false]);
+      if (json === null) return null;
+      txHashes = listedTxHashes(checkedHeader(json, blockHash));
+    }
+    const out: unknown[] = [];
+    for (let i = 0; i < txHashes.length; i += RECEIPT_BATCH) {
+      const calls = txHashes.slice(i, i + RECEIPT_BATCH).map((t) => ({ method: 'eth_getTransactionReceipt', params: [toHex(t)] }));
+      this.stats.txReceipts += calls.length;
+      const answers = await this.rpc.batch(calls);
+      // A receipt missing, or of another block (a reorg between the calls): the block is not there as asked.
+      for (const a of answers) {
+        if (a === null || typeof a !== 'object' || String((a as { blockHash?: unknown }).blockHash).toLowerCase() !== toHex(blockHash)) return null;
+        out.push(a);
+      }
+    }
+    return out;
   }
 
   private headerOnly(h: CheckedHeader): FetchedBlock {

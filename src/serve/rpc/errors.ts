@@ -39,3 +39,17 @@ export class NodeRpcError extends LespError {
     );
   }
 }
+
+/** JSON-RPC's "method not found". */
+export const METHOD_NOT_FOUND = -32601;
+
+/**
+ * Whether a node's error says it has no such method (as opposed to refusing these parameters):
+ * -32601 by the spec, and the messages nodes use instead (Hardhat: -32004 "Method … is not
+ * supported"; others: "does not exist/is not available", "unsupported method").
+ */
+export function isMissingMethod(e: unknown): boolean {
+  if (!(e instanceof NodeRpcError) || e.code !== 'NODE_RPC_ERROR') return false;
+  if (e.rpcCode === METHOD_NOT_FOUND) return true;
+  return /method .*(not (supported|found|available|exist)|does not exist|unsupported)|unsupported method|no such method/i.test(e.message);
+}
