@@ -17,7 +17,8 @@ import { NodeStateProver } from '../state/node-prover.js';
 import { PreimageFeed } from '../state/preimage-feed.js';
 import { PreimageIndex, allocPreimages } from '../state/preimages.js';
 import { NodeStateReader } from '../state/reader.js';
-import { type StateWindow, probeStateWindow } from '../state/window.js';
+import type { StateWindow } from '../state/window.js';
+import { probeNode } from '../probe.js';
 import { ChainStoreReader, IndexerReader, NodeTxPool } from './adapters.js';
 import type { HeadEvent, ServeBackend } from './backend.js';
 import { ServeError } from './errors.js';
@@ -95,19 +96,22 @@ export class ServeStack {
     const rpc = new NodeRpcClient({ url: endpoints.httpUrl, retries: 0, timeoutMs: 30_000 });
     await checkNode(rpc, network);
     const chainStore = await ChainStore.open({ store: store.namespace('chain') });
+    const nodeHead = readSafeNumber(await rpc.call('eth_blockNumber'), 'result', (field, detail) => new NodeRpcError('NODE_BAD_RESPONSE', 'eth_blockNumber', detail, { field }));
+    const node = await probeNode(rpc, { head: nodeHead, wsUrl: endpoints.wsUrl, pollIntervalMs: options.pollIntervalMs });
+    const stateWindow = node.state;
+    log.info({ since: stateWindow.since, recent: stateWindow.recent, receipts: node.receipts, served: node.lines }, `serving from ${rpc.url}: ${node.summary}`);
     const follower = new ChainFollower({
       store: chainStore,
       rpc,
       wsUrl: endpoints.wsUrl,
       genesisHash: network.genesisHash,
       pollIntervalMs: options.pollIntervalMs,
+      receipts: node.receipts,
+      rawTxFallback: node.rawTx,
       log,
     });
     const preimages = new PreimageIndex(store.namespace('preimages'));
     if (options.genesisAlloc !== undefined) await preimages.add(allocPreimages(options.genesisAlloc));
-    const nodeHead = readSafeNumber(await rpc.call('eth_blockNumber'), 'result', (field, detail) => new NodeRpcError('NODE_BAD_RESPONSE', 'eth_blockNumber', detail, { field }));
-    const stateWindow = await probeStateWindow(rpc, nodeHead);
-    log.info({ since: stateWindow.since, recent: stateWindow.recent }, stateWindow.summary);
     const feed = new PreimageFeed({ follower, rpc, index: preimages, fromBlock: Math.max(0, nodeHead - (options.preimageHistory ?? 8192)), log });
     const prover = new NodeStateProver({ rpc, log });
     const indexer = await SectionIndexer.open({ store: store.namespace('indexer'), source: chainStore, network, log, progressStream: options.progressStream });
