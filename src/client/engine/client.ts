@@ -197,6 +197,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       chain,
       chainId: this.network.chainId,
       hardfork: this.network.hardfork,
+      hardforks: this.network.hardforks,
       retriever: scheduler,
       gasCap: o.call?.gasCap,
       evmTimeoutMs: o.call?.evmTimeoutMs,

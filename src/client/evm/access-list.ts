@@ -102,7 +102,7 @@ export async function createAccessList(exec: CallExecutor, input: RunInput, stat
     const nonce = (await exec.accountOf(input, from, stats))?.nonce ?? 0n;
     to = getCreateAddress({ from: `0x${hex(from)}`, nonce }).slice(2).toLowerCase();
   }
-  const precompiles = await exec.precompiles();
+  const precompiles = await exec.precompiles(input.header, input.blockOverrides);
   const excluded = new Set([hex(from), to, ...precompiles]);
   let prev = new AccessListTracer(args.accessList ?? [], excluded);
   for (let round = 0; round < MAX_ROUNDS; round++) {

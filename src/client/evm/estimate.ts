@@ -30,8 +30,8 @@ function failure(res: RunResult, hi: bigint): Error {
 }
 
 export async function estimateGas(exec: CallExecutor, input: RunInput, stats: FetchStats, options: EstimateOptions = {}): Promise<bigint> {
-  const { common } = await exec.rules();
   const { args, header } = input;
+  const { common } = await exec.rules(header, input.blockOverrides);
   const intrinsic = intrinsicGas(common, { to: args.to, data: args.data, accessList: args.accessList });
   const floor = floorDataGas(common, args.data);
   let lo = (intrinsic > floor ? intrinsic : floor) - 1n;

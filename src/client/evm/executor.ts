@@ -9,6 +9,7 @@
  * that missed anything is never answered.
  */
 import { type EVMInterface, createEVM, getActivePrecompiles } from '@ethereumjs/evm';
+import { type HardforkActivation, hardforkAt } from '../../config/network.js';
 import type { Account } from '../../verify/state.js';
 import type { HeaderChainView, VerifiedHeader } from '../contracts.js';
 import { type BlockStateCache, Misses } from './block-state.js';
@@ -25,8 +26,10 @@ import { floorDataGas, gasUsedAfterRefund, intrinsicGas, pricing, warmSet } from
 export interface ExecutorConfig {
   chain: HeaderChainView;
   chainId: bigint;
-  /** The network's EVM rules, e.g. 'prague'. */
+  /** The network's EVM rules where `hardforks` says nothing (NetworkConfig.hardfork), e.g. 'prague'. */
   hardfork: string;
+  /** The network's rules by block (NetworkConfig.hardforks): each call runs under those of its block. */
+  hardforks?: readonly HardforkActivation[];
   fetcher: StateFetcher;
   blocks: BlockStateCache;
   /** 'continue' (default): a run goes on past missing state to collect every key it reaches. */
@@ -94,18 +97,32 @@ const ZERO_ADDRESS = new Uint8Array(20);
 
 export class CallExecutor {
   private readonly config: ExecutorConfig;
-  private common: Common10 | undefined;
+  /** One Common per fork a call has run under (a network has a few dozen at most). */
+  private readonly commons = new Map<string, Common10>();
   private m: EthJs10 | undefined;
 
   constructor(config: ExecutorConfig) {
     this.config = config;
   }
 
-  /** The fork rules (loads the 10.x modules on first use). */
-  async rules(): Promise<{ m: EthJs10; common: Common10 }> {
+  /** The fork live at a block (by its number and timestamp, or the overridden ones): geth picks its rules the same way. */
+  hardforkOf(header: VerifiedHeader, o: BlockOverrides = {}): string {
+    return hardforkAt(this.config, o.number ?? header.header.number, o.time ?? header.header.timestamp);
+  }
+
+  /**
+   * The fork rules of a block, or without one the network's newest (loads the 10.x modules on
+   * first use).
+   */
+  async rules(header?: VerifiedHeader, o: BlockOverrides = {}): Promise<{ m: EthJs10; common: Common10; hardfork: string }> {
     this.m ??= await ethjs();
-    this.common ??= makeCommon(this.m, this.config.chainId, this.config.hardfork);
-    return { m: this.m, common: this.common };
+    const hardfork = header === undefined ? this.config.hardfork : this.hardforkOf(header, o);
+    let common = this.commons.get(hardfork);
+    if (common === undefined) {
+      common = makeCommon(this.m, this.config.chainId, hardfork);
+      this.commons.set(hardfork, common);
+    }
+    return { m: this.m, common, hardfork };
   }
 
   /** The most gas a call may have (geth's RPCGasCap; 0 = no cap). */
@@ -143,15 +160,15 @@ export class CallExecutor {
     return new BaseState(block, input.overrides ?? new Map(), new Misses(), 'continue').account(address);
   }
 
-  /** The precompiles of the fork rules (address hex, no 0x). */
-  async precompiles(): Promise<string[]> {
-    const { common } = await this.rules();
+  /** The precompiles of the fork rules at a block (address hex, no 0x). */
+  async precompiles(header?: VerifiedHeader, o: BlockOverrides = {}): Promise<string[]> {
+    const { common } = await this.rules(header, o);
     return [...getActivePrecompiles(common).keys()].map((a) => a.replace(/^0x/, '').toLowerCase());
   }
 
   async run(input: RunInput, stats: FetchStats): Promise<RunResult> {
-    const { m, common } = await this.rules();
     const { header } = input;
+    const { m, common, hardfork } = await this.rules(header, input.blockOverrides);
     const block = this.config.blocks.of(header);
     const misses = this.firstMisses(input);
     const maxRounds = this.config.maxStateRounds ?? 32;
@@ -165,7 +182,7 @@ export class CallExecutor {
       let result: RunResult | undefined;
       guard.startRun();
       try {
-        result = await this.once(m, common, input, base, guard);
+        result = await this.once(m, common, hardfork, input, base, guard);
       } catch (e) {
         // Whatever failed while state was missing (MissingState itself, a balance check) is not an
         // answer: fetch and run again.
@@ -178,11 +195,11 @@ export class CallExecutor {
     }
   }
 
-  private async once(m: EthJs10, common: Common10, input: RunInput, base: BaseState, guard: ExecutionGuard): Promise<RunResult> {
+  private async once(m: EthJs10, common: Common10, hardfork: string, input: RunInput, base: BaseState, guard: ExecutionGuard): Promise<RunResult> {
     const { args, header } = input;
     const accessList = input.accessList ?? args.accessList;
     const price = pricing(args, header.header.baseFeePerGas);
-    const env: CallEnv = callEnv(m, header, this.config.hardfork, input.blockOverrides ?? {}, price.gasPrice === 0n);
+    const env: CallEnv = callEnv(m, header, hardfork, input.blockOverrides ?? {}, price.gasPrice === 0n);
     const gasLimit = input.gasLimit ?? (args.gas === undefined ? this.defaultGas(header, input.blockOverrides) : this.capGas(args.gas));
     const intrinsic = intrinsicGas(common, { to: args.to, data: args.data, accessList });
     const floor = floorDataGas(common, args.data);

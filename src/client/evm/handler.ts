@@ -3,6 +3,7 @@
  * the local EVM, over state the Odr verified against the resolved block's stateRoot.
  */
 import type { EVMInterface } from '@ethereumjs/evm';
+import type { HardforkActivation } from '../../config/network.js';
 import type { HeaderChainView, Retriever, VerifiedHeader } from '../contracts.js';
 import type { CallHandler } from '../methods/context.js';
 import { createAccessList } from './access-list.js';
@@ -25,8 +26,10 @@ export interface EvmCallOptions {
   /** Verified headers (BLOCKHASH). */
   chain: HeaderChainView;
   chainId: bigint;
-  /** The EVM rules of the network, e.g. 'prague' (NetworkConfig.hardfork). */
+  /** The EVM rules of the network where `hardforks` says nothing, e.g. 'prague' (NetworkConfig.hardfork). */
   hardfork: string;
+  /** The network's rules by block (NetworkConfig.hardforks): each call runs under those live at its block. */
+  hardforks?: readonly HardforkActivation[];
   /** When given, code is asked beside its account's proof (one round trip less; see early-code.ts). */
   retriever?: Retriever;
   /** Or the early-code source itself (tests). */
@@ -64,6 +67,7 @@ export class EvmCall {
       chain: options.chain,
       chainId: options.chainId,
       hardfork: options.hardfork,
+      hardforks: options.hardforks,
       fetcher,
       blocks: new BlockStateCache(options.blockStates),
       missMode: options.missMode,
