@@ -96,7 +96,8 @@ const field = (text: string, re: RegExp): string => {
   assert.ok(m?.[1] !== undefined, `${re} not in:\n${text}`);
   return m[1];
 };
-const nodeIds = (text: string): string[] => [...text.matchAll(/enode:\/\/([0-9a-f]{128})@127\.0\.0\.1:\d+/g)].map((m) => m[1] as string);
+/** Node ids of the "LES servers" rows (the ready lines further down name them again). */
+const nodeIds = (text: string): string[] => [...text.matchAll(/^(?:LES servers)? +enode:\/\/([0-9a-f]{128})@127\.0\.0\.1:\d+$/gm)].map((m) => m[1] as string);
 
 /** The curl line of the acceptance check, as fetch: the `result`, or undefined while it is not there. */
 async function post(url: string, method: string, params: unknown[]): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
@@ -161,6 +162,28 @@ describe('lesp devnet (the command)', () => {
     const probe = { '0x00000000000000000000000000000000000ca11e': { code: '0x5a60005260206000f3' } };
     const capped = await post(proxyUrl, 'eth_call', [{ to: '0x00000000000000000000000000000000000ca11e', gas: '0xffffffffffff' }, 'latest', probe]);
     assert.equal(capped.result, await rpcCall<string>(nodeUrl, 'eth_call', [{ to: '0x00000000000000000000000000000000000ca11e', gas: '0x1c9c380' }, 'latest', probe]));
+
+    // The genesis hash is anvil's; the printed `lesp proxy` line, run as printed (on a free port), serves
+    // the same verified balance; a test method through the devnet's URL moves the verified head.
+    const genesis = field(text, /^Genesis +(0x[0-9a-f]{64})$/m);
+    assert.equal(genesis, (await rpcCall<{ hash: string }>(nodeUrl, 'eth_getBlockByNumber', ['0x0', false])).hash);
+    const line = field(text, /^ +lesp proxy (.*)$/m).split(' ');
+    assert.ok(line.includes(genesis) && firstIds.every((id) => line.some((a) => a.includes(id))));
+    assert.match(field(text, /^ +(new LesProvider\(.*)$/m), new RegExp(`genesisHash: '${genesis}'`));
+    const ownPort = await freePort();
+    const own = spawnLesp(['proxy', ...line.slice(0, -2), '--http-port', String(ownPort)]);
+    running.push(own.child);
+    let ownBalance: string | undefined;
+    for (let i = 0; i < 300 && ownBalance === undefined && own.child.exitCode === null; i++) {
+      ownBalance = await balanceVia(`http://127.0.0.1:${ownPort}`, DEV0);
+      if (ownBalance === undefined) await sleep(100);
+    }
+    assert.equal(ownBalance, balance, `the printed lesp proxy line serves the balance; stderr:\n${own.stderr().slice(-2000)}`);
+    own.child.kill('SIGINT');
+    assert.equal((await own.exit).code, 0);
+    const before = Number((await post(proxyUrl, 'eth_blockNumber', [])).result);
+    assert.deepEqual(await post(proxyUrl, 'evm_mine', []), { jsonrpc: '2.0', id: 1, result: '0x0' });
+    assert.equal(Number((await post(proxyUrl, 'eth_blockNumber', [])).result), before + 1, 'the verified head followed evm_mine');
 
     run.child.kill('SIGINT');
     const { code } = await run.exit;
