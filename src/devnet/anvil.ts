@@ -94,7 +94,7 @@ export async function startAnvil(settings: AnvilSettings): Promise<RunningAnvil>
   // From source the watchdog is .ts and needs the loader flags (tsx); compiled it needs none, and a
   // test runner's own flags (vitest, mocha) must not reach it. An inspector port would clash.
   const script = watchdogScript();
-  const nodeArgs = script.endsWith('.ts') ? process.execArgv.filter((a) => !a.startsWith('--inspect')) : [];
+  const nodeArgs = script.endsWith('.ts') ? process.execArgv.filter((a) => !a.startsWith('--inspect') && !a.startsWith('--test')) : [];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script, binary, ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
