@@ -36,13 +36,17 @@ const GENESIS_HASHES: Readonly<Record<string, string>> = {
  * block in common only records where that happened), then every timestamp fork.
  */
 export function forkScheduleOf(chain: CommonChain): ForkSchedule {
+  const genesisTimestamp = Number(chain.genesis.timestamp ?? 0);
   const blocks: number[] = [];
   const timestamps: number[] = [];
+  // Forks at genesis are its rules, not forks; several forks at one point count once (EIP-2124).
   for (const hf of chain.hardforks) {
-    if (hf.timestamp !== undefined) timestamps.push(Number(hf.timestamp));
-    else if (hf.block !== null && hf.name !== 'paris') blocks.push(hf.block);
+    if (hf.timestamp !== undefined) {
+      const t = Number(hf.timestamp);
+      if (t > genesisTimestamp && !timestamps.includes(t)) timestamps.push(t);
+    } else if (hf.block !== null && hf.block > 0 && hf.name !== 'paris' && !blocks.includes(hf.block)) blocks.push(hf.block);
   }
-  return { blocks, timestamps, genesisTimestamp: Number(chain.genesis.timestamp ?? 0) };
+  return { blocks, timestamps, genesisTimestamp };
 }
 
 /** The EVM rules in activation order: every scheduled fork (a fork with neither block nor time is not scheduled yet). */
