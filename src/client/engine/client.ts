@@ -31,7 +31,7 @@ import { type Logger, silentLogger } from '../scheduler/types.js';
 import { SubscriptionEngine } from '../subscriptions/engine.js';
 import { type ConnectedServer, ServerPool } from '../servers/index.js';
 import { ConfigError } from '../../config/network.js';
-import { CLIENT_DEFAULTS, type LesClientOptions, resolveGenesis, resolveNetwork, resolveServers } from './options.js';
+import { CLIENT_DEFAULTS, type LesClientOptions, configuredTrusted, resolveGenesis, resolveNetwork, resolveServers, trustedIds } from './options.js';
 
 export type ClientErrorCode = 'NO_SERVER' | 'SCHEDULER_CLOSED' | 'START_TIMEOUT' | 'ALREADY_STARTED';
 
@@ -159,6 +159,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
         return h === undefined ? { hash: this.genesisHash, number: 0, td: 0n, time: 0 } : { hash: h.hash, number: h.header.number, td: h.td ?? 0n, time: h.header.timestamp };
       },
       servers: resolveServers(o),
+      discovery: o.discovery === undefined ? undefined : { ...o.discovery, trustedIds: trustedIds(o) },
       privateKey: o.privateKey,
       dialTimeoutMs: t.dialMs,
       handshakeTimeoutMs: t.handshakeMs,
@@ -381,7 +382,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
 /** The quorum the options ask for, checked: a fraction in (0, 1], minTrustedVotes within the configured servers. */
 function quorumOf(o: LesClientOptions): TrustQuorum {
   const q: QuorumOptions = {
-    configured: resolveServers(o).filter((s) => s.trusted).length,
+    configured: configuredTrusted(o),
     fraction: o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction,
     minVotes: o.minTrustedVotes ?? 1,
   };

@@ -8,6 +8,7 @@ import type { OdrCacheSizes } from '../odr/caches.js';
 import type { MissMode } from '../evm/state-manager.js';
 import type { MethodsConfig } from '../methods/context.js';
 import { parseEnode } from '../../net/index.js';
+import type { DiscoveryOptions } from '../servers/discovered.js';
 
 /** A pino-compatible logger (pino itself fits); only these methods are used. */
 export interface ClientLogger {
@@ -45,14 +46,22 @@ export interface ClientCacheSizes extends OdrCacheSizes {
 }
 
 export interface LesClientOptions {
-  /** LES servers to dial: enode URLs, or `{ enode, trusted }`. */
+  /** LES servers to dial: enode URLs, or `{ enode, trusted }`. May be empty with discovery bootnodes. */
   servers: readonly ServerOption[];
   /**
    * Servers (enode URLs or 128-hex node ids) whose signed announces count towards head agreement,
    * in addition to those marked `trusted` in `servers`. At least one server must be trusted: the
-   * head is only ever what trusted servers agree on.
+   * head is only ever what trusted servers agree on. With discovery, a node id listed here is
+   * trusted when discovery finds it (the key is what is trusted; RLPx authenticates it).
    */
   trustedServers?: readonly string[];
+  /**
+   * Find more servers through discv4 (UDP) from `bootnodes` and dial up to `maxServers` (default 8)
+   * of them besides `servers`. Discovered servers are untrusted (their heads are no vote) unless
+   * their node id is in `trustedServers`. The socket binds `host` (default 127.0.0.1, which reaches
+   * only bootnodes on this machine) and `port` (default a free one).
+   */
+  discovery?: DiscoveryOptions;
   /**
    * Fraction of the CONFIGURED trusted servers (not of those connected now) whose signed announces
    * must agree on a head before it is adopted, and on section roots. Default 0.75. With fewer
@@ -136,17 +145,35 @@ export function resolveGenesis(net: NetworkConfig, given: Uint8Array | string | 
   return hash;
 }
 
+function discovering(o: Pick<LesClientOptions, 'discovery'>): boolean {
+  return (o.discovery?.bootnodes.length ?? 0) > 0;
+}
+
+function trustedServerIds(o: Pick<LesClientOptions, 'trustedServers'>): Set<string> {
+  return new Set((o.trustedServers ?? []).map((t, i) => (/^(0x)?[0-9a-fA-F]{128}$/.test(t) ? t.replace(/^0x/, '').toLowerCase() : idOf(t, `trustedServers[${i}]`))));
+}
+
+/** The node ids (hex) trusted wherever they are found: `trustedServers` and the servers marked trusted. */
+export function trustedIds(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery'>): Set<string> {
+  const ids = trustedServerIds(o);
+  for (const s of resolveServers(o)) if (s.trusted) ids.add(idOf(s.enode, 'servers'));
+  return ids;
+}
+
+/** Trusted servers the quorum counts: with discovery, trusted ids it may find count too. */
+export function configuredTrusted(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery'>): number {
+  return discovering(o) ? trustedIds(o).size : resolveServers(o).filter((s) => s.trusted).length;
+}
+
 /** The servers to dial with their trust, `trustedServers` applied; throws when none is trusted. */
-export function resolveServers(o: Pick<LesClientOptions, 'servers' | 'trustedServers'>): Array<{ enode: string; trusted: boolean }> {
-  if (!Array.isArray(o.servers) || o.servers.length === 0) throw new ConfigError('servers', 'give at least one LES server (enode URL)');
-  const trustedIds = new Set(
-    (o.trustedServers ?? []).map((t, i) => (/^(0x)?[0-9a-fA-F]{128}$/.test(t) ? t.replace(/^0x/, '').toLowerCase() : idOf(t, `trustedServers[${i}]`))),
-  );
+export function resolveServers(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery'>): Array<{ enode: string; trusted: boolean }> {
+  if (!Array.isArray(o.servers) || (o.servers.length === 0 && !discovering(o))) throw new ConfigError('servers', 'give at least one LES server (enode URL) or discovery bootnodes');
+  const trustedIds = trustedServerIds(o);
   const out = o.servers.map((s, i) => {
     const { enode, trusted } = typeof s === 'string' ? { enode: s, trusted: false } : s;
     return { enode, trusted: trusted === true || trustedIds.has(idOf(enode, `servers[${i}]`)) };
   });
-  if (!out.some((s) => s.trusted)) {
+  if (!out.some((s) => s.trusted) && !(discovering(o) && trustedIds.size > 0)) {
     throw new ConfigError('trustedServers', 'no trusted server: the head is what trusted servers agree on (mark servers trusted or list them in trustedServers)');
   }
   return out;

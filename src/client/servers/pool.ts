@@ -7,6 +7,7 @@
  * scheduler's ServerSource and the header chain's source of verified announces.
  */
 import { EventEmitter } from 'node:events';
+import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { type NetworkConfig, forkFilterFor } from '../../config/network.js';
 import type { Clock } from '../../flow/index.js';
 import { type LesPeer, LesNode, type PeerCloseInfo, parseEnode } from '../../net/index.js';
@@ -14,6 +15,7 @@ import type { Announce } from '../../wire/announce.js';
 import type { LesVersion } from '../../wire/codes.js';
 import { AnnounceType } from '../../wire/status.js';
 import { type Logger, type SchedulableServer, type ServerSource, type SourceListener, silentLogger } from '../scheduler/types.js';
+import { DiscoveredServers, type DiscoveryOptions } from './discovered.js';
 import { ServerPoolError } from './errors.js';
 import { ConnectedServer, ServerRecord } from './server.js';
 import { type OurHead, lightClientStatus } from './status.js';
@@ -39,6 +41,8 @@ export interface ServerPoolOptions {
   head?: () => OurHead;
   /** Dialed by start(). */
   servers?: ReadonlyArray<string | { enode: string; trusted?: boolean }>;
+  /** Find more servers through discv4 (discovered.ts); `trustedIds`: node ids (hex) trusted wherever found. */
+  discovery?: DiscoveryOptions & { trustedIds?: ReadonlySet<string> };
   privateKey?: Uint8Array;
   versions?: readonly LesVersion[];
   dialTimeoutMs?: number;
@@ -58,8 +62,8 @@ export interface ServerPoolOptions {
 
 export type ServerState = 'connecting' | 'connected' | 'waiting';
 
-/** How a server came into the pool: the options (start()), add() at run time, or onetry(). */
-export type ServerOrigin = 'configured' | 'addnode' | 'onetry';
+/** How a server came into the pool: the options (start()), add() at run time, onetry(), or discv4. */
+export type ServerOrigin = 'configured' | 'addnode' | 'onetry' | 'discovered';
 
 /** One server as management reports it. */
 export interface ServerInfo {
@@ -137,6 +141,7 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
   readonly #listeners = new Set<SourceListener>();
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #discovered: DiscoveredServers | undefined;
   #closed = false;
 
   constructor(options: ServerPoolOptions) {
@@ -150,6 +155,8 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
     this.#reconnect = { ...RECONNECT_DEFAULTS, ...options.reconnect };
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
+    // One key for RLPx and discv4, as go-ethereum has.
+    const privateKey = options.privateKey ?? secp256k1.utils.randomPrivateKey();
     this.node = new LesNode({
       role: 'client',
       status: (ctx) => {
@@ -158,13 +165,32 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
         return lightClientStatus(options.network, genesis, head, entry?.trusted === true ? AnnounceType.Signed : AnnounceType.Simple);
       },
       forkFilter: forkFilterFor(options.network, () => genesis, () => options.head?.() ?? { number: 0, time: 0 }),
-      privateKey: options.privateKey,
+      privateKey,
       versions: options.versions,
       dialTimeoutMs: options.dialTimeoutMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
     });
     // Fires synchronously at the end of the handshake, before the peer's next message.
     this.node.on('peer', (peer) => this.#onPeer(peer));
+    const d = options.discovery;
+    this.#discovered =
+      d === undefined
+        ? undefined
+        : new DiscoveredServers(d, {
+            privateKey,
+            trusted: d.trustedIds ?? new Set(),
+            logger: this.#logger,
+            sink: {
+              has: (id) => this.#entries.has(id),
+              addDiscovered: (enode, trusted) => this.add(enode, { trusted, origin: 'discovered' }),
+              discoveredCount: () => [...this.#entries.values()].filter((e) => e.origin === 'discovered').length,
+            },
+          });
+  }
+
+  /** discv4 numbers (table, packets, failures by kind), when discovery is on. */
+  discoveryStats(): ReturnType<DiscoveredServers['stats']> | undefined {
+    return this.#discovered?.stats();
   }
 
   /** Dials the servers of the options. */
@@ -173,13 +199,14 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
       const { enode, trusted } = typeof s === 'string' ? { enode: s, trusted: false } : s;
       this.add(enode, { trusted: trusted === true });
     }
+    this.#discovered?.start().catch((err: unknown) => this.#logger.warn({ err: (err as Error).message }, 'discovery not started'));
   }
 
   /**
    * Adds a server and dials it, redialing whenever it drops. `origin` says who asked (default
    * configured). Throws EnodeError for a bad URL, ServerPoolError if already present.
    */
-  add(enode: string, options: { trusted?: boolean; origin?: 'configured' | 'addnode' } = {}): ServerInfo {
+  add(enode: string, options: { trusted?: boolean; origin?: 'configured' | 'addnode' | 'discovered' } = {}): ServerInfo {
     const entry = this.#newEntry(enode, options.trusted === true, options.origin ?? 'configured');
     this.#dial(entry);
     return this.#info(entry);
@@ -268,7 +295,7 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
       e.settle?.reject(new ServerPoolError('POOL_CLOSED', 'enode', 'the server pool is closed'));
       e.settle = undefined;
     }
-    await this.node.close();
+    await Promise.all([this.node.close(), this.#discovered?.close()]);
   }
 
   #dial(entry: Entry): void {
@@ -327,8 +354,10 @@ export class ServerPool extends EventEmitter<ServerPoolEvents> implements Server
 
   #redial(entry: Entry, droppedBecause: string | undefined): void {
     if (this.#closed || entry.removed) return;
-    if (entry.origin === 'onetry') {
+    if (entry.origin === 'onetry' || entry.origin === 'discovered') {
       this.#forget(entry, entry.lastError ?? 'tried once');
+      // Still 'connecting': its dial failed.
+      if (entry.origin === 'discovered') this.#discovered?.forgotten(entry.id, entry.state === 'connecting' || droppedBecause !== undefined);
       return;
     }
     entry.failures++;

@@ -1,0 +1,83 @@
+/**
+ * discv4 on 127.0.0.1 between real parts: two LesServers (what `lesp serve` starts) in front of a
+ * real anvil find each other, one through the other as its bootnode; a LesClient given no server
+ * at all, only that bootnode and the node id it trusts, finds the trusted server through the
+ * bootnode's neighbours, dials it and the bootnode, and answers a balance that equals anvil's.
+ * The bootnode it found is untrusted (no vote); the trusted one is trusted by its key.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LesClient, LesProvider } from '../../src/index.js';
+import type { LesServer } from '../../src/serve/index.js';
+import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { genesisOf, serversIdle, startServers, until } from '../helpers/devnet-stack.js';
+
+const DEV = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
+const FRESH = '0x00000000000000000000000000000000d15c0fe7';
+const idOf = (s: LesServer): string => (/^enode:\/\/([0-9a-f]{128})@/.exec(s.enode) as RegExpExecArray)[1] as string;
+
+let anvil: Anvil;
+let a: LesServer | undefined;
+let b: LesServer | undefined;
+let client: LesClient | undefined;
+let provider: LesProvider | undefined;
+
+before(async () => {
+  anvil = await startAnvil({ hardfork: 'prague' });
+  await anvil.rpc('anvil_mine', ['0x1']);
+  await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: FRESH, value: '0x2a' }]);
+  [a] = await startServers(anvil, 1, { discovery: { refreshMs: 500 } });
+  [b] = await startServers(anvil, 1, { discovery: { refreshMs: 500, bootnodes: [(a as LesServer).enode] } });
+  await serversIdle(anvil, [a as LesServer, b as LesServer]);
+});
+
+after(async () => {
+  await provider?.destroy();
+  await client?.stop();
+  await Promise.all([a?.stop(), b?.stop()]);
+  await anvil?.stop();
+});
+
+describe('discovery between lesp serve instances and a client', () => {
+  it('two servers find each other: each table holds the other with its LES port', async () => {
+    const sa = a as LesServer;
+    const sb = b as LesServer;
+    const aSeesB = await until('A holding B', () => sa.discovery?.nodes().find((n) => n.id === idOf(sb)));
+    const bSeesA = await until('B holding A', () => sb.discovery?.nodes().find((n) => n.id === idOf(sa)));
+    assert.equal(aSeesB.tcpPort, Number(new URL(sb.enode).port));
+    assert.equal(bSeesA.tcpPort, Number(new URL(sa.enode).port));
+    // UDP on the LES port number, as go-ethereum does.
+    assert.equal(sa.discovery?.udpPort, Number(new URL(sa.enode).port));
+  });
+
+  it('a client given only a bootnode finds the trusted server through it and answers verified', async () => {
+    const sa = a as LesServer;
+    const sb = b as LesServer;
+    client = new LesClient({
+      network: 'devnet',
+      genesisHash: await genesisOf(anvil),
+      servers: [],
+      trustedServers: [idOf(sb)],
+      discovery: { bootnodes: [sa.enode], refreshMs: 500 },
+    });
+    provider = new LesProvider({ engine: client, network: 'devnet' });
+    await provider.start();
+    assert.equal(await provider.getBalance(FRESH), BigInt(await anvil.rpc<string>('eth_getBalance', [FRESH, 'latest'])));
+    assert.equal(await provider.getBalance(FRESH), 0x2an);
+
+    const pool = client.parts?.pool;
+    assert.ok(pool !== undefined);
+    const listed = await until('both servers connected', () => {
+      const l = pool.list();
+      return l.filter((s) => s.state === 'connected').length === 2 ? l : undefined;
+    });
+    const byId = new Map(listed.map((s) => [s.id, s]));
+    assert.equal(byId.get(idOf(sb))?.origin, 'discovered');
+    assert.equal(byId.get(idOf(sb))?.trusted, true, 'trusted by the key the options name');
+    assert.equal(byId.get(idOf(sa))?.origin, 'discovered');
+    assert.equal(byId.get(idOf(sa))?.trusted, false, 'the bootnode is dialed as an untrusted server');
+    assert.equal(client.status().trust.configured, 1, 'only the named key counts towards the quorum');
+    const stats = pool.discoveryStats();
+    assert.ok(stats !== undefined && stats.tableSize >= 2 && stats.dialing === 2);
+  });
+});
