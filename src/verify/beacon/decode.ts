@@ -39,14 +39,14 @@ export function decodeLightClient<K extends LightClientKind>(config: BeaconConfi
   } catch (cause) {
     throw new BeaconError('BAD_ENCODING', kind, `not a ${fork} ${kind} (${(cause as Error).message})`, { cause });
   }
-  return normalize(kind, value) as LightClientValues[K];
+  return normalizeLightClient(kind, value) as LightClientValues[K];
 }
 
 /** SSZ bytes of `value` in `fork`'s form (a Capella form drops the zero blob fields). */
 export function encodeLightClient<K extends LightClientKind>(config: BeaconConfig, fork: ForkName, kind: K, value: LightClientValues[K]): Uint8Array {
   const form = lightClientForm(fork);
   const type = presetTypes(config.preset).forms[form][kind] as { encode(v: unknown): Uint8Array };
-  return type.encode(form === 'capella' ? denormalize(kind, value) : value);
+  return type.encode(form === 'capella' ? denormalizeLightClient(kind, value) : value);
 }
 
 const HEADER_FIELDS: Record<LightClientKind, readonly string[]> = {
@@ -56,7 +56,8 @@ const HEADER_FIELDS: Record<LightClientKind, readonly string[]> = {
   LightClientOptimisticUpdate: ['attested_header'],
 };
 
-function normalize(kind: LightClientKind, value: unknown): unknown {
+/** A decoded value with every header in Deneb's shape (a Capella header gets zero blob fields). */
+export function normalizeLightClient(kind: LightClientKind, value: unknown): unknown {
   const v = value as Record<string, LightClientHeader>;
   for (const f of HEADER_FIELDS[kind]) {
     const h = v[f] as LightClientHeader;
@@ -65,7 +66,8 @@ function normalize(kind: LightClientKind, value: unknown): unknown {
   return v;
 }
 
-function denormalize(kind: LightClientKind, value: unknown): unknown {
+/** The value in Capella's shape: the blob fields, which must be zero, dropped. */
+export function denormalizeLightClient(kind: LightClientKind, value: unknown): unknown {
   const v = { ...(value as Record<string, LightClientHeader>) };
   for (const f of HEADER_FIELDS[kind]) {
     const h = v[f] as LightClientHeader;

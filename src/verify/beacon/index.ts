@@ -18,6 +18,7 @@ export {
   slotsPerPeriod,
 } from './config.js';
 export { BeaconError, type BeaconErrorCode } from './errors.js';
+export { fromBeaconJson, toBeaconJson } from './api-json.js';
 export { type LightClientKind, type LightClientValues, decodeLightClient, encodeLightClient, lightClientType } from './decode.js';
 export { assertValidHeader, beaconRoot, executionRoot } from './header.js';
 export {
