@@ -9,6 +9,8 @@
  *   JSON-RPC batches (`fillBatchSize`, default 500), each hash and parent link checked, one atomic
  *   batch per JSON-RPC batch — the stored head is the progress marker, so a restart continues
  *   after it. Their bodies and receipts are fetched when first asked for (the store's fetcher).
+ *   The fill's progress and measured rate (headers/s) go to a bar on a terminal or the log
+ *   (fill-progress.ts); while it runs the target follows the node's head, so it ends at the head.
  * - New blocks: fetched with transactions and receipts, checked against the header (block-json.ts)
  *   before anything is stored. A block that fails is not stored; it is reported ('rejected' event
  *   and an error log) and tried again on the next wake-up.
@@ -27,6 +29,7 @@ import { equalBytes, hex0x } from '../../verify/bytes.js';
 import { type CheckedHeader, badBlock, checkedHeader } from './block-json.js';
 import { ChainError } from './errors.js';
 import type { ChainFollowerEvents, ChainLog, HeadEvent, RejectedEvent } from './events.js';
+import { FillProgress, type FillProgressStream, type FillRate } from './fill-progress.js';
 import { type FetchedBlock, NodeBlockSource, type ReceiptsMethod } from './source.js';
 import type { ChainStore } from './store.js';
 import { NewHeadsSubscription } from './subscription.js';
@@ -50,6 +53,8 @@ export interface ChainFollowerOptions {
   rawTxFallback?: boolean;
   /** How the node gives receipts (probed at start). Default 'block'. */
   receipts?: ReceiptsMethod;
+  /** Where the header fill's progress bar goes (a TTY only). Default process.stderr; null for none. */
+  progressStream?: FillProgressStream | null;
   log?: ChainLog;
 }
 
@@ -61,7 +66,11 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   readonly store: ChainStore;
   /** Per process. `polls` counts timer wake-ups, `notifications` newHeads wake-ups. */
   readonly stats = { polls: 0, notifications: 0, ticks: 0, filled: 0, eager: 0, reorgs: 0, rejected: 0 };
+  /** The rate of the last header fill (undefined before one). */
+  lastFill: FillRate | undefined;
   private readonly log: ChainLog;
+  private readonly progressStream: FillProgressStream | undefined;
+  private fillProgress: FillProgress | undefined;
   private readonly pollIntervalMs: number;
   private readonly subscribedPollMs: number;
   private readonly fillBatchSize: number;
@@ -89,6 +98,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     this.eagerBlocks = Math.max(1, options.eagerBlocks ?? 32);
     this.maxReorgDepth = options.maxReorgDepth ?? 10_000;
     this.genesisHash = options.genesisHash;
+    this.progressStream = options.progressStream === null ? undefined : (options.progressStream ?? process.stderr);
     if (options.wsUrl !== undefined) this.subscription = this.newHeads(options.wsUrl);
     this.store.setFetcher({
       fetchBody: (h) => this.reported(() => this.source.fetchBody(h)),
@@ -216,6 +226,15 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   }
 
   private async tick(hint: CheckedHeader | undefined): Promise<void> {
+    try {
+      await this.catchUp(hint);
+    } finally {
+      if (this.fillProgress !== undefined) this.lastFill = this.fillProgress.finish();
+      this.fillProgress = undefined;
+    }
+  }
+
+  private async catchUp(hint: CheckedHeader | undefined): Promise<void> {
     await this.checkConfiguredGenesis();
     const known = this.store.head();
     // A notification at or below our head is stale or a reorg: ask the node what is canonical.
@@ -241,6 +260,8 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
 
   /** Header-only batches from..to; false when it could not go on (failure reported). */
   private async fill(from: number, to: number): Promise<boolean> {
+    if (this.fillProgress === undefined) this.fillProgress = new FillProgress(from, to, this.log, this.progressStream);
+    else this.fillProgress.extend(to);
     const fetch = (start: number) => {
       const p = this.source.headersByNumber(start, Math.min(this.fillBatchSize, to - start + 1));
       p.catch(() => {}); // a prefetch may be dropped; its error is seen when awaited
@@ -269,6 +290,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
       if (linked > 0) {
         await this.commit(blocks.slice(0, linked), undefined, true);
         this.stats.filled += linked;
+        this.fillProgress?.add(linked);
       }
       if (batch.failure !== undefined) {
         this.report(batch.failure);

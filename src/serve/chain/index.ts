@@ -25,3 +25,4 @@ export {
   ChainFollower,
 } from './follower.js';
 export { type NodeEndpoints, nodeEndpoints } from './endpoints.js';
+export { type FillProgressStream, type FillRate, FillProgress } from './fill-progress.js';

@@ -5,7 +5,9 @@
  * - Build: section s (blocks s·size .. (s+1)·size−1) once the head is buildConfirmations past its
  *   last block; each section extends the previous section's tries (trie-insert.ts), so every
  *   section's roots stay provable from the same node store.
- * - Resume: opening reads the built sections back; nothing is rebuilt.
+ * - Resume: opening reads the built sections back; nothing is rebuilt. `stop()` ends a run of
+ *   builds after the section in progress (a catch-up of a public chain is hours), so a restart
+ *   continues with the next section.
  * - Reorg safety: before building, the newest section's head is compared with the chain store's
  *   canonical hash; a different hash (or `canonicalChanged` from the chain side naming a block of
  *   a built section whose hash changed) logs an error, drops the sections from the first changed
@@ -71,6 +73,7 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
   private pending: Promise<number> | undefined;
   private again = false;
   private lastRollback: number | undefined;
+  private stopping = false;
 
   private constructor(options: SectionIndexerOptions) {
     super();
@@ -131,6 +134,12 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
       });
   }
 
+  /** Ends building after the section in progress; resolves when nothing runs. Sections are not built after this. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+  }
+
   /** Resolves when nothing is queued. */
   async idle(): Promise<void> {
     for (let q = this.queue; ; q = this.queue) {
@@ -169,7 +178,7 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
   /** Reorg check, then every buildable section; a chain that moves under a build is retried a few times. */
   private async run(): Promise<number> {
     let built = 0;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; !this.stopping; attempt++) {
       await this.checkNewest();
       const first = this.records.length;
       const target = this.buildableSections();
@@ -182,14 +191,15 @@ export class SectionIndexer extends EventEmitter<SectionIndexerEvents> {
       }
       this.log.warn({ section: moved, attempt }, 'the canonical chain changed while a section was built; checking and building again');
     }
+    return built;
   }
 
   /** Builds sections first..target−1; stops at the first whose blocks changed meanwhile (`moved`). */
   private async buildRange(first: number, target: number): Promise<{ count: number; moved?: number }> {
-    const progress = new SectionProgress(first, target - first, this.log, this.stream, this.threshold);
+    const progress = new SectionProgress(first, target - first, this.log, this.stream, this.threshold, this.sectionSize);
     let count = 0;
     try {
-      for (let s = first; s < target; s++) {
+      for (let s = first; s < target && !this.stopping; s++) {
         const t0 = Date.now();
         // A reorg since the last section would make this one extend a stale chain.
         if (s > 0 && (await this.headState(s - 1)) === 'changed') return { count, moved: s - 1 };

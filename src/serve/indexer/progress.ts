@@ -45,6 +45,8 @@ export class SectionProgress {
     private readonly log: IndexerLog,
     private readonly stream: ProgressStream | undefined,
     threshold: number,
+    /** Blocks per section, for the rate in blocks/s. */
+    private readonly sectionSize = 0,
     private readonly now: () => number = Date.now,
   ) {
     this.started = now();
@@ -63,11 +65,13 @@ export class SectionProgress {
     else this.log.info({ section: info.index, sectionHead: info.head, chtRoot: info.chtRoot, bloomTrieRoot: info.bloomTrieRoot, ms: info.ms }, 'section built');
   }
 
-  /** Ends the bar line; logs a summary when a bar stood in for the per-section lines. */
+  /** Ends the bar line; logs what was built and the measured rate. */
   finish(): void {
-    if (!this.bar) return;
-    this.stream?.write('\n');
-    this.log.info({ sections: this.done, ms: this.now() - this.started }, 'helper-trie sections built');
+    if (this.bar) this.stream?.write('\n');
+    if (this.done === 0) return;
+    const ms = this.now() - this.started;
+    const blocksPerSecond = ms > 0 ? Math.round((this.done * this.sectionSize * 1000) / ms) : 0;
+    this.log.info({ sections: this.done, ms, blocksPerSecond }, `helper-trie sections built: ${this.done} in ${duration(ms)} (${blocksPerSecond} blocks/s)`);
   }
 
   private draw(): void {

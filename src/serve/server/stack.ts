@@ -31,7 +31,7 @@ export interface StackOptions {
   log: ServeLog;
   /** Follower poll interval. Default 1000 ms. */
   pollIntervalMs?: number;
-  /** Where the indexers' progress bar goes (a TTY only); null for none. */
+  /** Where the header fill's and the indexers' progress bars go (a TTY only); null for none. */
   progressStream?: ProgressStream | null;
   /** A genesis file or alloc whose addresses and slots seed the preimage index. */
   genesisAlloc?: unknown;
@@ -108,6 +108,7 @@ export class ServeStack {
       pollIntervalMs: options.pollIntervalMs,
       receipts: node.receipts,
       rawTxFallback: node.rawTx,
+      progressStream: options.progressStream,
       log,
     });
     const preimages = new PreimageIndex(store.namespace('preimages'));
@@ -145,7 +146,7 @@ export class ServeStack {
     await this.follower.stop();
     await this.feed.detach();
     await this.#heads;
-    await this.indexer.idle();
+    await this.indexer.stop();
   }
 
   #queueHead(ev: ChainHeadEvent): void {
