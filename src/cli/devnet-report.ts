@@ -32,7 +32,8 @@ export function curlLine(proxyUrl: string, address: string): string {
 export function proxyLine(s: Pick<DevnetSummary, 'chainId' | 'genesisHash' | 'enodes'>): string {
   const file = s.chainId === 31337n ? '' : `echo '{"chainId":${s.chainId}}' > devnet-${s.chainId}.json && `;
   const network = s.chainId === 31337n ? 'devnet' : `devnet-${s.chainId}.json`;
-  const servers = s.enodes.map((e) => `--server ${e} --trusted ${e}`).join(' ');
+  // --trusted takes the node id: shorter than the enode again.
+  const servers = s.enodes.map((e) => `--server ${e} --trusted ${/^enode:\/\/([0-9a-fA-F]{128})@/.exec(e)?.[1] ?? e}`).join(' ');
   return `${file}lesp proxy --network ${network} --genesis-hash ${s.genesisHash} ${servers} --http-port 8546`;
 }
 

@@ -95,7 +95,7 @@ describe('the devnet summary', () => {
     assert.equal(proxy, proxyLine(base));
     assert.equal(
       proxy,
-      `lesp proxy --network devnet --genesis-hash ${base.genesisHash} --server ${base.enodes[0]} --trusted ${base.enodes[0]} --server ${base.enodes[1]} --trusted ${base.enodes[1]} --http-port 8546`,
+      `lesp proxy --network devnet --genesis-hash ${base.genesisHash} --server ${base.enodes[0]} --trusted ${'a'.repeat(128)} --server ${base.enodes[1]} --trusted ${'b'.repeat(128)} --http-port 8546`,
     );
     const provider = /^ {2}(new LesProvider\(.*)$/m.exec(text)?.[1] as string;
     assert.equal(provider, providerLine(base));
