@@ -15,6 +15,8 @@ import { LesClient, type LesClientEvents } from './engine/client.js';
 import type { LesClientOptions } from './engine/options.js';
 import { resolveNetwork } from './engine/options.js';
 import { toRpcError } from './methods/errors.js';
+import { ConfigError } from '../config/network.js';
+import { checkClientOptions, checkOptionKeys } from './engine/option-checks.js';
 
 /** What the provider needs of the engine (a LesClient, or a stand-in in tests). */
 export interface ProviderEngine {
@@ -90,6 +92,24 @@ class HeadBlockSubscriber implements Subscriber {
   }
 }
 
+/** The provider's own options and the client's (shapes, names: a ConfigError naming the option). */
+function checkProviderOptions(o: unknown): asserts o is LesProviderOptions {
+  // Names first: `server: [...]` is better told as a misspelling than as `servers` missing.
+  if (typeof o === 'object' && o !== null && !Array.isArray(o)) checkOptionKeys(o as Record<string, unknown>, ['engine', 'maxBlockBurst', 'batchStallTime']);
+  const engine = (o as { engine?: unknown } | null | undefined)?.engine;
+  if (engine === undefined) checkClientOptions(o);
+  else if (typeof engine !== 'object' || engine === null || typeof (engine as ProviderEngine).request !== 'function') {
+    throw new ConfigError('engine', 'expected a LesClient (or an object with start, stop, request, head, on, off)');
+  }
+  const opts = o as Record<string, unknown>;
+  if (opts.maxBlockBurst !== undefined && !(Number.isSafeInteger(opts.maxBlockBurst) && (opts.maxBlockBurst as number) >= 1)) {
+    throw new ConfigError('maxBlockBurst', 'expected a number of blocks, 1 or more');
+  }
+  if (opts.batchStallTime !== undefined && !(typeof opts.batchStallTime === 'number' && Number.isFinite(opts.batchStallTime) && opts.batchStallTime >= 0)) {
+    throw new ConfigError('batchStallTime', 'expected ms, 0 or more');
+  }
+}
+
 export class LesProvider extends JsonRpcApiProvider {
   /** The engine every request goes to. */
   readonly engine: ProviderEngine;
@@ -99,6 +119,7 @@ export class LesProvider extends JsonRpcApiProvider {
   #started: Promise<void> | undefined;
 
   constructor(options: LesProviderOptions) {
+    checkProviderOptions(options);
     const engine = options.engine ?? new LesClient(options);
     const chainId = engine.network?.chainId ?? resolveNetwork({ network: options.network }).chainId;
     const staticNetwork = Network.from(chainId);

@@ -1,8 +1,9 @@
 /**
  * enode URLs: `enode://<128 hex node id>@<ip>:<tcp port>[?discport=<udp port>]`.
  * The node id is the uncompressed secp256k1 public key without its 0x04 prefix. IPv6 hosts are
- * written in brackets, as go-ethereum writes them. Host names are refused: an enode names an
- * address, and resolving names is not this layer's business.
+ * written in brackets, as go-ethereum writes them. A DNS host name (`localhost`, `les.example.org`)
+ * is accepted as go-ethereum accepts it, and kept as written: it is resolved when dialed
+ * (resolve.ts), so a name that moves to another address is followed.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
@@ -63,8 +64,18 @@ function parseHost(text: string): string {
     if (!isIPv6(ip)) throw new EnodeError('host', `"${ip}" is not an IPv6 address`);
     return ip;
   }
-  if (!isIPv4(text)) throw new EnodeError('host', `"${text}" is not an IPv4 address (IPv6 goes in brackets)`);
-  return text;
+  if (isIPv4(text)) return text;
+  if (isHostName(text)) return text.toLowerCase();
+  throw new EnodeError('host', `"${text}" is neither an IPv4 address nor a host name (IPv6 goes in brackets)`);
+}
+
+/** RFC 1123 host name syntax; the last label not all digits, so a bad dotted quad is no name. */
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+function isHostName(text: string): boolean {
+  const name = text.endsWith('.') ? text.slice(0, -1) : text;
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split('.');
+  return labels.every((l) => LABEL.test(l)) && !/^[0-9]+$/.test(labels[labels.length - 1] as string);
 }
 
 export function parseEnode(url: string): Enode {
@@ -104,7 +115,7 @@ export function parseEnode(url: string): Enode {
 export function formatEnode(node: Enode): string {
   checkNodeId(node.id);
   const isV6 = isIPv6(node.host);
-  if (!isV6 && !isIPv4(node.host)) throw new EnodeError('host', `"${node.host}" is not an IP address`);
+  if (!isV6 && !isIPv4(node.host) && !isHostName(node.host)) throw new EnodeError('host', `"${node.host}" is neither an IP address nor a host name`);
   parsePort(String(node.port), 'port');
   const host = isV6 ? `[${node.host}]` : node.host;
   let url = `${SCHEME}${bytesToHex(node.id)}@${host}:${node.port}`;

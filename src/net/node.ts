@@ -12,13 +12,14 @@ import { HANDSHAKE_TIMEOUT_MS } from '../wire/limits.js';
 import type { ForkFilter } from '../config/forkid.js';
 import type { Status } from '../wire/status.js';
 import { bytesToHex } from './bytes.js';
-import { DisconnectReason } from './disconnect.js';
+import { DisconnectReason, disconnectReasonName } from './disconnect.js';
 import { checkNodeId, formatEnode, nodeIdFromPrivateKey, parseEnode, parseNodeId } from './enode.js';
 import { DialError, HandshakeError, NodeError } from './errors.js';
 import type { Role } from './handshake.js';
 import { LesProtocol, lesCapability, rlpxTransport } from './les-protocol.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, LesPeer } from './peer.js';
 import { LesRlpx } from './rlpx.js';
+import { RESOLVE_TIMEOUT_MS, resolveHost } from './resolve.js';
 
 export const DEFAULT_DIAL_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_PEERS = 25;
@@ -78,6 +79,10 @@ interface PendingDial {
   resolve(peer: LesPeer): void;
   reject(err: Error): void;
   timer: ReturnType<typeof setTimeout>;
+  /** host:port as the enode gave it. */
+  where: string;
+  /** The socket of this dial, once TCP connected. */
+  socket?: unknown;
 }
 
 export class LesNode extends EventEmitter<LesNodeEvents> {
@@ -118,10 +123,21 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
       frameReadTimeoutMs: options.frameReadTimeoutMs,
       // Deferred past the promise callbacks of a LesPeer on that socket, whose close (with its
       // reason) settles the dial first when the RLPx Hello got that far.
-      onDialSocketClosed: (idHex) =>
-        setImmediate(() =>
-          this.#settleDial(idHex, new DialError('CONNECTION_CLOSED', `connection to ${idHex.slice(0, 16)}… closed before the handshake`)),
-        ),
+      onDialSocketClosed: (idHex, socket, { silentDrop, remoteReason }) =>
+        setImmediate(() => {
+          // Only the socket of the dial waiting now: an earlier connection's may close late.
+          const dial = this.#dials.get(idHex);
+          if (dial === undefined || dial.socket !== socket) return;
+          const where = dial.where;
+          this.#settleDial(
+            idHex,
+            silentDrop
+              ? new DialError('AUTH_DROPPED', `node id at ${where} is not ${idHex.slice(0, 16)}…: the node there dropped our RLPx auth, which only that node id can read`)
+              : remoteReason !== undefined
+                ? new DialError('CONNECTION_CLOSED', `refused: ${disconnectReasonName(remoteReason)} (RLPx Disconnect before the LES handshake)`)
+                : new DialError('CONNECTION_CLOSED', `connection to ${idHex.slice(0, 16)}… closed before the handshake`),
+          );
+        }),
     });
     this.#rlpx.events.on('peer:added', (peer: Devp2pPeer) => this.#onRlpxPeer(peer));
     this.#rlpx.events.on('peer:error', (peer: Devp2pPeer, error: Error) => this.#onRlpxError(peer, error));
@@ -195,18 +211,35 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
     if (this.#peers.has(key) || this.#dials.has(key)) {
       return Promise.reject(new DialError('ALREADY_CONNECTED', `already connected or dialing ${key.slice(0, 16)}…`));
     }
+    const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     return new Promise<LesPeer>((resolve, reject) => {
       const timeoutMs = this.#options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
       const timer = setTimeout(() => {
-        this.#settleDial(key, new DialError('DIAL_TIMEOUT', `no handshake with ${host}:${port} within ${timeoutMs} ms`));
+        this.#settleDial(key, new DialError('DIAL_TIMEOUT', `no handshake with ${where} within ${timeoutMs} ms`));
         for (const p of this.#handshaking) if (p.id === key) p.disconnect(DisconnectReason.Timeout);
         this.#rlpx.outbound.get(key)?.destroy();
       }, timeoutMs);
-      this.#dials.set(key, { resolve, reject, timer });
-      this.#rlpx.connect({ id, address: host, tcpPort: port }).catch((cause: unknown) => {
-        const detail = cause instanceof Error ? cause.message : String(cause);
-        this.#settleDial(key, new DialError('CONNECT_FAILED', `cannot connect to ${host}:${port}: ${detail}`, { cause }));
-      });
+      const pending: PendingDial = { resolve, reject, timer, where };
+      this.#dials.set(key, pending);
+      const stillWanted = (): boolean => this.#dials.get(key) === pending;
+      resolveHost(host, Math.min(timeoutMs, RESOLVE_TIMEOUT_MS))
+        .then(async (address) => {
+          // A redial soon after a refused handshake: the last connection's socket lingers a few
+          // seconds for its Disconnect to be read, and devp2p refuses a second one meanwhile.
+          while (stillWanted() && this.#rlpx.hasConnection(key)) await new Promise((r) => setTimeout(r, 25));
+          // Timed out or closed meanwhile: nobody waits for this connection.
+          if (!stillWanted()) return;
+          await this.#rlpx.connect({ id, address, tcpPort: port }).then(
+            () => {
+              pending.socket = this.#rlpx.outbound.get(key);
+            },
+            (cause: unknown) => {
+              const detail = cause instanceof Error ? cause.message : String(cause);
+              this.#settleDial(key, new DialError('CONNECT_FAILED', `cannot connect to ${where}: ${detail}`, { cause }));
+            },
+          );
+        })
+        .catch((err: Error) => this.#settleDial(key, err));
     });
   }
 

@@ -27,15 +27,21 @@ export interface LesRlpxOptions {
   rlpxHandshakeTimeoutMs: number;
   /** A packet, once begun, must complete within this (default DEFAULT_FRAME_READ_TIMEOUT_MS). */
   frameReadTimeoutMs?: number;
-  /** Called when the socket to a dialed node closes (after devp2p handled the close). */
-  onDialSocketClosed(idHex: string): void;
+  /**
+   * Called when the socket to a dialed node closes (after devp2p handled the close):
+   * `silentDrop`, the remote closed it without sending a byte (we did not time it out);
+   * `remoteReason`, the RLPx Disconnect reason the remote sent, if it sent one.
+   */
+  onDialSocketClosed(idHex: string, socket: Socket, how: { silentDrop: boolean; remoteReason: number | undefined }): void;
 }
 
 export class LesRlpx extends RLPx {
   readonly sockets = new Set<Socket>();
   /** Outbound sockets by remote node id (hex). */
   readonly outbound = new Map<string, Socket>();
-  readonly #onDialSocketClosed: (idHex: string) => void;
+  readonly #onDialSocketClosed: LesRlpxOptions['onDialSocketClosed'];
+  /** The Disconnect reason each remote gave, read when its socket closes. */
+  readonly #remoteReasons = new WeakMap<Socket, number>();
   readonly #rlpxHandshakeTimeoutMs: number;
   readonly #framing: FramingLimits;
   /** Sockets before their devp2p peer connected: devp2p has no timeout there, and a peer that
@@ -57,6 +63,10 @@ export class LesRlpx extends RLPx {
     this.#framing = { frameReadTimeoutMs: options.frameReadTimeoutMs ?? DEFAULT_FRAME_READ_TIMEOUT_MS, maxFrameSize: MAX_FRAME_SIZE };
     this._refillIntervalId.unref();
     this.events.on('peer:added', (peer: Peer) => this.#helloDone(peer['_socket']));
+    // Emitted from the devp2p peer's own socket close handler, before ours below.
+    this.events.on('peer:removed', (peer: Peer, reason: number | undefined, byUs: boolean | undefined) => {
+      if (byUs !== true && typeof reason === 'number') this.#remoteReasons.set(peer['_socket'], reason);
+    });
   }
 
   override _onConnect(socket: Socket, peerId: Uint8Array | null): void {
@@ -72,7 +82,14 @@ export class LesRlpx extends RLPx {
     destroyAfterEnd(socket);
     super._onConnect(socket, peerId);
     this.sockets.add(socket);
-    this.#beforeHello.set(socket, setTimeout(() => socket.destroy(), this.#rlpxHandshakeTimeoutMs));
+    let expired = false;
+    this.#beforeHello.set(
+      socket,
+      setTimeout(() => {
+        expired = true;
+        socket.destroy();
+      }, this.#rlpxHandshakeTimeoutMs),
+    );
     const idHex = peerId === null ? undefined : bytesToHex(peerId);
     if (idHex !== undefined) this.outbound.set(idHex, socket);
     // Registered after devp2p's own close handling, so a handshaken peer reports its close first.
@@ -81,7 +98,7 @@ export class LesRlpx extends RLPx {
       this.#helloDone(socket);
       if (idHex === undefined) return;
       if (this.outbound.get(idHex) === socket) this.outbound.delete(idHex);
-      this.#onDialSocketClosed(idHex);
+      this.#onDialSocketClosed(idHex, socket, { silentDrop: socket.bytesRead === 0 && !expired, remoteReason: this.#remoteReasons.get(socket) });
     });
   }
 
@@ -93,6 +110,11 @@ export class LesRlpx extends RLPx {
   #helloDone(socket: Socket): void {
     clearTimeout(this.#beforeHello.get(socket));
     this.#beforeHello.delete(socket);
+  }
+
+  /** A connection to this node (hex id) is open or still closing: devp2p refuses another until it is gone. */
+  hasConnection(idHex: string): boolean {
+    return this._peers.has(idHex);
   }
 
   /** The TCP port the server is bound to, or undefined. */

@@ -16,7 +16,6 @@
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { NetworkConfig } from '../../config/network.js';
-import { LespError } from '../../errors.js';
 import type { VerifiedHeader } from '../contracts.js';
 import { type QuorumOptions, TrustQuorum } from '../chain/agreement.js';
 import { HeadTracker } from '../chain/head-tracker.js';
@@ -29,20 +28,14 @@ import { OdrFacade } from '../odr/facade.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { type Logger, silentLogger } from '../scheduler/types.js';
 import { SubscriptionEngine } from '../subscriptions/engine.js';
-import { type ConnectedServer, ServerPool } from '../servers/index.js';
+import { type ConnectedServer, ServerPool, StartFailures, failureSummary } from '../servers/index.js';
+import { parseEnode } from '../../net/index.js';
+import { ClientError, addressOf, withTimeout } from './errors.js';
+
+export { ClientError, type ClientErrorCode } from './errors.js';
 import { ConfigError } from '../../config/network.js';
 import { CLIENT_DEFAULTS, type LesClientOptions, configuredTrusted, resolveGenesis, resolveNetwork, resolveServers, trustedIds } from './options.js';
-
-export type ClientErrorCode = 'NO_SERVER' | 'SCHEDULER_CLOSED' | 'START_TIMEOUT' | 'ALREADY_STARTED';
-
-/** NO_SERVER and SCHEDULER_CLOSED share the scheduler's codes, so they map to 4900 / -32002. */
-export class ClientError extends LespError {
-  declare readonly code: ClientErrorCode;
-
-  constructor(code: ClientErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
-    super(code, message, options);
-  }
-}
+import { checkClientOptions } from './option-checks.js';
 
 /** Whether enough of the configured trusted servers are connected to agree on a head. */
 export interface TrustStatus {
@@ -109,6 +102,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
 
   constructor(options: LesClientOptions) {
     super();
+    checkClientOptions(options);
     this.options = options;
     this.network = resolveNetwork(options);
     this.genesisHash = resolveGenesis(this.network, options.genesisHash);
@@ -140,8 +134,11 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   /** Dials the servers and resolves once a head agreed by the trusted servers is known. */
   start(): Promise<void> {
     if (this.#stopped) return Promise.reject(new ClientError('SCHEDULER_CLOSED', 'the client was stopped'));
-    this.#starting ??= this.#start().catch(async (e: unknown) => {
-      await this.stop();
+    this.#starting ??= this.#start().catch((e: unknown) => {
+      // The caller learns why at once; the connections finish closing meanwhile (a refused
+      // peer's socket lingers up to a few seconds for its Disconnect to be read). stop()
+      // resolves once they have.
+      this.stop().catch((err: unknown) => this.#log.warn({ err: String(err) }, 'stop after a failed start'));
       throw e;
     });
     return this.#starting;
@@ -151,6 +148,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     const o = this.options;
     const t = o.timeouts ?? {};
     const ours: { chain?: HeaderChain } = {};
+    const configured = resolveServers(o);
+    const failed = new StartFailures(configured.map(({ enode }) => ({ id: Buffer.from(parseEnode(enode).id).toString('hex'), address: addressOf(enode) })));
     const pool = new ServerPool({
       network: this.network,
       genesisHash: this.genesisHash,
@@ -158,7 +157,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
         const h = ours.chain?.head();
         return h === undefined ? { hash: this.genesisHash, number: 0, td: 0n, time: 0 } : { hash: h.hash, number: h.header.number, td: h.td ?? 0n, time: h.header.timestamp };
       },
-      servers: resolveServers(o),
+      servers: configured,
       discovery: o.discovery === undefined ? undefined : { ...o.discovery, trustedIds: trustedIds(o) },
       privateKey: o.privateKey,
       dialTimeoutMs: t.dialMs,
@@ -166,7 +165,15 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       logger: this.#log,
     });
     const scheduler = new Scheduler({ source: pool, requestTimeoutMs: t.requestMs, noServerTimeoutMs: t.noServerMs, hardTimeoutMs: t.hardMs, logger: this.#log });
-    const firstServer = new Promise<void>((resolve) => pool.once('connected', () => resolve()));
+    const firstServer = new Promise<void>((resolve, reject) => {
+      pool.once('connected', () => resolve());
+      pool.on('dialFailed', (id, error) => {
+        failed.record(id, error);
+        if (this.#connected > 0 || !failed.hopeless()) return;
+        const failures = failed.failures();
+        reject(new ClientError('NO_USABLE_SERVER', `no usable LES server: ${failureSummary(failures)}`, { field: 'servers', cause: failed.cause(), failures }));
+      });
+    });
     pool.on('connected', () => {
       if (this.#connected++ === 0) this.emit('connect');
     });
@@ -179,7 +186,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     pool.start();
     const partial = { pool, scheduler };
     this.#partial = partial;
-    await withTimeout(firstServer, deadline, 'no LES server connected');
+    await withTimeout(firstServer, deadline, 'no LES server connected', () => ({ failures: failed.failures(), cause: failed.cause() }));
     const chain = await HeaderChain.open({
       config: this.network,
       retriever: scheduler,
@@ -356,7 +363,14 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   }
 
   /** Closes every connection, timer and store; pending requests fail (4900). Idempotent. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  #stopping: Promise<void> | undefined;
+
+  async #stop(): Promise<void> {
     this.#stopped = true;
     this.#halt.abort(new ClientError('SCHEDULER_CLOSED', 'the client was stopped'));
     const r = this.#running;
@@ -391,12 +405,4 @@ function quorumOf(o: LesClientOptions): TrustQuorum {
     throw new ConfigError('minTrustedVotes', `${String(q.minVotes)} is not 1..${q.configured} (the trusted servers configured)`);
   }
   return new TrustQuorum(q);
-}
-
-function withTimeout(p: Promise<void>, ms: number, what: string | (() => string)): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ClientError('START_TIMEOUT', `${typeof what === 'string' ? what : what()} within ${ms} ms`, { field: 'timeouts.startMs' })), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

@@ -7,7 +7,8 @@
  * Codes (EIP-1474 where it has one):
  *   -32602 invalid params (INVALID_PARAMS, field = the param's name)
  *   -32601 / 4200 method does not exist (METHOD_NOT_FOUND)
- *   -32002 / 4900 no server connected that can answer (NO_SERVER)
+ *   -32002 / 4900 no server connected that can answer (NO_SERVER); the client did not start
+ *          (START_TIMEOUT, NO_USABLE_SERVER: the message names each server's reason)
  *   -32002 no verified answer in time (TIMEOUT)
  *   -32040 VERIFICATION FAILED: every server that could answer sent data that failed
  *          verification (the scheduler's VERIFICATION_FAILED, or a VerificationError here). Our
@@ -95,6 +96,9 @@ export const RPC_ERROR_TABLE: Readonly<Record<string, Mapping>> = {
   EXECUTION_REVERTED: { proxy: 3, eip1193: 3 },
   // Scheduler / ODR / chain codes.
   NO_SERVER: { proxy: -32002, eip1193: 4900, message: 'no LES server connected that can answer' },
+  // The client could not start: its message names each server's reason (the caller's own config).
+  START_TIMEOUT: { proxy: -32002, eip1193: 4900 },
+  NO_USABLE_SERVER: { proxy: -32002, eip1193: 4900 },
   NOT_SERVED: { proxy: -32000, eip1193: -32000, message: "no connected LES server serves this data (outside the servers' windows)" },
   SCHEDULER_CLOSED: { proxy: -32002, eip1193: 4900, message: 'the provider is closed' },
   NOT_RELAYED: { proxy: -32002, eip1193: 4900, message: 'no LES server took the transaction' },

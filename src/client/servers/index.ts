@@ -2,6 +2,7 @@
 // verified announces for the header chain, add/remove/list for management.
 export { type ServerParams, applyAnnounceUpdates, isHigherHead, paramsFromStatus } from './capabilities.js';
 export { BadAnnounceError, ServerPoolError, type ServerPoolErrorCode } from './errors.js';
+export { type FailureHint, type HintWording, type ServerFailure, StartFailures, describeFailure, failureSummary, libraryWording } from './failures.js';
 export {
   type ReconnectOptions,
   type ServerInfo,

@@ -38,6 +38,14 @@ describe('enode URLs', () => {
     assert.equal(e.discport, 30301);
   });
 
+  it('accepts a DNS host name (localhost, a dotted name), kept as written, as go-ethereum does', () => {
+    for (const host of ['localhost', 'les-1.example.org', 'node7']) {
+      const e = parseEnode(`enode://${G}@${host}:30303`);
+      assert.equal(e.host, host);
+      assert.equal(formatEnode(e), `enode://${G}@${host}:30303`);
+    }
+  });
+
   it('accepts upper-case hex and formats lower-case', () => {
     const e = parseEnode(`enode://${G.toUpperCase()}@10.0.0.1:1`);
     assert.equal(formatEnode(e), `enode://${G}@10.0.0.1:1`);
@@ -63,7 +71,11 @@ describe('enode URLs', () => {
       ['a non-hex node id', `enode://${G.slice(0, 127)}g@127.0.0.1:30303`, 'nodeId'],
       ['a 0x-prefixed node id', `enode://0x${G}@127.0.0.1:30303`, 'nodeId'],
       ['a node id off the curve', `enode://${G.slice(0, 64)}${'0'.repeat(64)}@127.0.0.1:30303`, 'nodeId'],
-      ['a host name', `enode://${G}@localhost:30303`, 'host'],
+      ['a host name with an underscore', `enode://${G}@my_host:30303`, 'host'],
+      ['a host label starting with a hyphen', `enode://${G}@-a.example:30303`, 'host'],
+      ['a host label of 64 characters', `enode://${G}@${'a'.repeat(64)}.example:30303`, 'host'],
+      ['an empty host', `enode://${G}@:30303`, 'host'],
+      ['an all-digit last label (no dotted quad)', `enode://${G}@1.2.3:30303`, 'host'],
       ['an IPv4 octet over 255', `enode://${G}@256.0.0.1:30303`, 'host'],
       ['an unbracketed IPv6 host', `enode://${G}@::1:30303`, 'host'],
       ['an unterminated IPv6 bracket', `enode://${G}@[::1:30303`, 'host'],
@@ -82,8 +94,8 @@ describe('enode URLs', () => {
     for (const [what, url, field] of cases) it(what, () => rejects(url, field));
   });
 
-  it('refuses to format a host name or a bad id', () => {
-    assert.throws(() => formatEnode({ id: parseNodeId(G), host: 'example.org', port: 1 }), (e: unknown) => e instanceof EnodeError && e.field === 'host');
+  it('refuses to format a host that is no address nor name, or a bad id', () => {
+    assert.throws(() => formatEnode({ id: parseNodeId(G), host: 'not a host', port: 1 }), (e: unknown) => e instanceof EnodeError && e.field === 'host');
     assert.throws(() => formatEnode({ id: new Uint8Array(64), host: '127.0.0.1', port: 1 }), (e: unknown) => e instanceof EnodeError && e.field === 'nodeId');
     assert.throws(() => formatEnode({ id: parseNodeId(G), host: '127.0.0.1', port: 0 }), (e: unknown) => e instanceof EnodeError && e.field === 'port');
   });
