@@ -12,7 +12,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_NETWORKS, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { parseEnode, parseNodeId } from '../net/enode.js';
 import type { AdminEndpoint } from '../admin/index.js';
-import { LesClient } from '../client/engine/index.js';
+import { ClientError, LesClient } from '../client/engine/index.js';
+import { failureSummary } from '../client/servers/index.js';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_PROXY_PORT, type RunningProxy, lesBackend, startProxy } from '../proxy/index.js';
 import { type AdminEndpointFlags, DEFAULT_CLIENT_ADMIN_PORT, addAdminOptions, printAdmin, startProxyAdmin } from './admin.js';
 import { CliFailure, runAction } from './failure.js';
@@ -147,6 +148,12 @@ async function checkReachable(servers: string[], log: CliLogger): Promise<void> 
   });
 }
 
+/** A start error's hints in this command's words: `--network devnet` rather than the library's option. */
+function inFlagWords(err: unknown): unknown {
+  if (!(err instanceof ClientError) || err.failures.length === 0) return err;
+  return new CliFailure(err.message.replace(failureSummary(err.failures), failureSummary(err.failures, (h) => `did you mean --${h.option} ${h.value}?`)));
+}
+
 async function runProxy(flags: ProxyFlags): Promise<void> {
   const { network, checkpoint } = checkFlags(flags);
   const log = createLogger('proxy', flags.logLevel);
@@ -169,7 +176,9 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     await Promise.all([proxy?.close(), admin?.close(), client.stop()]);
   });
   log.info({ servers: flags.server.length, trusted: flags.trusted.length, network: network.name }, 'connecting to LES servers');
-  await client.start();
+  await client.start().catch((err: unknown) => {
+    throw inFlagWords(err);
+  });
   if (signals.stopping) return;
   try {
     proxy = await startProxy({
