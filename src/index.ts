@@ -28,7 +28,7 @@ export {
 } from './client/engine/index.js';
 
 // Configuration.
-export { BUILTIN_NETWORKS, type Checkpoint, type CheckpointOracle, ConfigError, DEVNET, MAINNET, type NetworkConfig, parseNetworkConfig } from './config/network.js';
+export { BUILTIN_NETWORKS, type Checkpoint, type CheckpointOracle, ConfigError, DEVNET, HOLESKY, HOODI, type HardforkActivation, MAINNET, type NetworkConfig, SEPOLIA, hardforkAt, parseNetworkConfig } from './config/network.js';
 
 // Errors callers may branch on, and the one JSON-RPC error table.
 export {

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { BUILTIN_NETWORKS, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
+import { BUILTIN_NETWORKS, BUILTIN_NETWORK_NAMES, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { parseEnode, parseNodeId } from '../net/enode.js';
 import type { AdminEndpoint } from '../admin/index.js';
 import { ClientError, LesClient } from '../client/engine/index.js';
@@ -90,7 +90,7 @@ function readJsonFile(path: string, flag: string): unknown {
 export function loadNetwork(name: string): NetworkConfig {
   const builtin = BUILTIN_NETWORKS[name];
   if (builtin !== undefined) return builtin;
-  const json = readJsonFile(name, '--network');
+  const json = readJsonFile(name, `--network (${BUILTIN_NETWORK_NAMES.join(', ')} or a file)`);
   try {
     return parseNetworkConfig(json);
   } catch (err) {
@@ -218,7 +218,7 @@ export function registerProxy(program: Command): void {
     .addOption(new Option('--trusted <enode|nodeId>', 'a server whose announced heads count towards head agreement (repeatable)').argParser(repeatable(trustedArg)).default([]))
     .option('--fraction <percent>', 'percent of the configured trusted servers whose announces must agree on a head', intArg(1, 100), 75)
     .option('--checkpoint <json|file>', 'a trusted checkpoint {sectionIndex, sectionHead, chtRoot, bloomTrieRoot}')
-    .option('--network <name|file>', 'devnet, mainnet or a network config JSON file', 'mainnet')
+    .option('--network <name|file>', 'mainnet, sepolia, holesky, hoodi, devnet or a network config JSON file', 'mainnet')
     .option('--genesis-hash <hex>', 'genesis hash, for a network config that has none (a devnet)', hashArg)
     .option('--http-host <addr>', 'listening address of the proxy', hostArg, '127.0.0.1')
     .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT)

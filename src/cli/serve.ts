@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
-import { BUILTIN_NETWORKS, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
+import { BUILTIN_NETWORKS, BUILTIN_NETWORK_NAMES, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { DEFAULT_LES_PORT, LesServer } from '../serve/index.js';
 import { allocPreimages } from '../serve/state/preimages.js';
 import { CliFailure, runAction } from './failure.js';
@@ -72,7 +72,7 @@ function loadNetwork(name: string): NetworkConfig {
   try {
     text = readFileSync(name, 'utf8');
   } catch (err) {
-    throw new CliFailure(`--network: "${name}" is neither devnet, mainnet nor a readable config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CliFailure(`--network: "${name}" is neither a built-in network (${BUILTIN_NETWORK_NAMES.join(', ')}) nor a readable config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
     return parseNetworkConfig(JSON.parse(text) as unknown);
@@ -139,7 +139,7 @@ export function registerServe(program: Command): void {
     .option('--datadir <dir>', 'LevelDB directory (default: a temporary in-memory store)')
     .addOption(new Option('--nodekey <hex>', 'node private key, 64 hex digits').argParser(keyArg).conflicts('nodekeyFile'))
     .option('--nodekey-file <file>', 'file holding the node private key in hex')
-    .option('--network <name|file>', 'devnet, mainnet or a network config JSON file', 'devnet')
+    .option('--network <name|file>', 'mainnet, sepolia, holesky, hoodi, devnet or a network config JSON file', 'devnet')
     .addOption(new Option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)').argParser(intArg(8)).default(undefined, "the network's"))
     .addOption(new Option('--confirmations <n>', 'confirmations before a section is built (overrides the network)').argParser(intArg(0)).default(undefined, "the network's"))
     .addOption(new Option('--recent-state <n>', 'serve state of at most the N latest blocks (0: as far back as the node proves, probed at start)').argParser(intArg(0)).default(undefined, '0'))

@@ -3,7 +3,7 @@
  * resolution into the network config and per-part settings. Every option is documented here,
  * once; the surfaces reuse this type.
  */
-import { type Checkpoint, type CheckpointOracle, BUILTIN_NETWORKS, ConfigError, type NetworkConfig, parseNetworkConfig } from '../../config/network.js';
+import { type Checkpoint, type CheckpointOracle, BUILTIN_NETWORKS, BUILTIN_NETWORK_NAMES, ConfigError, type NetworkConfig, parseNetworkConfig } from '../../config/network.js';
 import type { OdrCacheSizes } from '../odr/caches.js';
 import type { MissMode } from '../evm/state-manager.js';
 import type { MethodsConfig } from '../methods/context.js';
@@ -81,7 +81,7 @@ export interface LesClientOptions {
   checkpoint?: Checkpoint;
   /** A checkpoint oracle contract (overrides the network's): address, signers, threshold. */
   oracle?: CheckpointOracle;
-  /** 'mainnet', 'devnet', a NetworkConfig, or a network JSON object (parsed strictly). Default 'mainnet'. */
+  /** 'mainnet', 'sepolia', 'holesky', 'hoodi', 'devnet', a NetworkConfig, or a network JSON object (parsed strictly). Default 'mainnet'. */
   network?: string | NetworkConfig | Record<string, unknown>;
   /** The genesis hash, when the network config has none (a devnet learns it from its node). */
   genesisHash?: Uint8Array | string;
@@ -124,7 +124,7 @@ export function resolveNetwork(o: Pick<LesClientOptions, 'network' | 'checkpoint
   if (o.network === undefined) net = BUILTIN_NETWORKS.mainnet as NetworkConfig;
   else if (typeof o.network === 'string') {
     const found = BUILTIN_NETWORKS[o.network];
-    if (found === undefined) throw new ConfigError('network', `unknown network "${o.network}" (mainnet or devnet, or pass a config object)`);
+    if (found === undefined) throw new ConfigError('network', `unknown network "${o.network}" (${BUILTIN_NETWORK_NAMES.join(', ')}, or pass a config object)`);
     net = found;
   } else if (typeof (o.network as NetworkConfig).chainId === 'bigint' && Array.isArray((o.network as NetworkConfig).forks?.blocks)) net = o.network as NetworkConfig;
   else net = parseNetworkConfig(o.network);
