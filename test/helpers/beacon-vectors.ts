@@ -153,13 +153,60 @@ export function loadCase(name: string, dir = VECTORS_DIR): VectorCase {
   };
 }
 
-/** The SSZ bytes of `<file>.ssz_snappy` in a case (snappy block format). */
+/**
+ * The SSZ bytes of `<file>.ssz_snappy` in a case (snappy block format), as a plain Uint8Array:
+ * values decoded from a Buffer would be Buffers, whose slice() shares memory.
+ */
 export function readSsz(c: VectorCase, file: string): Uint8Array {
-  return snappy.uncompress(readFileSync(join(c.dir, `${file}.ssz_snappy`)));
+  return Uint8Array.from(snappy.uncompress(readFileSync(join(c.dir, `${file}.ssz_snappy`))));
 }
 
 /** The fork whose digest (with the case's genesis validators root) is `digest`; throws when none is. */
 export function forkOfDigest(c: VectorCase, digest: string): ForkName {
   for (const f of c.config.forks) if (bytesHex(computeForkDigest(f.version, c.genesisValidatorsRoot)) === digest.toLowerCase()) return f.name;
   throw new Error(`${c.name}: no fork of its config has digest ${digest}`);
+}
+
+export interface BeaconApiReply {
+  status?: number;
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as is. */
+  raw?: string | Uint8Array;
+  /** Never answered (until the server closes). */
+  hang?: boolean;
+}
+
+export interface BeaconApiServer {
+  url: string;
+  /** Every path asked, with its query. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** A small HTTP server on 127.0.0.1 (a free port) answering beacon-API paths with `handler`. */
+export async function startBeaconApi(handler: (path: string, query: URLSearchParams) => BeaconApiReply): Promise<BeaconApiServer> {
+  const { createServer } = await import('node:http');
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    requests.push(u.pathname + u.search);
+    const r = handler(u.pathname, u.searchParams);
+    if (r.hang) return;
+    const body = r.json !== undefined ? JSON.stringify(r.json) : (r.raw ?? '');
+    res.writeHead(r.status ?? 200, { 'content-type': r.json !== undefined ? 'application/json' : 'application/octet-stream' });
+    res.end(body);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    requests,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
 }

@@ -1,0 +1,268 @@
+/**
+ * BeaconAnchor over the REST source against a local beacon-API server that serves the consensus
+ * spec's vector data as JSON: the heads it verifies are the ones the spec's steps expect; data
+ * the server tampers with is refused with a typed error and never becomes a head; and the REST
+ * source's bounds (timeout, size, status, shape) hold.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { BeaconAnchor, type BeaconHeads } from '../../../src/client/chain/beacon-anchor.js';
+import { RestBeaconSource } from '../../../src/client/chain/beacon-rest.js';
+import { BeaconSourceError } from '../../../src/client/chain/beacon-source.js';
+import {
+  type BeaconConfig,
+  BeaconError,
+  type ForkName,
+  type LightClientFinalityUpdate,
+  type LightClientOptimisticUpdate,
+  type LightClientUpdate,
+  decodeLightClient,
+  isBetterUpdate,
+  periodAtSlot,
+  toBeaconJson,
+} from '../../../src/verify/beacon/index.js';
+import {
+  type BeaconApiReply,
+  type BeaconApiServer,
+  type HeaderCheck,
+  type VectorCase,
+  bytesHex,
+  forkOfDigest,
+  loadCase,
+  readSsz,
+  startBeaconApi,
+} from '../../helpers/beacon-vectors.js';
+
+interface Chain {
+  c: VectorCase;
+  fork: ForkName;
+  updates: LightClientUpdate[];
+  /** current slot and expected heads after each of the first three steps */
+  steps: Array<{ currentSlot: bigint; finalized: HeaderCheck; optimistic: HeaderCheck }>;
+}
+
+function chain(name: string): Chain {
+  const c = loadCase(name);
+  const fork = forkOfDigest(c, c.storeForkDigest);
+  const steps = c.steps.slice(0, 3).map((s) => {
+    assert.equal(s.kind, 'process_update');
+    return s as Extract<typeof s, { kind: 'process_update' }>;
+  });
+  return {
+    c,
+    fork,
+    updates: steps.map((s) => decodeLightClient(c.config, forkOfDigest(c, s.updateForkDigest), 'LightClientUpdate', readSsz(c, s.update))),
+    steps: steps.map((s) => ({ currentSlot: s.currentSlot, ...s.checks })),
+  };
+}
+
+const finalityOf = (u: LightClientUpdate): LightClientFinalityUpdate => ({
+  attested_header: u.attested_header,
+  finalized_header: u.finalized_header,
+  finality_branch: u.finality_branch,
+  sync_aggregate: u.sync_aggregate,
+  signature_slot: u.signature_slot,
+});
+const optimisticOf = (u: LightClientUpdate): LightClientOptimisticUpdate => ({
+  attested_header: u.attested_header,
+  sync_aggregate: u.sync_aggregate,
+  signature_slot: u.signature_slot,
+});
+
+interface Served {
+  /** How many of the chain's updates the node has seen (the latest is its finality/optimistic update). */
+  upTo: number;
+  /** Answer every bootstrap request with the case's bootstrap, whatever root was asked. */
+  anyRoot?: boolean;
+  updates?: (u: LightClientUpdate[]) => LightClientUpdate[];
+  finality?: (u: LightClientFinalityUpdate) => LightClientFinalityUpdate;
+  optimistic?: (u: LightClientOptimisticUpdate) => LightClientOptimisticUpdate;
+}
+
+/** A beacon node that knows the chain's bootstrap and its first `upTo` updates. */
+function node(ch: Chain, served: Served): (path: string, q: URLSearchParams) => BeaconApiReply {
+  const { c, fork } = ch;
+  const bootstrap = decodeLightClient(c.config, fork, 'LightClientBootstrap', readSsz(c, 'bootstrap'));
+  const root = bytesHex(c.trustedBlockRoot);
+  return (path, q) => {
+    const known = ch.updates.slice(0, served.upTo);
+    const latest = known.at(-1) as LightClientUpdate;
+    const wrap = <T>(kind: Parameters<typeof toBeaconJson>[2], v: T) => ({ version: fork, data: toBeaconJson(c.config, fork, kind, v as never) });
+    if (path === `/eth/v1/beacon/light_client/bootstrap/${root}` || (served.anyRoot === true && path.includes('/bootstrap/'))) return { json: wrap('LightClientBootstrap', bootstrap) };
+    if (path.startsWith('/eth/v1/beacon/light_client/bootstrap/')) return { status: 404, json: { code: 404, message: 'unknown block' } };
+    if (path === '/eth/v1/beacon/light_client/updates') {
+      const start = BigInt(q.get('start_period') ?? '0');
+      const count = BigInt(q.get('count') ?? '1');
+      // The best update of each period (by its attested slot), as a beacon node keeps it.
+      const byPeriod = new Map<bigint, LightClientUpdate>();
+      for (const u of served.updates?.(structuredClone(known)) ?? known) {
+        const p = periodAtSlot(c.config, u.attested_header.beacon.slot);
+        const best = byPeriod.get(p);
+        if (best === undefined || isBetterUpdate(c.config, u, best)) byPeriod.set(p, u);
+      }
+      const out = [...byPeriod.entries()].filter(([p]) => p >= start && p < start + count).map(([, u]) => wrap('LightClientUpdate', u));
+      return { json: out };
+    }
+    if (path === '/eth/v1/beacon/light_client/finality_update') {
+      const f = finalityOf(structuredClone(latest));
+      return { json: wrap('LightClientFinalityUpdate', served.finality?.(f) ?? f) };
+    }
+    if (path === '/eth/v1/beacon/light_client/optimistic_update') {
+      const o = optimisticOf(structuredClone(latest));
+      return { json: wrap('LightClientOptimisticUpdate', served.optimistic?.(o) ?? o) };
+    }
+    return { status: 404, json: { code: 404 } };
+  };
+}
+
+function assertHead(got: BeaconHeads['finalized'], want: HeaderCheck, what: string): void {
+  assert.equal(BigInt(got.slot), want.slot, `${what} slot`);
+  assert.equal(bytesHex(got.beaconRoot), want.beaconRoot, `${what} beacon root`);
+  assert.equal(bytesHex(got.executionRoot), want.executionRoot, `${what} execution root`);
+}
+
+const flip = (b: Uint8Array, i = 0): Uint8Array => {
+  const out = b.slice();
+  out[i] = (out[i] as number) ^ 1;
+  return out;
+};
+
+const servers: BeaconApiServer[] = [];
+after(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+async function anchorFor(ch: Chain, served: Served, opts: { config?: BeaconConfig; checkpoint?: Uint8Array; slot?: { v: bigint } } = {}) {
+  const server = await startBeaconApi(node(ch, served));
+  servers.push(server);
+  const config = opts.config ?? ch.c.config;
+  const slot = opts.slot ?? { v: ch.steps[served.upTo - 1]?.currentSlot ?? 0n };
+  const anchor = new BeaconAnchor({
+    config,
+    checkpoint: opts.checkpoint ?? ch.c.trustedBlockRoot,
+    source: new RestBeaconSource(server.url, config, { timeoutMs: 2000 }),
+    currentSlot: () => slot.v,
+  });
+  return { anchor, server, slot };
+}
+
+async function refused(p: Promise<unknown>, code: string, field: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof BeaconError, `not a BeaconError: ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.field, field, e.message);
+    return true;
+  });
+}
+
+for (const name of ['deneb/light_client_sync', 'electra/light_client_sync']) {
+  describe(`BeaconAnchor over REST (${name})`, () => {
+    const ch = chain(name);
+
+    it('bootstraps from the checkpoint, catches up by period and follows to the heads the spec expects', async () => {
+      const served: Served = { upTo: 2 };
+      const { anchor, server, slot } = await anchorFor(ch, served);
+      const seen: BeaconHeads[] = [];
+      anchor.onHeads((h) => seen.push(h));
+      const heads = await anchor.sync();
+      assertHead(heads.finalized, ch.steps[1]!.finalized, 'finalized');
+      assertHead(heads.optimistic, ch.steps[1]!.optimistic, 'optimistic');
+      assert.equal(bytesHex(heads.optimistic.blockHash), bytesHex(ch.updates[1]!.attested_header.execution.block_hash));
+      assert.equal(BigInt(heads.finalized.blockNumber), ch.updates[1]!.finalized_header.execution.block_number);
+      assert.equal(seen.length, 1);
+      assert.ok(server.requests.includes('/eth/v1/beacon/light_client/updates?start_period=0&count=2'), server.requests.join(' '));
+
+      // Nothing new: no heads event.
+      await anchor.sync();
+      assert.equal(seen.length, 1);
+
+      // The node sees the next update (signed in the next period); the clock moves on.
+      served.upTo = 3;
+      slot.v = ch.steps[2]!.currentSlot;
+      const h3 = await anchor.sync();
+      assertHead(h3.finalized, ch.steps[2]!.finalized, 'finalized after the next update');
+      assertHead(h3.optimistic, ch.steps[2]!.optimistic, 'optimistic after the next update');
+      assert.equal(seen.length, 2);
+    });
+
+    it('refuses a checkpoint the source answers with another block, and reports one it does not know', async () => {
+      const other = flip(ch.c.trustedBlockRoot);
+      const lying = await anchorFor(ch, { upTo: 2, anyRoot: true }, { checkpoint: other });
+      await refused(lying.anchor.sync(), 'ROOT_MISMATCH', 'header.beacon');
+      assert.equal(lying.anchor.heads, undefined);
+      const honest = await anchorFor(ch, { upTo: 2 }, { checkpoint: other });
+      await assert.rejects(honest.anchor.sync(), (e: unknown) => e instanceof BeaconSourceError && e.code === 'NOT_FOUND');
+      assert.equal(honest.anchor.heads, undefined);
+    });
+
+    it('refuses updates with too few signers (below 2/3 of the committee)', async () => {
+      const size = ch.c.config.preset.SYNC_COMMITTEE_SIZE;
+      const keep = Math.ceil((2 * size) / 3) - 1;
+      const thin = (u: LightClientUpdate[]) =>
+        u.map((x) => {
+          let n = 0;
+          x.sync_aggregate.sync_committee_bits = x.sync_aggregate.sync_committee_bits.map((b) => b && n++ < keep);
+          return x;
+        });
+      const { anchor } = await anchorFor(ch, { upTo: 2, updates: thin });
+      await refused(anchor.sync(), 'TOO_FEW_SIGNERS', 'sync_aggregate.sync_committee_bits');
+      assert.equal(bytesHex(anchor.heads!.optimistic.beaconRoot), bytesHex(ch.c.trustedBlockRoot), 'nothing beyond the checkpoint');
+      assert.equal(bytesHex(anchor.heads!.finalized.beaconRoot), bytesHex(ch.c.trustedBlockRoot), 'nothing beyond the checkpoint');
+    });
+
+    it('refuses a signature under another fork version', async () => {
+      const config: BeaconConfig = { ...ch.c.config, forks: ch.c.config.forks.map((f, i, all) => (i === all.length - 1 ? { ...f, version: flip(f.version, 3) } : f)) };
+      const { anchor } = await anchorFor(ch, { upTo: 2 }, { config });
+      await refused(anchor.sync(), 'BAD_SIGNATURE', 'sync_aggregate.sync_committee_signature');
+    });
+
+    it('refuses a tampered block hash in the optimistic update and a tampered execution branch in the finality update; the heads stay verified', async () => {
+      const fake = flip(ch.updates[1]!.attested_header.execution.block_hash, 31);
+      const a = await anchorFor(ch, { upTo: 2, optimistic: (o) => ((o.attested_header.execution.block_hash = fake), o) });
+      await refused(a.anchor.sync(), 'BAD_BRANCH', 'attested_header.execution_branch');
+      assert.notEqual(bytesHex(a.anchor.heads!.optimistic.blockHash), bytesHex(fake));
+      assertHead(a.anchor.heads!.optimistic, ch.steps[1]!.optimistic, 'optimistic (from the verified updates)');
+
+      const b = await anchorFor(ch, {
+        upTo: 2,
+        finality: (f) => ((f.finalized_header.execution_branch[0] = flip(f.finalized_header.execution_branch[0] as Uint8Array)), f),
+      });
+      await refused(b.anchor.sync(), 'BAD_BRANCH', 'finalized_header.execution_branch');
+      assertHead(b.anchor.heads!.finalized, ch.steps[1]!.finalized, 'finalized (from the verified updates)');
+    });
+  });
+}
+
+describe('RestBeaconSource bounds', () => {
+  const ch = chain('deneb/light_client_sync');
+
+  async function source(reply: BeaconApiReply, opts: { timeoutMs?: number; maxResponseBytes?: number } = {}) {
+    const server = await startBeaconApi(() => reply);
+    servers.push(server);
+    return new RestBeaconSource(server.url, ch.c.config, opts);
+  }
+  const code = (c: string) => (e: unknown) => e instanceof BeaconSourceError && e.code === c && !e.message.includes('\n');
+
+  it('gives up on a node that does not answer within the timeout', async () => {
+    const s = await source({ hang: true }, { timeoutMs: 300 });
+    const t = performance.now();
+    await assert.rejects(s.optimisticUpdate(), code('SOURCE_FAILED'));
+    assert.ok(performance.now() - t < 3000, 'took too long');
+  });
+
+  it('refuses a body over maxResponseBytes, an HTTP error, non-JSON and the wrong shape', async () => {
+    await assert.rejects((await source({ raw: 'x'.repeat(2_000_000) }, { maxResponseBytes: 1_000_000 })).optimisticUpdate(), code('TOO_LARGE'));
+    await assert.rejects((await source({ status: 500, json: { code: 500 } })).optimisticUpdate(), code('SOURCE_FAILED'));
+    await assert.rejects((await source({ raw: '{not json' })).optimisticUpdate(), code('BAD_RESPONSE'));
+    await assert.rejects((await source({ json: [1, 2] })).optimisticUpdate(), code('BAD_RESPONSE'));
+    await assert.rejects((await source({ json: { version: 'deneb', data: {} } })).optimisticUpdate(), (e: unknown) => e instanceof BeaconError && e.code === 'BAD_ENCODING');
+    await assert.rejects((await source({ json: { version: 'gloas', data: {} } })).optimisticUpdate(), (e: unknown) => e instanceof BeaconError && e.code === 'UNSUPPORTED_FORK');
+  });
+
+  it('refuses data whose version is not the fork of its slot', async () => {
+    // Deneb-slot data sent as capella (a form that decodes, of a fork that is not the one of its slot).
+    const o = optimisticOf(ch.updates[0]!);
+    const json = { version: 'capella', data: toBeaconJson(ch.c.config, 'capella', 'LightClientOptimisticUpdate', { ...o, attested_header: { ...o.attested_header, execution: { ...o.attested_header.execution, blob_gas_used: 0n, excess_blob_gas: 0n } } }) };
+    await assert.rejects((await source({ json })).optimisticUpdate(), code('BAD_RESPONSE'));
+  });
+});
