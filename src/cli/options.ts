@@ -6,6 +6,8 @@
 import { isIP } from 'node:net';
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CORS_ORIGINS, parseCorsOrigin } from '../proxy/cors.js';
+import { publishedBootnodes, reachableBootnodes } from '../net/discovery.js';
+import { parseEnode } from '../net/enode.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -126,4 +128,41 @@ export function corsOriginOption(): Option {
       return [...(previous === undefined || previous === defaults ? [] : previous), ...parsed];
     })
     .default(defaults, 'loopback: pages from localhost, 127.0.0.1 or [::1], any port');
+}
+
+/** `--discovery` and `--bootnodes`, as `lesp serve` and `lesp proxy` take them. */
+export interface DiscoveryFlags {
+  discovery?: 'on' | 'off';
+  bootnodes?: string[];
+}
+
+/** Comma-separated enode URLs, each checked; repeated flags add up. */
+function enodeListArg(value: string, previous: string[] | undefined): string[] {
+  const urls = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const url of urls) {
+    try {
+      parseEnode(url);
+    } catch (err) {
+      throw new InvalidArgumentError(`${url.slice(0, 40)}: ${(err as Error).message}`);
+    }
+  }
+  return [...(previous ?? []), ...urls];
+}
+
+/** discv4 on or off, and its bootnodes: `what` says what discovery does for this command. */
+export function discoveryOptions(what: string): Option[] {
+  return [
+    new Option('--discovery <on|off>', `discv4 node discovery (UDP): ${what}`).choices(['on', 'off']).default(undefined, 'on, off on the devnet'),
+    new Option('--bootnodes <enodes>', 'discovery bootnodes, comma separated enode URLs (repeatable)').argParser(enodeListArg).default(undefined, "the network's published bootnodes (none on the devnet)"),
+  ];
+}
+
+/**
+ * Whether discovery runs and from which bootnodes. Off on the devnet unless asked for (a devnet
+ * must not reach out); the public networks' bootnodes are @ethereumjs/common's lists.
+ */
+export function discoverySettings(flags: DiscoveryFlags, network: string, host: string): { on: boolean; bootnodes: string[]; reachable: string[] } {
+  const on = flags.discovery === undefined ? network !== 'devnet' : flags.discovery === 'on';
+  const bootnodes = flags.bootnodes ?? publishedBootnodes(network);
+  return { on, bootnodes, reachable: on ? reachableBootnodes(host, bootnodes) : [] };
 }

@@ -18,12 +18,14 @@ import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_PROXY_PORT
 import { type AdminEndpointFlags, DEFAULT_CLIENT_ADMIN_PORT, addAdminOptions, printAdmin, startProxyAdmin } from './admin.js';
 import { CliFailure, runAction } from './failure.js';
 import { type CliLogger, createLogger } from './logging.js';
-import { type BackfillFlags, type EvmLimitFlags, backfillLimits, backfillOptions, corsOriginOption, evmLimitOptions, evmLimits, hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
+import { type BackfillFlags, type DiscoveryFlags, type EvmLimitFlags, backfillLimits, backfillOptions, corsOriginOption, discoveryOptions, discoverySettings, evmLimitOptions, evmLimits, hostArg, httpUrlArg, intArg, logLevelOption, repeatable } from './options.js';
 import { tcpProbe } from './ports.js';
 import { stopOnSignals } from './signals.js';
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-export interface ProxyFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags, BackfillFlags {
+export interface ProxyFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags, BackfillFlags, DiscoveryFlags {
+  discoveryHost?: string;
+  maxDiscovered?: number;
   server: string[];
   trusted: string[];
   fraction: number;
@@ -118,14 +120,16 @@ export function loadCheckpoint(value: string): Checkpoint {
 
 /** Every check that needs no network: the flags together. */
 export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpoint: Checkpoint | undefined } {
-  if (flags.server.length === 0) throw new CliFailure('give at least one LES server with --server <enode>');
+  // Discovery stands in for --server only with a bootnode its socket can reach.
+  const discovering = discoverySettings(flags, flags.network, flags.discoveryHost ?? '127.0.0.1').reachable.length > 0;
+  if (flags.server.length === 0 && !discovering) throw new CliFailure('give at least one LES server with --server <enode> (or a reachable discovery bootnode with --bootnodes)');
   if (flags.bodyTimeoutMs < flags.headersTimeoutMs) throw new CliFailure('--body-timeout-ms must be at least --headers-timeout-ms (the body comes after the headers)');
   if (flags.unverified.length > 0 && flags.upstream === undefined) {
     throw new CliFailure('--unverified needs --upstream <url>: the node that answers those methods, unverified');
   }
   const ids = new Set(flags.server.map((s) => Buffer.from(parseEnode(s).id).toString('hex')));
   const trustedIds = flags.trusted.map((t) => Buffer.from(t.toLowerCase().startsWith('enode://') ? parseEnode(t).id : parseNodeId(t)).toString('hex'));
-  if (!trustedIds.some((id) => ids.has(id))) {
+  if (!trustedIds.some((id) => ids.has(id)) && !(discovering && trustedIds.length > 0)) {
     throw new CliFailure('no trusted server: name at least one of the --server nodes with --trusted (the head is what trusted servers agree on)');
   }
   const network = loadNetwork(flags.network);
@@ -138,6 +142,7 @@ export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpo
 
 /** Fails fast, with one line, when not one of the servers accepts a TCP connection (the client would wait for its start timeout). */
 async function checkReachable(servers: string[], log: CliLogger): Promise<void> {
+  if (servers.length === 0) return; // discovery finds them
   const why = await Promise.all(servers.map((s) => parseEnode(s)).map(({ host, port }) => tcpProbe(host, port)));
   if (why.every((w) => w !== undefined)) {
     const first = parseEnode(servers[0] as string);
@@ -158,8 +163,10 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
   const { network, checkpoint } = checkFlags(flags);
   const log = createLogger('proxy', flags.logLevel);
   await checkReachable(flags.server, log);
+  const discovery = discoverySettings(flags, network.name, flags.discoveryHost ?? '127.0.0.1');
   const client = new LesClient({
     servers: flags.server,
+    discovery: discovery.on ? { bootnodes: discovery.bootnodes, host: flags.discoveryHost, maxServers: flags.maxDiscovered } : undefined,
     trustedServers: flags.trusted,
     trustedFraction: flags.fraction / 100,
     checkpoint,
@@ -231,6 +238,10 @@ export function registerProxy(program: Command): void {
     .option('--request-timeout-ms <n>', 'deadline of one call', intArg(1), 30_000)
     .option('--headers-timeout-ms <n>', "an HTTP request's headers must arrive within this time", intArg(1), DEFAULT_HEADERS_TIMEOUT_MS)
     .option('--body-timeout-ms <n>', 'a whole HTTP request (headers and body) must arrive within this time (at least --headers-timeout-ms)', intArg(1), DEFAULT_BODY_TIMEOUT_MS);
+  for (const o of discoveryOptions('find LES servers from --bootnodes and dial up to --max-discovered of them besides --server; they are untrusted unless --trusted names their node id')) proxy.addOption(o);
+  proxy
+    .option('--discovery-host <addr>', 'UDP address of discovery; a loopback one reaches only bootnodes on this machine', hostArg, '127.0.0.1')
+    .option('--max-discovered <n>', 'most discovered servers dialed or connected at a time', intArg(0, 1000), 8);
   for (const o of evmLimitOptions()) proxy.addOption(o);
   for (const o of backfillOptions()) proxy.addOption(o);
   addAdminOptions(proxy, 'addnode, getpeerinfo', DEFAULT_CLIENT_ADMIN_PORT, 'one created at the first start in <datadir>/admin.token, or at each start without --datadir')

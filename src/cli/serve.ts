@@ -13,10 +13,10 @@ import { DEFAULT_LES_PORT, LesServer } from '../serve/index.js';
 import { allocPreimages } from '../serve/state/preimages.js';
 import { CliFailure, runAction } from './failure.js';
 import { createLogger } from './logging.js';
-import { intArg, logLevelOption, urlArg } from './options.js';
+import { type DiscoveryFlags, discoveryOptions, discoverySettings, intArg, logLevelOption, urlArg } from './options.js';
 import { stopOnSignals } from './signals.js';
 
-interface ServeFlags {
+interface ServeFlags extends DiscoveryFlags {
   rpc: string;
   port: number;
   host: string;
@@ -111,6 +111,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   if (flags.datadir === undefined) log.warn({}, 'no --datadir: using a temporary in-memory store; nothing is kept after exit');
   if (source === 'ephemeral') log.warn({}, 'no node key given: using an ephemeral one (a new enode every start; give --datadir to keep it)');
   else log.info({ source }, 'node key loaded');
+  const discovery = discoverySettings(flags, network.name, flags.host);
   const server = new LesServer({
     rpcUrl: flags.rpc,
     datadir: flags.datadir,
@@ -122,6 +123,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     confirmations: flags.confirmations,
     recentState: flags.recentState,
     genesisAlloc,
+    discovery: discovery.on ? { bootnodes: discovery.bootnodes } : undefined,
     log,
   });
   stopOnSignals(log, () => server.stop());
@@ -130,7 +132,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
 }
 
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('serve light clients over LES (les/2-4) from an execution node')
     .requiredOption('--rpc <url>', 'the execution node (http(s)://, or ws(s):// to also subscribe to new heads)', urlArg)
@@ -143,7 +145,9 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)').argParser(intArg(8)).default(undefined, "the network's"))
     .addOption(new Option('--confirmations <n>', 'confirmations before a section is built (overrides the network)').argParser(intArg(0)).default(undefined, "the network's"))
     .addOption(new Option('--recent-state <n>', 'serve state of at most the N latest blocks (0: as far back as the node proves, probed at start)').argParser(intArg(0)).default(undefined, '0'))
-    .option('--genesis-alloc <file>', 'a genesis file or its alloc (go-ethereum notation): its addresses and slots seed the preimage index, so standard les/4 requests for them are served')
+    .option('--genesis-alloc <file>', 'a genesis file or its alloc (go-ethereum notation): its addresses and slots seed the preimage index, so standard les/4 requests for them are served');
+  for (const o of discoveryOptions('answer, advertise this server and find peers, on --host and the --port number')) serve.addOption(o);
+  serve
     .addOption(logLevelOption())
     .action(runAction('serve', runServe));
 }

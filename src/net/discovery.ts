@@ -19,8 +19,8 @@ import { type Socket as DgramSocket, createSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv6 } from 'node:net';
-import { Common } from '@ethereumjs/common';
 import { DPT, type PeerInfo } from '@ethereumjs/devp2p';
+import { Holesky, Hoodi, Mainnet, Sepolia } from 'ethereumjs-common-10';
 import { bytesToHex } from './bytes.js';
 import { formatEnode, nodeIdFromPrivateKey, parseEnode } from './enode.js';
 import { NodeError } from './errors.js';
@@ -102,6 +102,11 @@ function isLoopback(host: string): boolean {
   return host === '::1' || host === 'localhost' || host.startsWith('127.');
 }
 
+/** The bootnodes a socket bound to `host` can reach: from a loopback address, only those on this machine. */
+export function reachableBootnodes(host: string, bootnodes: readonly string[]): string[] {
+  return isLoopback(host) ? bootnodes.filter((url) => isLoopback(parseEnode(url).host)) : [...bootnodes];
+}
+
 export class Discovery extends EventEmitter<DiscoveryEvents> {
   readonly id: Uint8Array;
   readonly #options: DiscoveryOptions;
@@ -122,14 +127,14 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.#options = options;
     this.#log = options.log ?? silent;
     this.#host = options.host ?? '127.0.0.1';
-    const skipped: string[] = [];
-    for (const url of options.bootnodes ?? []) {
+    const usable = reachableBootnodes(this.#host, options.bootnodes ?? []);
+    for (const url of usable) {
       const b = parseEnode(url);
-      if (isLoopback(this.#host) && !isLoopback(b.host)) skipped.push(`${b.host}:${b.discport ?? b.port}`);
-      else this.#bootnodes.push({ id: b.id, address: b.host, udpPort: b.discport ?? b.port, tcpPort: b.port });
+      this.#bootnodes.push({ id: b.id, address: b.host, udpPort: b.discport ?? b.port, tcpPort: b.port });
     }
-    if (skipped.length > 0) {
-      this.#log.warn({ host: this.#host, skipped: skipped.length, first: skipped[0] }, 'discovery: bootnodes on other hosts are unreachable from a loopback address; bind a public one to reach them');
+    const skipped = (options.bootnodes ?? []).length - usable.length;
+    if (skipped > 0) {
+      this.#log.warn({ host: this.#host, skipped, first: (options.bootnodes ?? []).find((u) => !usable.includes(u))?.slice(0, 40) }, 'discovery: bootnodes on other hosts are unreachable from a loopback address; bind a public one to reach them');
     }
   }
 
@@ -299,20 +304,21 @@ function toNode(p: PeerInfo): DiscoveredNode | undefined {
   }
 }
 
-/** The bootnodes @ethereumjs/common publishes for a named chain (go-ethereum's lists), as enode URLs; [] for others. */
-export function publishedBootnodes(chain: string): string[] {
-  let common: Common;
-  try {
-    common = new Common({ chain });
-  } catch {
-    return [];
-  }
+const PUBLISHED: Readonly<Record<string, { bootstrapNodes: readonly { ip: string; port: number | string; id: string }[] }>> = {
+  mainnet: Mainnet,
+  sepolia: Sepolia,
+  holesky: Holesky,
+  hoodi: Hoodi,
+};
+
+/** The bootnodes @ethereumjs/common publishes for a public network (go-ethereum's lists), as enode URLs; [] for any other. */
+export function publishedBootnodes(network: string): string[] {
   const out: string[] = [];
-  for (const b of common.bootstrapNodes() ?? []) {
+  for (const b of PUBLISHED[network]?.bootstrapNodes ?? []) {
     try {
       out.push(formatEnode({ id: Uint8Array.from(Buffer.from(b.id, 'hex')), host: b.ip, port: Number(b.port) }));
     } catch {
-      // an entry this build cannot use (a host name): skipped
+      // an entry this build cannot use: skipped
     }
   }
   return out;
