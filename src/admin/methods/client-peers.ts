@@ -122,7 +122,8 @@ export function peerInfoRow(info: ServerInfo, server: ConnectedServer): PeerInfo
     version: `les/${server.version}`,
     subver: conn.clientId,
     inbound: false,
-    addnode: info.origin !== 'configured',
+    // Bitcoin's meaning: added by addnode (or onetry); a configured or discovered server was not.
+    addnode: info.origin === 'addnode' || info.origin === 'onetry',
     origin: info.origin,
     trusted: info.trusted,
     startingheight: conn.startingHeight,
