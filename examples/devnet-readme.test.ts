@@ -5,9 +5,10 @@
  * its own. Each of its tests must pass, and there must be the two it shows.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { readmeExample } from './devnet-readme.js';
 import { spawnSync } from 'node:child_process';
 
 /** `node --test` in a process of its own: without the NODE_TEST_CONTEXT this runner sets, it reports as a runner of its own. */
@@ -19,14 +20,6 @@ function nodeTest(args: string[], cwd: string, timeoutMs: number): { code: numbe
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
-
-/** The code block between `<!-- example:<name> -->` and `<!-- /example:<name> -->` in README.md. */
-export function readmeExample(name: string): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const m = new RegExp(`<!-- example:${name} -->\\n\`\`\`js\\n([\\s\\S]*?)\`\`\`\\n<!-- /example:${name} -->`).exec(readme);
-  assert.ok(m?.[1] !== undefined, `README.md has no example block ${name}`);
-  return m[1];
-}
 
 describe('README: Use it in your tests', () => {
   const dir = join(ROOT, '.tmp', `devnet-readme-${process.pid}`);

@@ -1,0 +1,124 @@
+/**
+ * The package as a user installs it. Built and packed as `npm pack` does it (its `prepare` is
+ * `tsc -p tsconfig.build.json`; built here into a staging copy so that the shared dist/ is left
+ * alone), installed into a fresh project outside the repository with npm (dependencies from the
+ * registry, cache first), and used there:
+ * - without anvil installed, startDevnet() fails at once with one line saying how to get it;
+ * - `import` of every entry (les-provider, /viem, /devnet, /serve, /proxy) works, a path that is
+ *   not exported is refused, and TypeScript resolves their types (a wrong option is an error);
+ * - `npx lesp devnet --help` prints the flags;
+ * - the README's "Use it in your tests" file, verbatim, passes under `node --test`: it deploys a
+ *   contract, moves time and mines through the devnet URL, and reads verified state.
+ */
+import assert from 'node:assert/strict';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readmeExample } from '../../examples/devnet-readme.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const version = (pkg: string): string => (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** A command run to its end; its own test runner context removed, so a nested `node --test` reports as usual. */
+function sh(command: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  const base = { ...process.env };
+  delete base.NODE_TEST_CONTEXT;
+  return spawnSync(command, args, { cwd, env: { ...base, ...env }, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+}
+
+function ok(r: SpawnSyncReturns<string>, what: string): string {
+  assert.equal(r.status, 0, `${what} exited with ${r.status}${r.signal === null ? '' : ` (${r.signal})`}:\n${r.stdout?.slice(-4000)}\n${r.stderr?.slice(-4000)}`);
+  return r.stdout;
+}
+
+const npm = (args: string[], cwd: string, timeoutMs = 240_000): string =>
+  ok(sh('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], cwd, timeoutMs), `npm ${args.join(' ')}`);
+
+describe('the packed package, installed in a fresh project', () => {
+  const work = mkdtempSync(join(tmpdir(), 'les-provider-package-'));
+  const app = join(work, 'app');
+  let tarball: string;
+
+  before(() => {
+    // What `npm pack` packs: the files of package.json's "files", after its `prepare` build.
+    const stage = join(work, 'stage');
+    mkdirSync(stage);
+    for (const f of ['package.json', 'README.md', 'bin']) cpSync(join(ROOT, f), join(stage, f), { recursive: true });
+    ok(sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], ROOT, 240_000), 'the build (tsc -p tsconfig.build.json)');
+    const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], stage)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    tarball = join(work, packed[0]?.filename as string);
+    const files = (packed[0]?.files ?? []).map((f) => f.path);
+    assert.ok(files.includes('dist/devnet/anvil-watchdog.js'), 'the watchdog anvil runs under is packed');
+    assert.ok(files.includes('dist/devnet/index.d.ts') && files.includes('bin/lesp.js'));
+    assert.deepEqual(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/')), [], 'no source maps, sources or tests');
+
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
+    npm(['install', tarball], app);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('without anvil: startDevnet() fails at once, in one line, saying how to install it', () => {
+    const probe = "import('les-provider/devnet').then((m) => m.startDevnet()).then(() => console.log('started'), (e) => console.log(`${e.name} ${e.code}: ${e.message}`))";
+    // PATH holds node only: no anvil of foundryup's either.
+    const r = sh(process.execPath, ['--input-type=module', '-e', probe], app, 30_000, { PATH: dirname(process.execPath) });
+    assert.equal(ok(r, 'the probe').trim().split('\n').length, 1);
+    assert.match(r.stdout, /^DevnetError ANVIL_MISSING: anvil is not installed: npm install --save-dev @foundry-rs\/anvil/);
+  });
+
+  it('with anvil and the peers installed: every entry imports, unexported paths are refused, types resolve, npx lesp devnet --help', () => {
+    npm(['install', '--save-dev', `@foundry-rs/anvil@${version('@foundry-rs/anvil')}`, `viem@${version('viem')}`, `@types/node@${version('@types/node')}`], app);
+    const probe = [
+      "const [main, viem, devnet, serve, proxy] = await Promise.all(['les-provider', 'les-provider/viem', 'les-provider/devnet', 'les-provider/serve', 'les-provider/proxy'].map((m) => import(m)));",
+      'console.log(typeof main.LesProvider, typeof main.LesClient, typeof viem.lesTransport, typeof devnet.startDevnet, typeof serve.LesServer, typeof proxy.startProxy, typeof proxy.lesBackend);',
+      "await import('les-provider/dist/cli/main.js').then(() => console.log('imported'), (e) => console.log(e.code));",
+    ].join('\n');
+    const out = ok(sh(process.execPath, ['--input-type=module', '-e', probe], app, 60_000), 'the imports').trim().split('\n');
+    assert.deepEqual(out, ['function function function function function function function', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['types.ts'] }));
+    writeFileSync(
+      join(app, 'types.ts'),
+      [
+        "import { LesProvider, LesClient, DEVNET } from 'les-provider';",
+        "import { lesTransport } from 'les-provider/viem';",
+        "import { type Devnet, DevnetError, startDevnet } from 'les-provider/devnet';",
+        "import { LesServer } from 'les-provider/serve';",
+        "import { type RunningProxy, lesBackend, startProxy } from 'les-provider/proxy';",
+        'export async function typed(): Promise<void> {',
+        '  const devnet: Devnet = await startDevnet({ servers: 1, sections: 0 });',
+        '  const provider: LesProvider = devnet.provider();',
+        '  const n: number = await provider.getBlockNumber();',
+        "  const client = new LesClient({ network: 'devnet', genesisHash: devnet.genesisHash, servers: devnet.servers });",
+        '  const proxy: RunningProxy = await startProxy({ backend: lesBackend(client), port: 0 });',
+        "  const server = new LesServer({ rpcUrl: devnet.node.url, network: DEVNET, port: 0 });",
+        "  const transport = lesTransport({ network: 'devnet', genesisHash: devnet.genesisHash, servers: devnet.servers });",
+        '  // @ts-expect-error servers is a number',
+        "  await startDevnet({ servers: 'two' });",
+        '  // @ts-expect-error a proxy needs a backend',
+        '  await startProxy({ port: 0 });',
+        '  // @ts-expect-error no such field',
+        '  void devnet.nope;',
+        '  void [n, proxy.url, server, transport, DevnetError];',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    ok(sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app, 120_000), 'tsc in the app');
+
+    const help = ok(sh('npx', ['--no-install', 'lesp', 'devnet', '--help'], app, 60_000), 'npx lesp devnet --help');
+    for (const flag of ['--servers <n>', '--les-port <n>', '--http-port <n>', '--rpc <url>']) assert.ok(help.includes(flag), `${flag} in:\n${help}`);
+  });
+
+  it("the README's test file, verbatim, passes under node --test: deploy, move time, mine, verified reads", () => {
+    mkdirSync(join(app, 'test'), { recursive: true });
+    writeFileSync(join(app, 'test', 'token.test.mjs'), readmeExample('devnet-test'));
+    const r = sh(process.execPath, ['--test', '--test-reporter=tap', 'test/token.test.mjs'], app, 180_000);
+    ok(r, 'node --test in the app');
+    assert.match(r.stdout, /^# pass 2$/m);
+    assert.match(r.stdout, /^# fail 0$/m);
+    assert.deepEqual(readdirSync(join(app, 'node_modules', 'les-provider')).sort(), ['README.md', 'bin', 'dist', 'package.json']);
+  });
+});
