@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AdminClient, startServeAdmin } from '../../src/admin/index.js';
 import { LesClient, LesProvider } from '../../src/index.js';
 import type { LesServer } from '../../src/serve/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
@@ -48,6 +49,19 @@ describe('discovery between lesp serve instances and a client', () => {
     assert.equal(bSeesA.tcpPort, Number(new URL(sa.enode).port));
     // UDP on the LES port number, as go-ethereum does.
     assert.equal(sa.discovery?.udpPort, Number(new URL(sa.enode).port));
+  });
+
+  it("the operator's getinfo shows the discovery table and what was refused", async () => {
+    const admin = await startServeAdmin({ server: a as LesServer, port: 0, onStop: () => undefined, peerProbeEveryMs: 0 });
+    try {
+      const rpc = new AdminClient({ url: admin.url, token: admin.created as string });
+      const info = (await rpc.call('getinfo', [])).result as { discovery: { udp_port: number; nodes: number; packets: number; refused: Record<string, number> } };
+      assert.equal(info.discovery.udp_port, (a as LesServer).discovery?.udpPort);
+      assert.ok(info.discovery.nodes >= 1 && info.discovery.packets >= 1);
+      assert.deepEqual(info.discovery.refused, (a as LesServer).discovery?.stats().failures);
+    } finally {
+      await admin.close();
+    }
   });
 
   it('a client given only a bootnode finds the trusted server through it and answers verified', async () => {

@@ -162,6 +162,9 @@ export function operatorMethods(o: OperatorContext): Map<string, AdminMethod> {
           enode: st.enode,
           uptime: formatDuration((Date.now() - o.startedAt) / 1000),
         };
+        // discv4: the UDP port, nodes in the table, datagrams received, refusals by kind; null when off.
+        const disc = server.discovery?.stats();
+        out.discovery = disc === undefined ? null : { udp_port: disc.udpPort, nodes: disc.tableSize, packets: disc.packets, refused: disc.failures };
         if (daemonError !== undefined) out.daemon_error = daemonError;
         return out;
       },
