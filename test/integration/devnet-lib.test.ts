@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Wallet, ethers } from 'ethers';
 import { type Anvil, rpcCall, startAnvil } from '../helpers/anvil.js';
+import { WsClient } from '../unit/proxy/ws-client.js';
 import { type Devnet, TEST_METHODS, startDevnet } from '../../src/devnet/index.js';
 
 type Block = { number: string; hash: string; timestamp: string; stateRoot: string };
@@ -56,10 +57,11 @@ describe('startDevnet', () => {
     await devnet?.stop();
   });
 
-  it('two devnets side by side: own ports, own chains, each verified', async () => {
+  it('two devnets side by side: own ports, own chains (one mines, the other does not move), each verified', async () => {
     const other = second as Devnet;
     assert.notEqual(devnet.rpcUrl, other.rpcUrl);
-    assert.notEqual(devnet.genesisHash, other.genesisHash);
+    assert.notEqual(devnet.node.url, other.node.url);
+    assert.deepEqual(devnet.servers.map((s) => s.enode).filter((e) => other.servers.some((o) => o.enode === e)), [], 'no LES server shared');
     assert.equal(devnet.genesisHash, (await node<Block>('eth_getBlockByNumber', ['0x0', false])).hash);
     assert.equal(devnet.servers.length, 2);
     assert.equal(other.servers.length, 1);
@@ -70,6 +72,10 @@ describe('startDevnet', () => {
     await sameHead('ready');
     const dev0 = devnet.accounts[0]?.address as string;
     assert.equal(await call(other.rpcUrl, 'eth_getBalance', [dev0, 'latest']), await rpcCall(other.node.url, 'eth_getBalance', [dev0, 'latest']));
+    const mine = await sameHead('before the other one mines');
+    await call(other.rpcUrl, 'anvil_mine', ['0x3']);
+    assert.equal(Number(await call<string>(other.rpcUrl, 'eth_blockNumber')), Number(await rpcCall<string>(other.node.url, 'eth_blockNumber')));
+    assert.equal((await sameHead('the other one mined')).hash, mine.hash, 'a chain of its own');
     await other.stop();
     second = undefined;
     await assert.rejects(fetch(other.rpcUrl), 'its proxy is closed');
@@ -131,6 +137,44 @@ describe('startDevnet', () => {
     await verified('evm_mine');
     const branch = await sameHead('new branch');
     assert.equal(Number(branch.number), Number(at.number) + 1);
+  });
+
+  it('across an evm_revert: a logs subscription gets the undone log as removed, newHeads the node\'s head; filters end (filter not found)', async () => {
+    const wallet = new Wallet(devnet.accounts[3]?.privateKey as string, new ethers.JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 }));
+    // A contract whose every call emits LOG0 with no data (PUSH1 0, PUSH1 0, LOG0, STOP).
+    const deployed = await (await wallet.sendTransaction({ data: '0x6560006000a0006000526006601af3' })).wait(1, 30_000);
+    const emitter = deployed?.contractAddress as string;
+    await sameHead('deployed');
+    const heads = await WsClient.open(devnet.wsUrl);
+    const logs = await WsClient.open(devnet.wsUrl);
+    const headSub = (await heads.call('eth_subscribe', ['newHeads'])).result;
+    const logSub = (await logs.call('eth_subscribe', ['logs', { address: emitter }])).result;
+    const filter = await verified<string>('eth_newFilter', [{ address: emitter }]);
+    const snap = await verified<string>('evm_snapshot');
+    const tx = await wallet.sendTransaction({ to: emitter });
+    await tx.wait(1, 30_000);
+    const [log] = await node<Array<Record<string, unknown>>>('eth_getLogs', [{ address: emitter, fromBlock: 'latest' }]);
+    assert.equal(log?.transactionHash, tx.hash);
+    assert.deepEqual((await logs.next()).params?.result, { ...log, removed: false });
+    assert.equal(((await verified<unknown[]>('eth_getFilterChanges', [filter])) as Array<{ transactionHash: string }>)[0]?.transactionHash, tx.hash);
+
+    await verified('evm_revert', [snap]);
+    const removed = await logs.next();
+    assert.equal(removed.params?.subscription, logSub);
+    assert.deepEqual(removed.params?.result, { ...log, removed: true });
+    const back = await sameHead('reverted');
+    let head: Record<string, unknown> | undefined;
+    while (head?.hash !== back.hash) {
+      const m = await heads.next();
+      assert.equal(m.params?.subscription, headSub);
+      head = m.params?.result;
+    }
+    assert.equal(head?.number, back.number);
+    const gone = await post(devnet.rpcUrl, 'eth_getFilterChanges', [filter]);
+    assert.equal(gone.error?.code, -32000);
+    assert.match(gone.error?.message ?? '', /filter not found/);
+    await heads.close();
+    await logs.close();
   });
 
   it('anvil_rollback and anvil_reorg: the verified head follows the node back and sideways', async () => {
