@@ -6,12 +6,14 @@
  * The bootnode it found is untrusted (no vote); the trusted one is trusted by its key.
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { AdminClient, startServeAdmin } from '../../src/admin/index.js';
 import { LesClient, LesProvider } from '../../src/index.js';
 import type { LesServer } from '../../src/serve/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { genesisOf, serversIdle, startServers, until } from '../helpers/devnet-stack.js';
+import { type LespRun, enodeOf, spawnLesp } from '../helpers/lesp-process.js';
 
 const DEV = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
 const FRESH = '0x00000000000000000000000000000000d15c0fe7';
@@ -93,5 +95,44 @@ describe('discovery between lesp serve instances and a client', () => {
     assert.equal(client.status().trust.configured, 1, 'only the named key counts towards the quorum');
     const stats = pool.discoveryStats();
     assert.ok(stats !== undefined && stats.tableSize >= 2 && stats.dialing === 2);
+  });
+});
+
+/** Whether something holds UDP `port` on 127.0.0.1 (a bind there fails). */
+async function udpTaken(port: number): Promise<boolean> {
+  const s = createSocket('udp4');
+  return new Promise<boolean>((resolve) => {
+    s.once('error', () => resolve(true));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
+  });
+}
+
+describe('the same through the CLI: lesp serve --discovery / --bootnodes, lesp proxy --bootnodes', () => {
+  const runs: LespRun[] = [];
+  after(async () => {
+    for (const r of runs) if (r.child.exitCode === null) r.child.kill('SIGTERM');
+    await Promise.all(runs.map((r) => r.exit));
+  });
+  const serve = (...extra: string[]): LespRun => {
+    const r = spawnLesp(['serve', '--rpc', anvil.url, '--port', '0', '--network', 'devnet', '--log-level', 'warn', ...extra]);
+    runs.push(r);
+    return r;
+  };
+
+  it('discovery is off on the devnet unless asked for; two servers and a proxy given only a bootnode find each other', async () => {
+    const quiet = await enodeOf(serve());
+    assert.equal(await udpTaken(Number(new URL(quiet).port)), false, 'no UDP socket on the devnet by default');
+    const bootnode = await enodeOf(serve('--discovery', 'on'));
+    assert.equal(await udpTaken(Number(new URL(bootnode).port)), true, 'discv4 on the LES port number');
+    const second = await enodeOf(serve('--discovery', 'on', '--bootnodes', bootnode));
+    const secondId = (/^enode:\/\/([0-9a-f]{128})@/.exec(second) as RegExpExecArray)[1] as string;
+    const proxy = spawnLesp(['proxy', '--network', 'devnet', '--genesis-hash', await genesisOf(anvil), '--http-port', '0', '--log-level', 'warn',
+      '--discovery', 'on', '--bootnodes', bootnode, '--trusted', secondId]);
+    runs.push(proxy);
+    const url = await until('the proxy URL', () => proxy.stdout().split('\n').find((l) => l.startsWith('http://'))?.trim() ?? (proxy.child.exitCode !== null ? `exit ${proxy.stderr()}` : undefined), 90_000);
+    assert.match(url, /^http:\/\//, url);
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBalance', params: [FRESH, 'latest'] }) });
+    const body = (await res.json()) as { result?: string; error?: unknown };
+    assert.equal(body.result, await anvil.rpc<string>('eth_getBalance', [FRESH, 'latest']), JSON.stringify(body));
   });
 });
