@@ -233,6 +233,91 @@ for (const name of ['deneb/light_client_sync', 'electra/light_client_sync']) {
   });
 }
 
+describe('BeaconAnchor with several sources (deneb/light_client_sync)', () => {
+  const ch = chain('deneb/light_client_sync');
+  const fake = (b: Uint8Array) => flip(b, 31);
+  const lies: Served = {
+    upTo: 2,
+    updates: (us) => us.map((u) => ((u.attested_header.execution.block_hash = fake(u.attested_header.execution.block_hash)), u)),
+    finality: (f) => ((f.finalized_header.execution.block_number += 1n), f),
+    optimistic: (o) => ((o.attested_header.execution.block_hash = fake(o.attested_header.execution.block_hash)), o),
+  };
+
+  async function anchorOver(served: Served[]) {
+    const nodes = await Promise.all(served.map((s) => startBeaconApi(node(ch, s))));
+    servers.push(...nodes);
+    const anchor = new BeaconAnchor({
+      config: ch.c.config,
+      checkpoint: ch.c.trustedBlockRoot,
+      source: nodes.map((n) => new RestBeaconSource(n.url, ch.c.config, { timeoutMs: 2000 })),
+      currentSlot: () => ch.steps[1]!.currentSlot,
+    });
+    return { anchor, names: nodes.map((n) => n.url.replace(/\/$/, '')) };
+  }
+
+  it('catches a lying source among honest ones: its answers are refused and counted, the heads come from the honest one', async () => {
+    const { anchor, names } = await anchorOver([lies, { upTo: 2 }]);
+    const faults: string[] = [];
+    anchor.onFault((f) => faults.push(`${f.source} ${f.error.code} ${f.error.field}`));
+    const heads = await anchor.sync();
+    assertHead(heads.finalized, ch.steps[1]!.finalized, 'finalized');
+    assertHead(heads.optimistic, ch.steps[1]!.optimistic, 'optimistic');
+    assert.deepEqual(faults, [
+      `${names[0]} BAD_BRANCH attested_header.execution_branch`,
+      `${names[0]} BAD_BRANCH finalized_header.execution_branch`,
+      `${names[0]} BAD_BRANCH attested_header.execution_branch`,
+    ]);
+    assert.deepEqual([...anchor.faults().entries()], [[names[0], 3]]);
+  });
+
+  it('follows: a newer update at the source becomes a heads event, a failed round is reported and retried', async () => {
+    const served: Served = { upTo: 2 };
+    const slot = { v: ch.steps[1]!.currentSlot };
+    const n = await startBeaconApi(node(ch, served));
+    servers.push(n);
+    const anchor = new BeaconAnchor({
+      config: ch.c.config,
+      checkpoint: ch.c.trustedBlockRoot,
+      source: new RestBeaconSource(n.url, ch.c.config, { timeoutMs: 2000 }),
+      currentSlot: () => slot.v,
+    });
+    const stop = new AbortController();
+    const seen: bigint[] = [];
+    const errors: string[] = [];
+    const third = new Promise<void>((resolve) =>
+      anchor.onHeads((h) => {
+        seen.push(BigInt(h.optimistic.slot));
+        if (seen.length === 2) resolve();
+      }),
+    );
+    const loop = anchor.follow({ signal: stop.signal, intervalMs: 30, onError: (e) => errors.push((e as Error).message) });
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+    served.optimistic = (o) => ((o.attested_header.execution.block_hash = flip(o.attested_header.execution.block_hash, 31)), o);
+    while (errors.length === 0) await new Promise((r) => setTimeout(r, 10));
+    served.optimistic = undefined;
+    served.upTo = 3;
+    slot.v = ch.steps[2]!.currentSlot;
+    await third;
+    stop.abort();
+    await loop;
+    assert.deepEqual(seen, [ch.steps[1]!.optimistic.slot, ch.steps[2]!.optimistic.slot]);
+    assert.match(errors[0] ?? '', /attested_header\.execution_branch/);
+  });
+
+  it('is not held back by a source that withholds newer updates', async () => {
+    const { anchor } = await anchorOver([{ upTo: 1 }, { upTo: 2 }]);
+    const heads = await anchor.sync();
+    assertHead(heads.finalized, ch.steps[1]!.finalized, 'finalized');
+    assertHead(heads.optimistic, ch.steps[1]!.optimistic, 'optimistic');
+    assert.equal(anchor.faults().size, 0, 'old data is not a lie');
+  });
+
+  it('fails with the refusal when every source lies', async () => {
+    const { anchor } = await anchorOver([lies, lies]);
+    await refused(anchor.sync(), 'BAD_BRANCH', 'attested_header.execution_branch');
+  });
+});
+
 describe('RestBeaconSource bounds', () => {
   const ch = chain('deneb/light_client_sync');
 
