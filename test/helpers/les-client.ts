@@ -6,6 +6,7 @@
  * Nothing here verifies: tests verify answers with src/verify.
  */
 import { ServerBufferEstimate, maxCost } from '../../src/flow/index.js';
+import { type ForkSchedule, computeForkId } from '../../src/config/forkid.js';
 import { LesNode, type LesPeer, type PeerCloseInfo, type Reply } from '../../src/net/index.js';
 import {
   type Announce,
@@ -40,6 +41,8 @@ export interface LesClientOptions {
   enode: string;
   networkId: bigint;
   genesisHash: Uint8Array;
+  /** The network's fork schedule, for our fork id (default: none, as the devnet's). */
+  forks?: ForkSchedule;
   versions?: readonly LesVersion[];
   announceType?: AnnounceType;
   /** Wait for the flow-control estimate before each request (a well-behaved client). Default false. */
@@ -86,8 +89,8 @@ export class LesTestClient {
       headHash: o.genesisHash,
       headNum: 0,
       genesisHash: o.genesisHash,
-      // The server does not check a client's forkID; les/4 requires one to be present.
-      forkID: { hash: new Uint8Array(4), next: 0n },
+      // An unsynced node's EIP-2124 fork id, which the server checks against its own.
+      forkID: computeForkId(o.genesisHash, o.forks ?? { blocks: [], timestamps: [] }, 0, 0),
       announceType: o.announceType ?? 1,
       unknown: [],
     };

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { DEVNET, forkIdAt } from '../../src/config/network.js';
 import { DisconnectReason, nodeIdFromPrivateKey, parseEnode } from '../../src/net/index.js';
 import { LesServer } from '../../src/serve/index.js';
 import { decodeHeader, headerHash } from '../../src/verify/index.js';
@@ -125,7 +126,7 @@ describe('RLPx-level abuse of a LesServer', () => {
     const server = new LesServer({ rpcUrl: anvil.url, port: 0, pollIntervalMs: 50, frameReadTimeoutMs: 1500 });
     await server.start();
     cleanup.push(() => server.stop());
-    const raw = await rawLesPeer(server.enode, clientStatus({ networkId: 31337n, headTd: 0n, headHash: genesis, genesisHash: genesis, forkID: { hash: new Uint8Array(4), next: 0n } }));
+    const raw = await rawLesPeer(server.enode, clientStatus({ networkId: 31337n, headTd: 0n, headHash: genesis, genesisHash: genesis, forkID: forkIdAt(DEVNET, genesis, 0, 0) }));
     cleanup.push(() => raw.close());
     await waitFor(() => server.stats().clients === 1, 10_000, 'the raw peer to be admitted');
     const closed = once(raw.peer.events, 'close') as Promise<[number | undefined, boolean | null]>;
