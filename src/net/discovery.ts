@@ -161,7 +161,12 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.#dpt = dpt;
     // Without a listener EventEmitter would throw DPT's errors: a junk datagram would end the process.
     dpt.events.on('error', (err: unknown) => this.#failure(err));
-    dpt.events.on('peer:added', (peer: PeerInfo) => this.#added(peer));
+    dpt.events.on('peer:added', (peer: PeerInfo) => {
+      // A neighbours packet naming us makes DPT ping itself and keep itself in its own table,
+      // then ask itself for neighbours on every refresh: banned (our id) and dropped at once.
+      if (peer.id instanceof Uint8Array && bytesToHex(peer.id) === bytesToHex(this.id)) dpt.banPeer(peer);
+      else this.#added(peer);
+    });
     dpt.events.on('peer:removed', (peer: PeerInfo) => {
       if (peer.id instanceof Uint8Array) this.emit('nodeGone', bytesToHex(peer.id));
     });
@@ -196,7 +201,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     const out: DiscoveredNode[] = [];
     for (const p of this.#dpt?.getPeers() ?? []) {
       const n = toNode(p);
-      if (n !== undefined) out.push(n);
+      if (n !== undefined && n.id !== bytesToHex(this.id)) out.push(n);
     }
     return out;
   }
@@ -286,7 +291,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   #added(peer: PeerInfo): void {
     const node = toNode(peer);
-    if (node === undefined || node.id === bytesToHex(this.id)) return;
+    if (node === undefined) return;
     this.#log.debug?.({ node: node.id.slice(0, 16), at: `${node.host}:${node.tcpPort}` }, 'discovery: node found');
     this.emit('node', node);
   }

@@ -133,6 +133,45 @@ describe('discovery (discv4 over DPT)', () => {
     assert.equal(n.id, Buffer.from(d.id).toString('hex'));
   });
 
+  it('well-formed but hostile packets (a ping from port 0, unsolicited neighbours naming junk endpoints or the node itself) do not end the process nor loop', async () => {
+    const lines: LogLine[] = [];
+    const d = await startDiscovery({ tcpPort: 40031, log: recordingLog(lines) });
+    const port = d.udpPort as number;
+    const key = secp256k1.utils.randomPrivateKey();
+    const ip = Uint8Array.from([127, 0, 0, 1]);
+    const u16 = (n: number) => Uint8Array.from([n >> 8, n & 0xff]);
+    const expiry = Uint8Array.from([0xff, 0xff, 0xff, 0xff]);
+    const ping = packet(0x01, RLP.encode([4, [ip, u16(0), u16(0)], [ip, u16(port), u16(0)], Uint8Array.from([0xff, 0xff, 0xff, 0xff])]), key);
+    const junkId = Uint8Array.from({ length: 64 }, (_, i) => i);
+    const v6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0));
+    const neighbours = packet(
+      0x04,
+      RLP.encode([
+        [
+          [ip, u16(0), u16(0), junkId],
+          [ip, u16(65535), u16(1), junkId],
+          [v6, u16(30303), u16(30303), junkId],
+          [ip, u16(port), u16(40031), d.id],
+        ],
+        expiry,
+      ]),
+      key,
+    );
+    const badAddress = packet(0x04, RLP.encode([[[Uint8Array.from([1, 2, 3]), u16(1), u16(1), Uint8Array.from([1])]], expiry]), key);
+    await sendUdp(port, [ping, neighbours, badAddress]);
+    // DPT pings what it was told of (200 ms apart) and waits for pongs (1 s here).
+    await new Promise((r) => setTimeout(r, 2500));
+    // Told of itself, DPT pinged itself once: it must not keep itself in its table and query itself on every refresh.
+    const settled = d.stats().packets;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(d.stats().packets, settled, 'no traffic of its own making once settled');
+    assert.equal(d.stats().tableSize, 0);
+    assert.ok(d.stats().failures['bad-payload'] === 1, 'the bad address refused');
+    assert.deepEqual(d.nodes(), [], 'nothing unproven in the table, nor itself');
+    const e = await startDiscovery({ tcpPort: 40032, bootnodes: [enodeOf(d, 40031)] });
+    assert.equal((await nextNode(e)).id, Buffer.from(d.id).toString('hex'), 'still answering');
+  });
+
   it('a bootnode that never answers is retried while the table is empty, and its silence is counted', async () => {
     const lines: LogLine[] = [];
     const silentSocket = createSocket('udp4');
