@@ -25,6 +25,13 @@ const STATE_METHODS: Record<string, number> = {
 };
 const HIDDEN = /^(debug|anvil|evm|hardhat|trace|ots|erigon)_/;
 
+export interface PrunedRelayOptions {
+  /** States kept. Default KEPT_STATES (128). */
+  keptStates?: number;
+  /** Methods that do not exist. Default: debug_*, anvil_*, evm_*, hardhat_*, trace_*, ots_*, erigon_*. */
+  hidden?: RegExp;
+}
+
 interface Call {
   jsonrpc?: string;
   id: unknown;
@@ -44,7 +51,9 @@ async function upstream(url: string, body: unknown): Promise<unknown> {
   return r.json();
 }
 
-export async function startPrunedRelay(nodeUrl: string): Promise<PrunedRelay> {
+export async function startPrunedRelay(nodeUrl: string, options: PrunedRelayOptions = {}): Promise<PrunedRelay> {
+  const kept = options.keptStates ?? KEPT_STATES;
+  const hidden = options.hidden ?? HIDDEN;
   const stats = { pruned: 0, hidden: 0, relayed: 0 };
   const one = async (method: string, params: unknown[]): Promise<unknown> => {
     const a = (await upstream(nodeUrl, { jsonrpc: '2.0', id: 1, method, params })) as { result?: unknown; error?: { message: string } };
@@ -71,7 +80,7 @@ export async function startPrunedRelay(nodeUrl: string): Promise<PrunedRelay> {
 
   async function answer(call: Call, head: () => Promise<number>): Promise<unknown> {
     const base = { jsonrpc: '2.0', id: call.id ?? null };
-    if (HIDDEN.test(call.method)) {
+    if (hidden.test(call.method)) {
       stats.hidden++;
       return { ...base, error: { code: -32601, message: `the method ${call.method} does not exist/is not available` } };
     }
@@ -79,7 +88,7 @@ export async function startPrunedRelay(nodeUrl: string): Promise<PrunedRelay> {
     if (at !== undefined) {
       const h = await head();
       const n = await blockNumberOf(call.params?.[at], h);
-      if (n !== undefined && n <= h - KEPT_STATES) {
+      if (n !== undefined && n <= h - kept) {
         stats.pruned++;
         const block = (await one('eth_getBlockByNumber', [`0x${n.toString(16)}`, false])) as { stateRoot: string } | null;
         const root = block?.stateRoot ?? `0x${'00'.repeat(32)}`;
