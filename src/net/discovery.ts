@@ -25,8 +25,13 @@ import { bytesToHex } from './bytes.js';
 import { formatEnode, nodeIdFromPrivateKey, parseEnode } from './enode.js';
 import { NodeError } from './errors.js';
 
-/** discv4's largest packet (the spec's 1280 bytes); anything larger is not discv4. */
-export const MAX_PACKET_BYTES = 1280;
+/**
+ * The largest datagram read. discv4 says 1280 bytes, but DPT peers put up to 16 neighbours in one
+ * packet (about 1.6 KB with IPv6 addresses); past 2048 it is nobody's discv4.
+ */
+export const MAX_PACKET_BYTES = 2048;
+/** Neighbours per reply: go-ethereum's maxNeighbors, what fits 1280 bytes (go-ethereum reads no more). */
+export const MAX_NEIGHBOURS = 12;
 /** hash (32) + signature (65) + type (1) + at least one RLP byte. */
 export const MIN_PACKET_BYTES = 99;
 /** How often the table is refreshed (a random lookup through known nodes), and the bootnodes retried while it is empty. */
@@ -159,6 +164,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       shouldGetDnsPeers: false,
     });
     this.#dpt = dpt;
+    // DPT answers findnode with its 16 closest in one packet, over the 1280 bytes go-ethereum reads.
+    const closest = dpt.getClosestPeers.bind(dpt);
+    dpt.getClosestPeers = (id: Uint8Array) => closest(id).slice(0, MAX_NEIGHBOURS);
     // Without a listener EventEmitter would throw DPT's errors: a junk datagram would end the process.
     dpt.events.on('error', (err: unknown) => this.#failure(err));
     dpt.events.on('peer:added', (peer: PeerInfo) => {

@@ -172,6 +172,28 @@ describe('discovery (discv4 over DPT)', () => {
     assert.equal((await nextNode(e)).id, Buffer.from(d.id).toString('hex'), 'still answering');
   });
 
+  it('answers findnode with at most 12 neighbours, in a packet go-ethereum reads whole (≤ 1280 bytes)', async () => {
+    const d = await startDiscovery({ tcpPort: 40041 });
+    const others = await Promise.all(Array.from({ length: 15 }, (_, i) => startDiscovery({ tcpPort: 40042 + i, bootnodes: [enodeOf(d, 40041)] })));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && d.stats().tableSize < others.length) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(d.stats().tableSize, others.length);
+    const raw = createSocket('udp4');
+    await new Promise<void>((r) => raw.bind(0, '127.0.0.1', r));
+    try {
+      const reply = new Promise<Buffer>((resolve) => raw.on('message', (m: Buffer) => (m[97] === 0x04 ? resolve(m) : undefined)));
+      const target = Uint8Array.from({ length: 64 }, () => 7);
+      const findnode = packet(0x03, RLP.encode([target, Uint8Array.from([0xff, 0xff, 0xff, 0xff])]), secp256k1.utils.randomPrivateKey());
+      raw.send(findnode, d.udpPort as number, '127.0.0.1');
+      const m = await reply;
+      assert.ok(m.length <= 1280, `${m.length} bytes`);
+      const [entries] = RLP.decode(m.subarray(98)) as unknown as [unknown[]];
+      assert.equal(entries.length, 12);
+    } finally {
+      raw.close();
+    }
+  });
+
   it('a bootnode that never answers is retried while the table is empty, and its silence is counted', async () => {
     const lines: LogLine[] = [];
     const silentSocket = createSocket('udp4');
