@@ -92,7 +92,14 @@ function readJsonFile(path: string, flag: string): unknown {
 export function loadNetwork(name: string): NetworkConfig {
   const builtin = BUILTIN_NETWORKS[name];
   if (builtin !== undefined) return builtin;
-  const json = readJsonFile(name, `--network (${BUILTIN_NETWORK_NAMES.join(', ')} or a file)`);
+  let json: unknown;
+  try {
+    json = readJsonFile(name, '--network');
+  } catch (err) {
+    // A bare word is a network name, probably mistyped: say which names there are.
+    if (/^[\w-]+$/.test(name)) throw new CliFailure(`--network: "${name}" is neither a built-in network (${BUILTIN_NETWORK_NAMES.join(', ')}) nor a readable config file`);
+    throw err;
+  }
   try {
     return parseNetworkConfig(json);
   } catch (err) {
