@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { MAINNET, hardforkAt } from '../../../src/config/network.js';
+import { MAINNET, SEPOLIA, hardforkAt } from '../../../src/config/network.js';
 import { headerFromRpc } from '../../../src/verify/header-rpc.js';
 import { type BlockHeader, decodeHeader, encodeHeader, headerHash, verifyHeaderHash } from '../../../src/verify/header.js';
 import { decodeBlockHeaders, encodeBlockHeaders } from '../../../src/wire/headers.js';
@@ -74,3 +74,13 @@ describe('recorded mainnet headers of each fork era', () => {
   });
 });
 
+describe('a recorded Sepolia header', () => {
+  const [f] = JSON.parse(readFileSync(new URL('../../fixtures/headers-sepolia.json', import.meta.url), 'utf8')) as Fixture[];
+  it('block 11319411 hashes to its published hash and runs under BPO2 by sepolia\'s own schedule, with Prague\'s 21 fields', () => {
+    const fx = f as Fixture;
+    const header = headerFromRpc(fx.rpc);
+    assert.equal(hex(headerHash(header)), fx.hash);
+    assert.equal(hardforkAt(SEPOLIA, header.number, header.timestamp), 'bpo2');
+    assert.equal(Object.values(header).filter((v) => v !== undefined).length, 21);
+  });
+});
