@@ -225,6 +225,19 @@ describe('discovery (discv4 over DPT)', () => {
     assert.deepEqual(publishedBootnodes('devnet'), []);
   });
 
+  it('a UDP port in use fails start() with one typed error naming it', async () => {
+    const holder = createSocket('udp4');
+    await new Promise<void>((r) => holder.bind(0, '127.0.0.1', r));
+    try {
+      const port = holder.address().port;
+      const d = new Discovery({ privateKey: secp256k1.utils.randomPrivateKey(), host: '127.0.0.1', port });
+      await assert.rejects(d.start(), (e: Error & { code?: string; field?: string }) => e.code === 'LISTEN_FAILED' && e.field === 'port' && e.message.includes(`127.0.0.1:${port}/udp`) && !e.message.includes('\n'));
+      await d.close();
+    } finally {
+      holder.close();
+    }
+  });
+
   it('sorts DPT errors into kinds', () => {
     assert.equal(failureKind(new Error('Hash verification failed')), 'bad-hash');
     assert.equal(failureKind(Object.assign(new Error('x'), { code: 'EINVAL' })), 'socket:EINVAL');
