@@ -12,6 +12,8 @@ import { LesPeer, type PeerCloseInfo } from '../../../src/net/peer.js';
 import { fakePair } from '../net/fake-transport.js';
 import { clientStatus, serverStatus } from '../net/fixtures.js';
 import { ethjs } from '../../../src/client/evm/ethjs.js';
+import { resolveNetwork } from '../../../src/client/engine/options.js';
+import { lightClientStatus } from '../../../src/client/servers/status.js';
 
 const hex = (b: Uint8Array) => '0x' + Buffer.from(b).toString('hex');
 
@@ -43,6 +45,20 @@ describe('named networks', () => {
   it("mainnet's fork schedule is go-ethereum's fork id list: EIP-2124's blocks then the timestamp forks, the merge not counted", () => {
     assert.deepEqual(MAINNET.forks.blocks, [1150000, 1920000, 2463000, 2675000, 4370000, 7280000, 9069000, 9200000, 12244000, 12965000, 13773000, 15050000]);
     assert.deepEqual(MAINNET.forks.timestamps.slice(0, 3), [1681338455, 1710338135, 1746612311]);
+  });
+});
+
+describe('the library option', () => {
+  it("network: 'hoodi' is the built-in, a mistyped name is a ConfigError listing the names", () => {
+    assert.equal(resolveNetwork({ network: 'hoodi' }).chainId, 560048n);
+    assert.equal(resolveNetwork({}).name, 'mainnet');
+    assert.throws(() => resolveNetwork({ network: 'hoodie' }), (e: unknown) => e instanceof ConfigError && /mainnet, sepolia, holesky, hoodi, devnet/.test(e.message));
+  });
+
+  it("an unsynced sepolia client's Status: network id, genesis and the published fork id {0xfe3366e7, 1735371}", () => {
+    const genesis = SEPOLIA.genesisHash as Uint8Array;
+    const s = lightClientStatus(SEPOLIA, genesis, { hash: genesis, number: 0, td: 0n, time: 0 }, 1);
+    assert.deepEqual([s.networkId, hex(s.genesisHash), hex(s.forkID?.hash as Uint8Array), s.forkID?.next], [11155111n, hex(genesis), '0xfe3366e7', 1735371n]);
   });
 });
 
