@@ -2,7 +2,7 @@
 // is invalid on the last block before it and works on its first block, by block number for the
 // early forks and by timestamp for the later ones (mainnet's schedule from @ethereumjs/common).
 // The block numbers and times of the Shanghai, Cancun and Prague boundaries are real mainnet
-// blocks, as erigon's core/forkid/forkid_test.go lists them (erigontech/erigon, TestCreation).
+// blocks, as erigon's p2p/forkid/forkid_test.go lists them (erigontech/erigon, TestCreation).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { VerifiedHeader } from '../../../src/client/contracts.js';

@@ -136,7 +136,7 @@ describe("go-ethereum's published validation vectors (block and timestamp forks)
   }
 });
 
-// erigon core/forkid/forkid_test.go (erigontech/erigon), TestCreation: real boundary blocks (number,
+// erigon p2p/forkid/forkid_test.go (erigontech/erigon), TestCreation: real boundary blocks (number,
 // time) of mainnet, sepolia, holesky and hoodi up to Prague. [head, time, hash, next].
 const ERIGON: Record<string, { net: NetworkConfig; cap: [number, number]; rows: Array<[number, number, number, bigint]> }> = {
   mainnet: {
