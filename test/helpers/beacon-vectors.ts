@@ -175,6 +175,8 @@ export interface BeaconApiReply {
   raw?: string | Uint8Array;
   /** Never answered (until the server closes). */
   hang?: boolean;
+  /** The connection is closed without an answer. */
+  drop?: boolean;
 }
 
 export interface BeaconApiServer {
@@ -193,6 +195,10 @@ export async function startBeaconApi(handler: (path: string, query: URLSearchPar
     requests.push(u.pathname + u.search);
     const r = handler(u.pathname, u.searchParams);
     if (r.hang) return;
+    if (r.drop) {
+      req.socket.destroy();
+      return;
+    }
     const body = r.json !== undefined ? JSON.stringify(r.json) : (r.raw ?? '');
     res.writeHead(r.status ?? 200, { 'content-type': r.json !== undefined ? 'application/json' : 'application/octet-stream' });
     res.end(body);

@@ -84,26 +84,34 @@ export class RestBeaconSource implements BeaconSource {
     return value;
   }
 
+  /**
+   * One GET. A request that fails at the connection (not a timeout, not an HTTP status) is sent
+   * once more: a kept-alive connection the node closed while this side was busy verifying fails
+   * that way, and a GET is safe to repeat.
+   */
   async #get(path: string, signal?: AbortSignal): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const both = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
-    let text: string;
-    try {
-      const res = await fetch(this.#base + path, { headers: { accept: 'application/json' }, signal: both });
-      if (res.status === 404) {
-        await res.body?.cancel();
-        throw new BeaconSourceError('NOT_FOUND', this.name, `${path}: HTTP 404`);
+    let text: string | undefined;
+    for (let attempt = 1; text === undefined; attempt++) {
+      try {
+        const res = await fetch(this.#base + path, { headers: { accept: 'application/json' }, signal: both });
+        if (res.status === 404) {
+          await res.body?.cancel();
+          throw new BeaconSourceError('NOT_FOUND', this.name, `${path}: HTTP 404`);
+        }
+        if (!res.ok) {
+          await res.body?.cancel();
+          throw new BeaconSourceError('SOURCE_FAILED', this.name, `${path}: HTTP ${res.status}`);
+        }
+        text = await this.#readBounded(res, path);
+      } catch (cause) {
+        if (cause instanceof BeaconSourceError) throw cause;
+        if (signal?.aborted) throw signal.reason;
+        if (!timeout.aborted && attempt < 2) continue;
+        const what = timeout.aborted ? `no answer in ${this.#timeoutMs} ms` : 'no answer';
+        throw new BeaconSourceError('SOURCE_FAILED', this.name, `${path}: ${what}`, { cause });
       }
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw new BeaconSourceError('SOURCE_FAILED', this.name, `${path}: HTTP ${res.status}`);
-      }
-      text = await this.#readBounded(res, path);
-    } catch (cause) {
-      if (cause instanceof BeaconSourceError) throw cause;
-      if (signal?.aborted) throw signal.reason;
-      const what = timeout.aborted ? `no answer in ${this.#timeoutMs} ms` : 'no answer';
-      throw new BeaconSourceError('SOURCE_FAILED', this.name, `${path}: ${what}`, { cause });
     }
     try {
       return JSON.parse(text);

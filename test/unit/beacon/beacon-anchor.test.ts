@@ -344,6 +344,17 @@ describe('RestBeaconSource bounds', () => {
     await assert.rejects((await source({ json: { version: 'gloas', data: {} } })).optimisticUpdate(), (e: unknown) => e instanceof BeaconError && e.code === 'UNSUPPORTED_FORK');
   });
 
+  it('sends a request again once when the connection drops without an answer, not more', async () => {
+    const o = { json: { version: 'deneb', data: toBeaconJson(ch.c.config, 'deneb', 'LightClientOptimisticUpdate', optimisticOf(ch.updates[0]!)) } };
+    let asked = 0;
+    const once = await startBeaconApi(() => (++asked === 1 ? { drop: true } : o));
+    servers.push(once);
+    const u = await new RestBeaconSource(once.url, ch.c.config).optimisticUpdate();
+    assert.equal(u.signature_slot, ch.updates[0]!.signature_slot);
+    assert.equal(asked, 2);
+    await assert.rejects((await source({ drop: true })).optimisticUpdate(), code('SOURCE_FAILED'));
+  });
+
   it('refuses data whose version is not the fork of its slot', async () => {
     // Deneb-slot data sent as capella (a form that decodes, of a fork that is not the one of its slot).
     const o = optimisticOf(ch.updates[0]!);
