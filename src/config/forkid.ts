@@ -1,8 +1,9 @@
 /**
  * EIP-2124 fork identifier: FORK_HASH = CRC32 of the genesis hash, then updated with each passed
  * fork's activation point as a big-endian uint64 (block-based forks, then timestamp-based ones);
- * FORK_NEXT is the next activation point or 0. Forks active at genesis are not counted.
- * Node 20 has no zlib.crc32 (Node 22 has), hence the small table-driven CRC32 here.
+ * FORK_NEXT is the next activation point or 0. Forks active at genesis are not counted. And the
+ * validation of a remote fork id against ours (checkRemoteForkId), as go-ethereum applies it.
+ * Node 20.x before 20.15 has no zlib.crc32, hence the small table-driven CRC32 here.
  */
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
