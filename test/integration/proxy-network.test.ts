@@ -3,12 +3,14 @@
 // network's id, its genesis and the EIP-2124 fork id of an unsynced node of that network — the
 // published vectors: mainnet {0xfc64ec04, next 1150000} (EIP-2124's "Unsynced"), sepolia
 // {0xfe3366e7, next 1735371} (go-ethereum's and erigon's forkid_test.go). A server announcing a
-// fork id of another chain is refused by the proxy, in one line naming both fork ids.
+// fork id of another chain is refused by the proxy, in one line naming both fork ids. And
+// `lesp serve --network <public network>` refuses a node of another chain, by chain id or genesis.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MAINNET, type NetworkConfig, SEPOLIA, forkIdAt } from '../../src/config/network.js';
 import { LesNode, type LesPeer } from '../../src/net/index.js';
 import type { Status } from '../../src/wire/status.js';
+import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { spawnLesp } from '../helpers/lesp-process.js';
 import { serverStatus } from '../unit/net/fixtures.js';
 
@@ -67,5 +69,28 @@ describe('lesp proxy --network <public network>', { timeout: 120_000 }, () => {
     assert.equal(code, 1);
     const last = run.stderr().trim().split('\n').at(-1) as string;
     assert.match(last, /^lesp proxy: .*forkID rejected, local incompatible or needs update: remote 0x12345678 next 0, ours 0xfe3366e7 next 1735371/);
+  });
+});
+
+describe('lesp serve --network <public network> in front of a node of another chain', { timeout: 120_000 }, () => {
+  const nodes: Anvil[] = [];
+  after(async () => {
+    for (const n of nodes) await n.stop();
+  });
+
+  it('hoodi against a 31337 node: refused by chain id, in one line', async () => {
+    const anvil = await startAnvil();
+    nodes.push(anvil);
+    const run = spawnLesp(['serve', '--network', 'hoodi', '--rpc', anvil.url, '--port', '0']);
+    assert.equal((await run.exit).code, 1);
+    assert.match(run.stderr().trim().split('\n').at(-1) as string, /^lesp serve: .*chain id is 31337, network hoodi expects 560048/);
+  });
+
+  it("sepolia against a node with sepolia's chain id but another genesis: refused by the genesis hash", async () => {
+    const anvil = await startAnvil({ chainId: 11155111 });
+    nodes.push(anvil);
+    const run = spawnLesp(['serve', '--network', 'sepolia', '--rpc', anvil.url, '--port', '0']);
+    assert.equal((await run.exit).code, 1);
+    assert.match(run.stderr(), /the network's genesis is 0x25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9/);
   });
 });
