@@ -8,7 +8,9 @@
  *   not exported is refused, and TypeScript resolves their types (a wrong option is an error);
  * - `npx lesp devnet --help` prints the flags;
  * - the README's "Use it in your tests" file, verbatim, passes under `node --test`: it deploys a
- *   contract, moves time and mines through the devnet URL, and reads verified state.
+ *   contract, moves time and mines through the devnet URL, and reads verified state;
+ * - the same kind of test passes under vitest (two files at once, each its own devnet; forks and
+ *   threads pools) and mocha.
  */
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
@@ -36,7 +38,8 @@ function ok(r: SpawnSyncReturns<string>, what: string): string {
 const npm = (args: string[], cwd: string, timeoutMs = 240_000): string =>
   ok(sh('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], cwd, timeoutMs), `npm ${args.join(' ')}`);
 
-describe('the packed package, installed in a fresh project', () => {
+// Building, packing and installing take minutes on a busy machine: more than the runner's default per test.
+describe('the packed package, installed in a fresh project', { timeout: 900_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'les-provider-package-'));
   const app = join(work, 'app');
   let tarball: string;
@@ -57,7 +60,7 @@ describe('the packed package, installed in a fresh project', () => {
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
     npm(['install', tarball], app);
-  });
+  }, { timeout: 600_000 });
   after(() => rmSync(work, { recursive: true, force: true }));
 
   it('without anvil: startDevnet() fails at once, in one line, saying how to install it', () => {
@@ -121,4 +124,53 @@ describe('the packed package, installed in a fresh project', () => {
     assert.match(r.stdout, /^# fail 0$/m);
     assert.deepEqual(readdirSync(join(app, 'node_modules', 'les-provider')).sort(), ['README.md', 'bin', 'dist', 'package.json']);
   });
+
+  it('vitest (two files at once, forks and threads) and mocha: a devnet each, test methods and verified reads', () => {
+    npm(['install', '--save-dev', 'vitest@4.1.12', 'mocha@12.0.3'], app);
+    const body = (truthy: (x: string) => string, equal: (a: string, b: string) => string) => `
+  const wallet = new Wallet(devnet.accounts[0].privateKey, rpc);
+  const to = Wallet.createRandom().address;
+  const id = await rpc.send('evm_snapshot', []);
+  const t0 = (await rpc.getBlock('latest')).timestamp;
+  await rpc.send('evm_increaseTime', [600]);
+  await (await wallet.sendTransaction({ to, value: 3n })).wait();
+  ${truthy("(await rpc.getBlock('latest')).timestamp >= t0 + 600")};
+  ${equal('await devnet.provider().getBalance(to)', '3n')};
+  await rpc.send('evm_revert', [id]);
+  ${equal('await rpc.getBalance(to)', '0n')};`;
+    const head = `import { JsonRpcProvider, Wallet } from 'ethers';
+import { startDevnet } from 'les-provider/devnet';
+let devnet, rpc;
+const setUp = async () => {
+  devnet = await startDevnet();
+  rpc = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
+};
+`;
+    const vitest = `import { afterAll, beforeAll, expect, test } from 'vitest';
+${head}beforeAll(setUp, 60_000);
+afterAll(() => devnet.stop());
+test('a devnet of its own', async () => {${body((x) => `expect(${x}).toBe(true)`, (a, b) => `expect(${a}).toBe(${b})`)}
+}, 60_000);
+`;
+    const mocha = `import assert from 'node:assert/strict';
+${head}describe('a devnet under mocha', function () {
+  this.timeout(60_000);
+  before(setUp);
+  after(() => devnet.stop());
+  it('a devnet of its own', async () => {${body((x) => `assert.ok(${x})`, (a, b) => `assert.equal(${a}, ${b})`)}
+  });
 });
+`;
+    mkdirSync(join(app, 'vt'), { recursive: true });
+    writeFileSync(join(app, 'vt', 'one.test.mjs'), vitest);
+    writeFileSync(join(app, 'vt', 'two.test.mjs'), vitest);
+    writeFileSync(join(app, 'vt', 'clock.mocha.mjs'), mocha);
+    for (const pool of ['forks', 'threads']) {
+      const out = ok(sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', `--pool=${pool}`, '--reporter=verbose', 'vt/'], app, 180_000, { NO_COLOR: '1', CI: '1' }), `vitest --pool=${pool}`);
+      assert.match(out, /Test Files +2 passed \(2\)/, out);
+    }
+    const out = ok(sh(process.execPath, ['node_modules/mocha/bin/mocha.js', 'vt/clock.mocha.mjs'], app, 180_000, { NO_COLOR: '1' }), 'mocha');
+    assert.match(out, /1 passing/, out);
+  });
+});
+
