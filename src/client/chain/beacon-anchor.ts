@@ -28,6 +28,12 @@ export interface BeaconAnchorOptions {
   readonly currentSlot?: () => bigint;
   /** Periods asked for per updates request. Default 32. */
   readonly maxUpdatesPerRequest?: number;
+  /**
+   * A checkpoint older than this many slots is reported to `onWarning` (it may predate the weak
+   * subjectivity period). Default: two weeks of slots when the config gives secondsPerSlot.
+   */
+  readonly checkpointWarnSlots?: bigint;
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface BeaconHeads {
@@ -48,6 +54,8 @@ export class BeaconAnchor {
   readonly #minParticipants: number;
   readonly #currentSlot: () => bigint;
   readonly #perRequest: number;
+  readonly #warnSlots: bigint | undefined;
+  readonly #onWarning: ((message: string) => void) | undefined;
   #store: LightClientStore | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<(heads: BeaconHeads) => void>();
@@ -63,6 +71,9 @@ export class BeaconAnchor {
     if (!(fraction > 0 && fraction <= 1)) throw new BeaconError('FIELD_MISMATCH', 'minParticipation', 'must be in (0, 1]');
     this.#minParticipants = Math.ceil(fraction * options.config.preset.SYNC_COMMITTEE_SIZE - 1e-9);
     this.#perRequest = Math.min(options.maxUpdatesPerRequest ?? 32, MAX_REQUEST_LIGHT_CLIENT_UPDATES);
+    const sps = options.config.secondsPerSlot;
+    this.#warnSlots = options.checkpointWarnSlots ?? (sps === undefined ? undefined : BigInt(Math.ceil((14 * 24 * 3600) / sps)));
+    this.#onWarning = options.onWarning;
     if (options.currentSlot !== undefined) {
       this.#currentSlot = options.currentSlot;
     } else {
@@ -155,13 +166,18 @@ export class BeaconAnchor {
   async #bootstrap(signal?: AbortSignal): Promise<LightClientStore> {
     const failures = new Failures();
     for (const source of this.sources) {
+      let store: LightClientStore;
       try {
         const bootstrap = await source.bootstrap(this.checkpoint, signal);
-        this.#store = LightClientStore.initialize(this.config, this.checkpoint, bootstrap, { minParticipants: this.#minParticipants });
-        return this.#store;
+        store = LightClientStore.initialize(this.config, this.checkpoint, bootstrap, { minParticipants: this.#minParticipants });
       } catch (e) {
         this.#failed(source, e, failures);
+        continue;
       }
+      // The checkpoint's age is the user's choice, not a fault of the source.
+      this.#checkAge(store.finalizedHeader.beacon.slot);
+      this.#store = store;
+      return store;
     }
     throw failures.first();
   }
@@ -206,6 +222,18 @@ export class BeaconAnchor {
       }
     });
     if (usable === 0 && failures.any()) throw failures.first();
+  }
+
+  /** Refuses a checkpoint beacon nodes no longer keep the updates after; warns about one older than the warning age. */
+  #checkAge(slot: bigint): void {
+    const age = this.#currentSlot() - slot;
+    const keep = this.config.minEpochsForBlockRequests;
+    if (keep !== undefined && age > BigInt(keep) * BigInt(this.config.preset.SLOTS_PER_EPOCH)) {
+      throw new BeaconError('CHECKPOINT_TOO_OLD', 'checkpoint', `slot ${slot} is ${age} slots old; beacon nodes keep light-client data for ${keep} epochs`);
+    }
+    if (this.#warnSlots !== undefined && age > this.#warnSlots) {
+      this.#onWarning?.(`checkpoint at slot ${slot} is ${age} slots old: it may be older than the weak subjectivity period; prefer a recent one`);
+    }
   }
 
   #failed(source: BeaconSource, e: unknown, failures: Failures): void {

@@ -45,6 +45,8 @@ export interface BeaconConfig {
   /** Unix seconds of slot 0, for the wall-clock slot. */
   readonly genesisTime?: number;
   readonly secondsPerSlot?: number;
+  /** How far back beacon nodes keep blocks, and so light-client data: a checkpoint older than this cannot be synced from. */
+  readonly minEpochsForBlockRequests?: number;
 }
 
 /** A config with its fork list checked: known names in order, 4-byte versions, epochs not decreasing. */
@@ -91,6 +93,7 @@ export const MAINNET_BEACON_CONFIG: BeaconConfig = Object.freeze<BeaconConfig>({
   genesisValidatorsRoot: v('4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95'),
   genesisTime: 1606824023,
   secondsPerSlot: 12,
+  minEpochsForBlockRequests: 33024,
   forks: [
     { name: 'phase0', version: v('00000000'), epoch: 0n },
     { name: 'altair', version: v('01000000'), epoch: 74240n },

@@ -24,7 +24,9 @@ export type BeaconErrorCode =
   /** The update tells the store nothing new (not newer than its finalized header, no new committee). */
   | 'NOT_RELEVANT'
   /** A field that must be empty (the default container) is not, or one that must match the store does not. */
-  | 'FIELD_MISMATCH';
+  | 'FIELD_MISMATCH'
+  /** The trusted checkpoint is older than beacon nodes keep light-client data for: it cannot be synced from. */
+  | 'CHECKPOINT_TOO_OLD';
 
 export class BeaconError extends LespError {
   declare readonly code: BeaconErrorCode;

@@ -195,6 +195,31 @@ for (const name of ['deneb/light_client_sync', 'electra/light_client_sync']) {
       assert.equal(honest.anchor.heads, undefined);
     });
 
+    it('refuses a checkpoint older than beacon nodes keep light-client data for, and warns about one older than the warning age', async () => {
+      // The checkpoint is at slot 16; nodes keep 16 epochs (128 slots).
+      const slot = { v: ch.steps[1]!.currentSlot };
+      const keep = { ...ch.c.config, minEpochsForBlockRequests: 16 };
+      const old = await anchorFor(ch, { upTo: 2 }, { config: keep, slot: { v: 16n + 129n } });
+      await refused(old.anchor.sync(), 'CHECKPOINT_TOO_OLD', 'checkpoint');
+      assert.equal(old.anchor.heads, undefined);
+      assert.equal(old.anchor.faults().size, 0, 'not a fault of the source');
+
+      const server = await startBeaconApi(node(ch, { upTo: 2 }));
+      servers.push(server);
+      const warnings: string[] = [];
+      const a = new BeaconAnchor({
+        config: keep,
+        checkpoint: ch.c.trustedBlockRoot,
+        source: new RestBeaconSource(server.url, keep),
+        currentSlot: () => slot.v,
+        checkpointWarnSlots: 32n,
+        onWarning: (m) => warnings.push(m),
+      });
+      await a.sync();
+      assert.equal(warnings.length, 1, 'a checkpoint 73 slots old: more than 32, less than 128');
+      assert.match(warnings[0] ?? '', /weak subjectivity/);
+    });
+
     it('refuses updates with too few signers (below 2/3 of the committee)', async () => {
       const size = ch.c.config.preset.SYNC_COMMITTEE_SIZE;
       const keep = Math.ceil((2 * size) / 3) - 1;
