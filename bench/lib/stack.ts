@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { LesClient, type LesClientOptions } from '../../src/client/engine/index.js';
 import { LesProvider } from '../../src/client/provider.js';
 import { LesServer, type LesServerOptions, type LesServerStats } from '../../src/serve/index.js';
-import { type Anvil, startAnvil } from '../../test/helpers/anvil.js';
+import { type Anvil, startAnvil } from './anvil.js';
 import { until } from './report.js';
 
 export type ServerSpec = Omit<LesServerOptions, 'rpcUrl' | 'log' | 'progressStream' | 'nodeKey' | 'datadir'>;
