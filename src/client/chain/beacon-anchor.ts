@@ -34,6 +34,12 @@ export interface BeaconAnchorOptions {
    */
   readonly checkpointWarnSlots?: bigint;
   readonly onWarning?: (message: string) => void;
+  /**
+   * After a sync-committee period without finality, apply the best update seen as if finalized
+   * (the spec's force update), so the store can move on to the next committee. Off by default:
+   * the `finalized` head would then name a block that is not finalized.
+   */
+  readonly forceUpdate?: boolean;
 }
 
 export interface BeaconHeads {
@@ -56,6 +62,7 @@ export class BeaconAnchor {
   readonly #perRequest: number;
   readonly #warnSlots: bigint | undefined;
   readonly #onWarning: ((message: string) => void) | undefined;
+  readonly #forceUpdate: boolean;
   #store: LightClientStore | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<(heads: BeaconHeads) => void>();
@@ -74,6 +81,7 @@ export class BeaconAnchor {
     const sps = options.config.secondsPerSlot;
     this.#warnSlots = options.checkpointWarnSlots ?? (sps === undefined ? undefined : BigInt(Math.ceil((14 * 24 * 3600) / sps)));
     this.#onWarning = options.onWarning;
+    this.#forceUpdate = options.forceUpdate === true;
     if (options.currentSlot !== undefined) {
       this.#currentSlot = options.currentSlot;
     } else {
@@ -157,7 +165,7 @@ export class BeaconAnchor {
       (s) => s.optimisticUpdate(signal),
       (u) => store.processOptimisticUpdate(u, this.#currentSlot()),
     );
-    store.forceUpdate(this.#currentSlot());
+    if (this.#forceUpdate) store.forceUpdate(this.#currentSlot());
     const heads = this.heads as BeaconHeads;
     if (this.#key() !== before) for (const l of this.#listeners) l(heads);
     return heads;

@@ -37,17 +37,16 @@ interface Chain {
   c: VectorCase;
   fork: ForkName;
   updates: LightClientUpdate[];
-  /** current slot and expected heads after each of the first three steps */
+  /** current slot and expected heads after each update step before the first force update */
   steps: Array<{ currentSlot: bigint; finalized: HeaderCheck; optimistic: HeaderCheck }>;
 }
 
 function chain(name: string): Chain {
   const c = loadCase(name);
   const fork = forkOfDigest(c, c.storeForkDigest);
-  const steps = c.steps.slice(0, 3).map((s) => {
-    assert.equal(s.kind, 'process_update');
-    return s as Extract<typeof s, { kind: 'process_update' }>;
-  });
+  const first = c.steps.findIndex((s) => s.kind !== 'process_update');
+  const steps = c.steps.slice(0, first === -1 ? undefined : first).map((s) => s as Extract<typeof s, { kind: 'process_update' }>);
+  assert.ok(steps.length >= 3, 'the case starts with three updates');
   return {
     c,
     fork,
@@ -183,6 +182,18 @@ for (const name of ['deneb/light_client_sync', 'electra/light_client_sync']) {
       assertHead(h3.finalized, ch.steps[2]!.finalized, 'finalized after the next update');
       assertHead(h3.optimistic, ch.steps[2]!.optimistic, 'optimistic after the next update');
       assert.equal(seen.length, 2);
+    });
+
+    it('applies the best update as finalized after a period without finality only when asked to (force update)', async () => {
+      const force = ch.c.steps.find((s) => s.kind === 'force_update');
+      assert.ok(force !== undefined && ch.updates.length >= 5);
+      const upTo = ch.updates.length;
+      const off = await anchorFor(ch, { upTo }, { slot: { v: force.currentSlot } });
+      const h = await off.anchor.sync();
+      assert.ok(BigInt(h.finalized.slot) < force.checks.finalized.slot, `finalized ${h.finalized.slot} stays a finalized header`);
+      const on = new BeaconAnchor({ config: ch.c.config, checkpoint: ch.c.trustedBlockRoot, source: new RestBeaconSource(off.server.url, ch.c.config), currentSlot: () => force.currentSlot, forceUpdate: true });
+      const forced = await on.sync();
+      assertHead(forced.finalized, force.checks.finalized, 'finalized after the force update');
     });
 
     it('refuses a checkpoint the source answers with another block, and reports one it does not know', async () => {
