@@ -52,6 +52,7 @@ const BENCHES: Record<string, Entry> = {
       ];
     },
   },
+  'serve-fill': { file: 'serve-fill.ts', args: [], about: 'lesp serve header fill from genesis (checked, LevelDB) vs the node\'s answers alone, projected onto Sepolia and mainnet' },
   indexer: {
     file: 'indexer.ts',
     args: [],
