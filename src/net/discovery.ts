@@ -38,6 +38,14 @@ export const MIN_PACKET_BYTES = 99;
 export const DEFAULT_REFRESH_MS = 30_000;
 /** A ping unanswered this long fails (DPT's default). */
 export const DEFAULT_PING_TIMEOUT_MS = 4_000;
+/** An endpoint that answered our ping may ask findnode this long (go-ethereum's bond expiration). */
+const PROVEN_MS = 12 * 3_600_000;
+/** Neighbours are read from an endpoint this long after we asked it. */
+const ASKED_MS = 10_000;
+/** A node we just met is asked for neighbours after this: time for it to ping us back and get our pong, without which go-ethereum and we ignore findnode. */
+const BOND_WAIT_MS = 1_000;
+/** Endpoints remembered as proven or asked; the oldest are forgotten past this. */
+const MAX_TRACKED = 10_000;
 
 /** A pino-compatible logger; only these methods are used. */
 export interface DiscoveryLog {
@@ -119,6 +127,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   readonly #host: string;
   readonly #bootnodes: PeerInfo[] = [];
   readonly #failures = new Map<string, number>();
+  /** "address:port" → when it answered our ping / when we asked it for neighbours (ms). */
+  readonly #proven = new Map<string, number>();
+  readonly #asked = new Map<string, number>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #dpt: DPT | undefined;
   #socket: DgramSocket | undefined;
   #udpPort: number | undefined;
@@ -164,6 +176,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       shouldGetDnsPeers: false,
     });
     this.#dpt = dpt;
+    this.#track(dpt);
     // DPT answers findnode with its 16 closest in one packet, over the 1280 bytes go-ethereum reads.
     const closest = dpt.getClosestPeers.bind(dpt);
     dpt.getClosestPeers = (id: Uint8Array) => closest(id).slice(0, MAX_NEIGHBOURS);
@@ -173,7 +186,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       // A neighbours packet naming us makes DPT ping itself and keep itself in its own table,
       // then ask itself for neighbours on every refresh: banned (our id) and dropped at once.
       if (peer.id instanceof Uint8Array && bytesToHex(peer.id) === bytesToHex(this.id)) dpt.banPeer(peer);
-      else this.#added(peer);
+      else {
+        this.#added(peer);
+        this.#askLater(peer);
+      }
     });
     dpt.events.on('peer:removed', (peer: PeerInfo) => {
       if (peer.id instanceof Uint8Array) this.emit('nodeGone', bytesToHex(peer.id));
@@ -228,6 +244,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#retry);
+    for (const t of this.#timers) clearTimeout(t);
     const dpt = this.#dpt;
     if (dpt === undefined) {
       this.#socket?.close();
@@ -269,8 +286,41 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   }
 
   /**
-   * Counts every datagram, and drops those no discv4 packet can be, before DPT decodes them. DPT
-   * registers its 'message' listener with `on`; it is wrapped on the way in.
+   * What DPT does not check, as go-ethereum does: findnode is answered only to an endpoint that
+   * answered our ping (so a forged source address gets no reply: no reflection), and neighbours
+   * are read only from an endpoint we asked (so nobody makes us ping whomever they list).
+   */
+  #track(dpt: DPT): void {
+    const server = (dpt as unknown as { _server: { ping(p: PeerInfo): Promise<unknown>; findneighbours(p: PeerInfo, id: Uint8Array): void } })._server;
+    const ping = server.ping.bind(server);
+    server.ping = async (peer: PeerInfo) => {
+      const pong = await ping(peer);
+      remember(this.#proven, `${peer.address}:${peer.udpPort}`);
+      return pong;
+    };
+    const findneighbours = server.findneighbours.bind(server);
+    server.findneighbours = (peer: PeerInfo, id: Uint8Array) => {
+      remember(this.#asked, `${peer.address}:${peer.udpPort}`);
+      findneighbours(peer, id);
+    };
+  }
+
+  /** Asks a node we just met for neighbours once it can have bonded with us (DPT asks only on refresh, or at once, too early). */
+  #askLater(peer: PeerInfo): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      const dpt = this.#dpt;
+      if (this.#closed || dpt === undefined || peer.id === undefined || dpt.getPeer(peer.id) === null) return;
+      (dpt as unknown as { _server: { findneighbours(p: PeerInfo, id: Uint8Array): void } })._server.findneighbours(peer, this.id);
+    }, BOND_WAIT_MS);
+    t.unref();
+    this.#timers.add(t);
+  }
+
+  /**
+   * Counts every datagram, and drops those no discv4 packet can be, before DPT decodes them, and
+   * findnode and neighbours from endpoints not entitled to send them (#track). DPT registers its
+   * 'message' listener with `on`; it is wrapped on the way in.
    */
   #guard(socket: DgramSocket): void {
     const on = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => DgramSocket;
@@ -279,8 +329,12 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       return on('message', (msg: unknown, rinfo: unknown) => {
         this.#packets++;
         const size = (msg as Uint8Array).length;
+        const type = (msg as Uint8Array)[97];
+        const from = `${(rinfo as { address: string }).address}:${(rinfo as { port: number }).port}`;
         if (size > MAX_PACKET_BYTES) this.#failure(new Error('oversized'), 'oversized');
         else if (size < MIN_PACKET_BYTES) this.#failure(new Error('too short'), 'too-short');
+        else if (type === 0x03 && !recent(this.#proven, from, PROVEN_MS)) this.#failure(new Error(`findnode from ${from}, which never answered our ping`), 'findnode-unproven');
+        else if (type === 0x04 && !recent(this.#asked, from, ASKED_MS)) this.#failure(new Error(`neighbours from ${from}, which was not asked`), 'neighbours-unasked');
         else listener(msg, rinfo);
       });
     }) as DgramSocket['on'];
@@ -303,6 +357,17 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.#log.debug?.({ node: node.id.slice(0, 16), at: `${node.host}:${node.tcpPort}` }, 'discovery: node found');
     this.emit('node', node);
   }
+}
+
+function remember(map: Map<string, number>, key: string): void {
+  map.delete(key); // re-inserted last: the Map's order is the forgetting order
+  map.set(key, Date.now());
+  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value as string);
+}
+
+function recent(map: Map<string, number>, key: string, ms: number): boolean {
+  const at = map.get(key);
+  return at !== undefined && Date.now() - at < ms;
 }
 
 function toNode(p: PeerInfo): DiscoveredNode | undefined {

@@ -11,7 +11,7 @@ import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { Discovery, type DiscoveredNode, MAX_PACKET_BYTES, failureKind, publishedBootnodes } from '../../../src/net/discovery.js';
-import { formatEnode, parseEnode } from '../../../src/net/enode.js';
+import { formatEnode, nodeIdFromPrivateKey, parseEnode } from '../../../src/net/enode.js';
 
 const started: Discovery[] = [];
 after(async () => {
@@ -58,6 +58,35 @@ function packet(type: number, payload: Uint8Array, key: Uint8Array): Uint8Array 
   const sig = secp256k1.sign(keccak256(typedata), key);
   const signed = Uint8Array.from([...sig.toCompactRawBytes(), sig.recovery, ...typedata]);
   return Uint8Array.from([...keccak256(signed), ...signed]);
+}
+
+const IP = Uint8Array.from([127, 0, 0, 1]);
+const u16 = (n: number) => Uint8Array.from([n >> 8, n & 0xff]);
+const EXPIRY = Uint8Array.from([0xff, 0xff, 0xff, 0xff]);
+
+/**
+ * A discv4 peer written here, packet by packet: it pings the node under test, answers its pings
+ * (so it is a proven endpoint), and answers findnode with whatever `neighbours` returns.
+ */
+async function fakePeer(neighbours: () => Uint8Array[] = () => []) {
+  const key = secp256k1.utils.randomPrivateKey();
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+  const port = socket.address().port;
+  const received: Buffer[] = [];
+  socket.on('message', (m: Buffer, rinfo) => {
+    received.push(m);
+    if (m[97] === 0x01) socket.send(packet(0x02, RLP.encode([[IP, u16(rinfo.port), u16(0)], m.subarray(0, 32), EXPIRY]), key), rinfo.port, rinfo.address);
+    if (m[97] === 0x03) for (const n of neighbours()) socket.send(n, rinfo.port, rinfo.address);
+  });
+  return {
+    key,
+    received,
+    id: Buffer.from(nodeIdFromPrivateKey(key)).toString('hex'),
+    send: (p: Uint8Array, to: number) => new Promise<void>((r) => socket.send(p, to, '127.0.0.1', () => r())),
+    ping: (to: number) => new Promise<void>((r) => socket.send(packet(0x01, RLP.encode([4, [IP, u16(port), u16(30000)], [IP, u16(to), u16(0)], EXPIRY]), key), to, '127.0.0.1', () => r())),
+    close: () => socket.close(),
+  };
 }
 
 async function sendUdp(port: number, datagrams: Uint8Array[]): Promise<void> {
@@ -133,64 +162,84 @@ describe('discovery (discv4 over DPT)', () => {
     assert.equal(n.id, Buffer.from(d.id).toString('hex'));
   });
 
-  it('well-formed but hostile packets (a ping from port 0, unsolicited neighbours naming junk endpoints or the node itself) do not end the process nor loop', async () => {
-    const lines: LogLine[] = [];
-    const d = await startDiscovery({ tcpPort: 40031, log: recordingLog(lines) });
+  it('findnode and neighbours only from entitled endpoints: unproven findnode gets no reply, unasked neighbours are not read', async () => {
+    const d = await startDiscovery({ tcpPort: 40031 });
     const port = d.udpPort as number;
-    const key = secp256k1.utils.randomPrivateKey();
-    const ip = Uint8Array.from([127, 0, 0, 1]);
-    const u16 = (n: number) => Uint8Array.from([n >> 8, n & 0xff]);
-    const expiry = Uint8Array.from([0xff, 0xff, 0xff, 0xff]);
-    const ping = packet(0x01, RLP.encode([4, [ip, u16(0), u16(0)], [ip, u16(port), u16(0)], Uint8Array.from([0xff, 0xff, 0xff, 0xff])]), key);
+    const stranger = await fakePeer();
+    try {
+      const findnode = packet(0x03, RLP.encode([Uint8Array.from({ length: 64 }, () => 7), EXPIRY]), stranger.key);
+      const junk = packet(0x04, RLP.encode([[[IP, u16(9), u16(9), Uint8Array.from({ length: 64 }, () => 9)]], EXPIRY]), stranger.key);
+      await stranger.send(findnode, port);
+      await stranger.send(junk, port);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(stranger.received, [], 'no neighbours for a forgeable source address, no ping to what it listed');
+      assert.equal(d.stats().failures['findnode-unproven'], 1);
+      assert.equal(d.stats().failures['neighbours-unasked'], 1);
+      // Once it answered a ping of ours, its findnode is answered.
+      await stranger.ping(port);
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && d.stats().tableSize < 1) await new Promise((r) => setTimeout(r, 20));
+      await stranger.send(findnode, port);
+      while (Date.now() < deadline && !stranger.received.some((m) => m[97] === 0x04)) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(stranger.received.some((m) => m[97] === 0x04));
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('hostile answers from a peer it asked (a ping from port 0, neighbours naming junk endpoints, IPv6 on a v4 socket, the node itself) do not end the process nor loop', async () => {
+    const lines: LogLine[] = [];
+    const d = await startDiscovery({ tcpPort: 40041, log: recordingLog(lines) });
+    const port = d.udpPort as number;
     const junkId = Uint8Array.from({ length: 64 }, (_, i) => i);
     const v6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0));
-    const neighbours = packet(
-      0x04,
-      RLP.encode([
-        [
-          [ip, u16(0), u16(0), junkId],
-          [ip, u16(65535), u16(1), junkId],
-          [v6, u16(30303), u16(30303), junkId],
-          [ip, u16(port), u16(40031), d.id],
-        ],
-        expiry,
-      ]),
-      key,
-    );
-    const badAddress = packet(0x04, RLP.encode([[[Uint8Array.from([1, 2, 3]), u16(1), u16(1), Uint8Array.from([1])]], expiry]), key);
-    await sendUdp(port, [ping, neighbours, badAddress]);
-    // DPT pings what it was told of (200 ms apart) and waits for pongs (1 s here).
-    await new Promise((r) => setTimeout(r, 2500));
-    // Told of itself, DPT pinged itself once: it must not keep itself in its table and query itself on every refresh.
-    const settled = d.stats().packets;
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(d.stats().packets, settled, 'no traffic of its own making once settled');
-    assert.equal(d.stats().tableSize, 0);
-    assert.ok(d.stats().failures['bad-payload'] === 1, 'the bad address refused');
-    assert.deepEqual(d.nodes(), [], 'nothing unproven in the table, nor itself');
-    const e = await startDiscovery({ tcpPort: 40032, bootnodes: [enodeOf(d, 40031)] });
-    assert.equal((await nextNode(e)).id, Buffer.from(d.id).toString('hex'), 'still answering');
+    // Lies once; DPT's refresh asks it again and again, and then gets nothing, so what still arrives is d's own doing.
+    let lied = false;
+    const liar = await fakePeer(() => (lied ? [] : ((lied = true), [
+      packet(0x04, RLP.encode([[[IP, u16(0), u16(0), junkId], [IP, u16(65535), u16(1), junkId], [v6, u16(30303), u16(30303), junkId], [IP, u16(port), u16(40041), d.id]], EXPIRY]), liar.key),
+      packet(0x04, RLP.encode([[[Uint8Array.from([1, 2, 3]), u16(1), u16(1), Uint8Array.from([1])]], EXPIRY]), liar.key),
+    ])));
+    try {
+      await liar.ping(port);
+      const zeroPort = packet(0x01, RLP.encode([4, [IP, u16(0), u16(0)], [IP, u16(port), u16(0)], EXPIRY]), secp256k1.utils.randomPrivateKey());
+      await liar.send(zeroPort, port);
+      // d pings the liar back, adds it, asks it for neighbours 1 s later, pings what it lists (200 ms apart), waits for pongs (1 s).
+      const deadline = Date.now() + 8000;
+      while (Date.now() < deadline && !liar.received.some((m) => m[97] === 0x03)) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(liar.received.some((m) => m[97] === 0x03), 'the liar was asked for neighbours');
+      await new Promise((r) => setTimeout(r, 2500));
+      // Told of itself, DPT pinged itself once: it must not keep itself in its table and query itself on every refresh.
+      const settled = d.stats().packets;
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(d.stats().packets, settled, 'no traffic of its own making once settled');
+      assert.deepEqual(d.nodes().map((n) => n.id), [liar.id], 'nothing unproven in the table, nor itself');
+      assert.equal(d.stats().failures['bad-payload'], 1, 'the bad address refused');
+      assert.equal(d.stats().failures['socket:ERR_SOCKET_BAD_PORT'], 1, 'the ping back to port 0 failed, caught');
+      const e = await startDiscovery({ tcpPort: 40042, bootnodes: [enodeOf(d, 40041)] });
+      assert.equal((await nextNode(e)).id, Buffer.from(d.id).toString('hex'), 'still answering');
+    } finally {
+      liar.close();
+    }
   });
 
   it('answers findnode with at most 12 neighbours, in a packet go-ethereum reads whole (≤ 1280 bytes)', async () => {
-    const d = await startDiscovery({ tcpPort: 40041 });
-    const others = await Promise.all(Array.from({ length: 15 }, (_, i) => startDiscovery({ tcpPort: 40042 + i, bootnodes: [enodeOf(d, 40041)] })));
+    const d = await startDiscovery({ tcpPort: 40051 });
+    const others = await Promise.all(Array.from({ length: 15 }, (_, i) => startDiscovery({ tcpPort: 40052 + i, bootnodes: [enodeOf(d, 40051)] })));
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && d.stats().tableSize < others.length) await new Promise((r) => setTimeout(r, 50));
     assert.equal(d.stats().tableSize, others.length);
-    const raw = createSocket('udp4');
-    await new Promise<void>((r) => raw.bind(0, '127.0.0.1', r));
+    const asker = await fakePeer();
     try {
-      const reply = new Promise<Buffer>((resolve) => raw.on('message', (m: Buffer) => (m[97] === 0x04 ? resolve(m) : undefined)));
-      const target = Uint8Array.from({ length: 64 }, () => 7);
-      const findnode = packet(0x03, RLP.encode([target, Uint8Array.from([0xff, 0xff, 0xff, 0xff])]), secp256k1.utils.randomPrivateKey());
-      raw.send(findnode, d.udpPort as number, '127.0.0.1');
-      const m = await reply;
+      await asker.ping(d.udpPort as number);
+      while (Date.now() < deadline && d.stats().tableSize < others.length + 1) await new Promise((r) => setTimeout(r, 20));
+      await asker.send(packet(0x03, RLP.encode([Uint8Array.from({ length: 64 }, () => 7), EXPIRY]), asker.key), d.udpPort as number);
+      while (Date.now() < deadline && !asker.received.some((m) => m[97] === 0x04)) await new Promise((r) => setTimeout(r, 20));
+      const m = asker.received.find((x) => x[97] === 0x04) as Buffer;
       assert.ok(m.length <= 1280, `${m.length} bytes`);
       const [entries] = RLP.decode(m.subarray(98)) as unknown as [unknown[]];
       assert.equal(entries.length, 12);
     } finally {
-      raw.close();
+      asker.close();
     }
   });
 
