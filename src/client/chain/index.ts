@@ -13,3 +13,7 @@ export {
 } from './oracle.js';
 export { type SectionRoots, agreedSectionRoots, eligibleSection, updateSections } from './sections.js';
 export { ChainStore, type ChainWrite } from './store.js';
+export { BeaconAnchor, type BeaconAnchorOptions, type BeaconHeads, type BeaconSourceFault } from './beacon-anchor.js';
+export { type BeaconHeadOptions, BeaconHeadTracker, type BeaconHeadsSource } from './beacon-head.js';
+export { MAX_REQUEST_LIGHT_CLIENT_UPDATES, RestBeaconSource, type RestBeaconSourceOptions } from './beacon-rest.js';
+export { type BeaconSource, BeaconSourceError, type BeaconSourceErrorCode } from './beacon-source.js';
