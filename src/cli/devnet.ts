@@ -22,6 +22,7 @@ import { stopOnSignals } from './signals.js';
 export const DEVNET_DEFAULTS = { servers: 2, lesPort: 30303, seed: 'lesp-devnet', sections: 1, chainId: 31337 } as const;
 const HOST = '127.0.0.1';
 const MAX_ACCOUNTS_SHOWN = 10;
+const STOP_START_PATIENCE_MS = 10_000;
 
 export interface DevnetFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags, BackfillFlags {
   servers: number;
@@ -60,10 +61,13 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
   const progress = new StartupProgress();
   const abort = new AbortController();
   let devnet: Devnet | undefined;
+  let starting: Promise<unknown> = Promise.resolve();
   let admin: Awaited<ReturnType<typeof startProxyAdmin>>;
   const stopAll = async (): Promise<void> => {
     progress.end();
+    // A start in progress stops what it started before it rejects; it is waited for, not forever.
     abort.abort();
+    await Promise.race([starting.catch(() => undefined), new Promise((r) => setTimeout(r, STOP_START_PATIENCE_MS).unref())]);
     await admin?.close();
     await devnet?.stop();
   };
@@ -80,7 +84,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
     if (flags.adminPort !== undefined && flags.adminPort !== 0) await checkPortFree(flags.adminHost ?? HOST, flags.adminPort, '--admin-port');
     for (let i = 0; i < flags.servers && flags.lesPort !== 0; i++) await checkPortFree(HOST, flags.lesPort + i, '--les-port');
 
-    devnet = await startDevnet({
+    const started = startDevnet({
       servers: flags.servers,
       rpc: flags.rpc,
       ...(flags.rpc === undefined ? { anvilPort: flags.anvilPort, chainId: flags.chainId, blockTime: flags.blockTime } : {}),
@@ -96,7 +100,9 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
       signal: abort.signal,
       onProgress: (p) => (p.total === undefined ? progress.stage(p.stage) : progress.bar(p.stage, p.done ?? 0, p.total)),
       onNodeExit,
-    }).catch((err: unknown) => {
+    });
+    starting = started;
+    devnet = await started.catch((err: unknown) => {
       const field = (err as { code?: string; field?: string }).code === 'PORT_IN_USE' ? (err as { field?: string }).field : undefined;
       if (field === 'httpPort') throw new CliFailure(`${flags.httpHost}:${flags.httpPort} is in use (--http-port)`);
       if (field === 'lesPort') throw new CliFailure(`an LES port from ${flags.lesPort} is in use (--les-port; 0 picks free ports)`);

@@ -8,6 +8,7 @@
  * anvil and the ports.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Wallet, ethers } from 'ethers';
 import { type Anvil, rpcCall, startAnvil } from '../helpers/anvil.js';
@@ -250,5 +251,42 @@ describe('the forwarded names', () => {
     }
     assert.deepEqual(missing, []);
     assert.equal((await post(anvil.url, 'anvil_noSuchMethod', [])).error?.code, -32601, 'the check can fail');
+  });
+});
+
+/** Live children of this process running the anvil watchdog (Linux: from /proc). */
+function watchdogs(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(ppid) === process.pid && state !== 'Z' && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('anvil-watchdog');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('startDevnet start-up', () => {
+  it('an abort while it starts stops what it started and rejects with STOPPED; bad options are refused before anything starts', async () => {
+    const abort = new AbortController();
+    const stages: string[] = [];
+    const starting = startDevnet({
+      servers: 1,
+      sections: 0,
+      signal: abort.signal,
+      onProgress: (p) => {
+        stages.push(p.stage);
+        if (p.stage.startsWith('starting 1 LES server')) abort.abort();
+      },
+    });
+    await assert.rejects(starting, (e: Error & { code?: string }) => e.name === 'DevnetError' && e.code === 'STOPPED');
+    assert.deepEqual(stages, ['starting anvil', 'mining the first blocks', 'starting 1 LES server']);
+    assert.deepEqual(watchdogs(), [], 'its anvil (under its watchdog, a child of this process) was stopped');
+    await assert.rejects(startDevnet({ servers: 0 }), /servers must be an integer in \[1, 16\], got 0/);
+    await assert.rejects(startDevnet({ rpc: 'http://127.0.0.1:1', chainId: 5 }), /rpc uses a node of your own: chainId apply only/);
   });
 });
