@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CORS_ORIGINS, parseCorsOrigin } from '../proxy/cors.js';
-import { publishedBootnodes, reachableBootnodes } from '../net/discovery.js';
+import { publishedBootnodes, reachableBootnodes } from '../net/bootnodes.js';
 import { parseEnode } from '../net/enode.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -20,7 +20,7 @@ import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv6 } from 'node:net';
 import { DPT, type PeerInfo } from '@ethereumjs/devp2p';
-import { Holesky, Hoodi, Mainnet, Sepolia } from 'ethereumjs-common-10';
+import { reachableBootnodes } from './bootnodes.js';
 import { bytesToHex } from './bytes.js';
 import { formatEnode, nodeIdFromPrivateKey, parseEnode } from './enode.js';
 import { NodeError } from './errors.js';
@@ -109,15 +109,6 @@ export function failureKind(err: unknown): string {
   if (/rlp/i.test(m)) return 'bad-rlp';
   if (/signature|recover|public key/i.test(m)) return 'bad-signature';
   return 'bad-payload';
-}
-
-function isLoopback(host: string): boolean {
-  return host === '::1' || host === 'localhost' || host.startsWith('127.');
-}
-
-/** The bootnodes a socket bound to `host` can reach: from a loopback address, only those on this machine. */
-export function reachableBootnodes(host: string, bootnodes: readonly string[]): string[] {
-  return isLoopback(host) ? bootnodes.filter((url) => isLoopback(parseEnode(url).host)) : [...bootnodes];
 }
 
 export class Discovery extends EventEmitter<DiscoveryEvents> {
@@ -380,24 +371,4 @@ function toNode(p: PeerInfo): DiscoveredNode | undefined {
   } catch {
     return undefined; // not an IP address or an id off the curve: nothing to dial
   }
-}
-
-const PUBLISHED: Readonly<Record<string, { bootstrapNodes: readonly { ip: string; port: number | string; id: string }[] }>> = {
-  mainnet: Mainnet,
-  sepolia: Sepolia,
-  holesky: Holesky,
-  hoodi: Hoodi,
-};
-
-/** The bootnodes @ethereumjs/common publishes for a public network (go-ethereum's lists), as enode URLs; [] for any other. */
-export function publishedBootnodes(network: string): string[] {
-  const out: string[] = [];
-  for (const b of PUBLISHED[network]?.bootstrapNodes ?? []) {
-    try {
-      out.push(formatEnode({ id: Uint8Array.from(Buffer.from(b.id, 'hex')), host: b.ip, port: Number(b.port) }));
-    } catch {
-      // an entry this build cannot use: skipped
-    }
-  }
-  return out;
 }

@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { discoveryOptions, discoverySettings } from '../../../src/cli/options.js';
 import { type ProxyFlags, checkFlags } from '../../../src/cli/proxy.js';
-import { publishedBootnodes } from '../../../src/net/discovery.js';
+import { publishedBootnodes } from '../../../src/net/bootnodes.js';
 import { formatEnode, nodeIdFromPrivateKey } from '../../../src/net/enode.js';
 
 const id = () => nodeIdFromPrivateKey(secp256k1.utils.randomPrivateKey());

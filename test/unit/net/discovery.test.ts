@@ -10,7 +10,8 @@ import { after, describe, it } from 'node:test';
 import { RLP } from '@ethereumjs/rlp';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
-import { Discovery, type DiscoveredNode, MAX_PACKET_BYTES, failureKind, publishedBootnodes } from '../../../src/net/discovery.js';
+import { publishedBootnodes } from '../../../src/net/bootnodes.js';
+import { Discovery, type DiscoveredNode, MAX_PACKET_BYTES, failureKind } from '../../../src/net/discovery.js';
 import { formatEnode, nodeIdFromPrivateKey, parseEnode } from '../../../src/net/enode.js';
 
 const started: Discovery[] = [];
