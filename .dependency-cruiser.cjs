@@ -11,6 +11,8 @@ module.exports = {
       { path: ['^src/(net|flow|client|proxy|serve|admin|store|cli)/', '@ethereumjs/devp2p', '^(node:)?(net|fs|http|dgram|child_process)$'] }),
     rule('beacon-verify-stands-alone', 'the light-client sync protocol needs bytes, SSZ, sha256 and BLS only: no wire, no ethers, no ethereumjs (it is bundled for the browser too).', layer('verify/beacon'),
       { path: ['^src/(wire|config)/', '^src/verify/(?!beacon/)', 'ethers', '@ethereumjs/'] }),
+    { name: 'beacon-is-browser-ready', comment: 'the beacon light client (verify/beacon, client/chain/beacon-*) runs in the browser too: no Node built-ins.', severity: 'error',
+      from: { path: ['^src/verify/beacon/', '^src/client/chain/beacon-'] }, to: { dependencyTypes: ['core'] } },
     rule('flow-is-pure', 'flow control is arithmetic with an injected clock.', layer('flow'),
       { path: ['^src/(wire|net|verify|client|proxy|serve|admin|store|cli)/', 'ethers', '@ethereumjs/', '^(node:)?(net|fs|http|dgram|child_process)$'] }),
     rule('net-knows-no-ethers', 'net is RLPx + wire; it knows nothing of ethers or the layers above.', layer('net'),
