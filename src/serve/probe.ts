@@ -15,7 +15,7 @@
  */
 import type { ReceiptsMethod } from './chain/source.js';
 import type { NodeRpcClient } from './rpc/client.js';
-import { isMissingMethod } from './rpc/errors.js';
+import { NodeRpcError, isMissingMethod } from './rpc/errors.js';
 import { quantityHex } from './rpc/hex.js';
 import { ServeError } from './server/errors.js';
 import { NO_STATE, type StateWindow, probeStateWindow } from './state/window.js';
@@ -44,7 +44,7 @@ export interface ProbeOptions {
   pollIntervalMs?: number;
 }
 
-/** 'yes' when the node answered (a result or an error other than "no such method"). */
+/** The node's answer to one call: a result, or its error and whether that error says "no such method". */
 async function has(rpc: NodeRpcClient, method: string, params: unknown[]): Promise<{ ok: true; result: unknown } | { ok: false; missing: boolean; error: unknown }> {
   try {
     return { ok: true, result: await rpc.call(method, params, { timeoutMs: 10_000 }) };
@@ -53,8 +53,10 @@ async function has(rpc: NodeRpcClient, method: string, params: unknown[]): Promi
   }
 }
 
+/** A block method must answer; a node that cannot be reached is that error, not an unsuitable node. */
 function need(method: string, answer: Awaited<ReturnType<typeof has>>): void {
   if (answer.ok) return;
+  if (!(answer.error instanceof NodeRpcError) || answer.error.code !== 'NODE_RPC_ERROR') throw answer.error;
   const why = answer.missing ? 'the node does not have it' : (answer.error as Error).message;
   throw new ServeError('SERVE_NODE_UNSUITABLE', `the node cannot be served from: ${method} fails (${why}); headers need eth_getBlockByNumber and eth_getBlockByHash`, { field: method });
 }
