@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { AdminClient, startServeAdmin } from '../../src/admin/index.js';
+import { DEVNET } from '../../src/config/network.js';
 import { LesClient, LesProvider } from '../../src/index.js';
 import type { LesServer } from '../../src/serve/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
@@ -22,6 +23,8 @@ const idOf = (s: LesServer): string => (/^enode:\/\/([0-9a-f]{128})@/.exec(s.eno
 let anvil: Anvil;
 let a: LesServer | undefined;
 let b: LesServer | undefined;
+/** On another network (id 4242): speaks LES, but not on ours. */
+let c: LesServer | undefined;
 let client: LesClient | undefined;
 let provider: LesProvider | undefined;
 
@@ -31,13 +34,14 @@ before(async () => {
   await anvil.rpc('eth_sendTransaction', [{ from: DEV, to: FRESH, value: '0x2a' }]);
   [a] = await startServers(anvil, 1, { discovery: { refreshMs: 500 } });
   [b] = await startServers(anvil, 1, { discovery: { refreshMs: 500, bootnodes: [(a as LesServer).enode] } });
+  [c] = await startServers(anvil, 1, { network: { ...DEVNET, networkId: 4242n }, discovery: { refreshMs: 500, bootnodes: [(a as LesServer).enode] } });
   await serversIdle(anvil, [a as LesServer, b as LesServer]);
 });
 
 after(async () => {
   await provider?.destroy();
   await client?.stop();
-  await Promise.all([a?.stop(), b?.stop()]);
+  await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
   await anvil?.stop();
 });
 
@@ -51,6 +55,58 @@ describe('discovery between lesp serve instances and a client', () => {
     assert.equal(bSeesA.tcpPort, Number(new URL(sa.enode).port));
     // UDP on the LES port number, as go-ethereum does.
     assert.equal(sa.discovery?.udpPort, Number(new URL(sa.enode).port));
+  });
+
+  it('a discovered node on another network fails its handshake and is left alone; a configured one there does not end start() while discovery may find others', async () => {
+    const sa = a as LesServer;
+    const sb = b as LesServer;
+    const sc = c as LesServer;
+    await until('A holding C', () => sa.discovery?.nodes().find((n) => n.id === idOf(sc)));
+    const other = new LesClient({
+      network: 'devnet',
+      genesisHash: await genesisOf(anvil),
+      servers: [sc.enode], // NETWORK_MISMATCH: a lasting reason, which alone would end start() at once
+      trustedServers: [idOf(sb)],
+      discovery: { bootnodes: [sa.enode], refreshMs: 500 },
+    });
+    try {
+      await other.start();
+      const pool = other.parts?.pool;
+      assert.ok(pool !== undefined);
+      assert.equal(pool.get(idOf(sb))?.trusted, true);
+      const c0 = pool.list().find((s) => s.id === idOf(sc));
+      assert.notEqual(c0?.state, 'connected', 'the server on network 4242 never connects');
+      assert.match(c0?.lastError ?? '', /network/i);
+    } finally {
+      await other.stop();
+    }
+    // Without a configured C: discovery offers it, its dial fails the Status check, it is forgotten.
+    const logged: Array<{ obj: Record<string, unknown>; msg: string | undefined }> = [];
+    const record = (obj: object, msg?: string) => logged.push({ obj: obj as Record<string, unknown>, msg });
+    const third = new LesClient({
+      network: 'devnet',
+      genesisHash: await genesisOf(anvil),
+      servers: [],
+      trustedServers: [idOf(sb)],
+      discovery: { bootnodes: [sa.enode], refreshMs: 500 },
+      logger: { debug: () => undefined, info: record, warn: record },
+    });
+    try {
+      await third.start();
+      const pool = third.parts?.pool;
+      assert.ok(pool !== undefined);
+      await until('A and B connected, C tried and forgotten', () => {
+        const l = pool.list();
+        const connected = l.filter((s) => s.state === 'connected').map((s) => s.id).sort();
+        return connected.length === 2 && !l.some((s) => s.id === idOf(sc)) ? connected : undefined;
+      });
+      assert.equal(pool.discoveryStats()?.dialing, 2);
+      const cShort = idOf(sc).slice(0, 16);
+      assert.ok(logged.some((l) => l.msg === 'dialing a discovered server' && l.obj.server === cShort), 'C was offered and dialed');
+      assert.ok(logged.some((l) => l.msg === 'dial failed' && l.obj.server === cShort && /network/i.test(String(l.obj.err))), 'and failed the Status check');
+    } finally {
+      await third.stop();
+    }
   });
 
   it("the operator's getinfo shows the discovery table and what was refused", async () => {

@@ -169,7 +169,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       pool.once('connected', () => resolve());
       pool.on('dialFailed', (id, error) => {
         failed.record(id, error);
-        if (this.#connected > 0 || !failed.hopeless()) return;
+        // With discovery bootnodes, servers may still be found: no early verdict on the configured ones.
+        if (this.#connected > 0 || (o.discovery?.bootnodes.length ?? 0) > 0 || !failed.hopeless()) return;
         const failures = failed.failures();
         reject(new ClientError('NO_USABLE_SERVER', `no usable LES server: ${failureSummary(failures)}`, { field: 'servers', cause: failed.cause(), failures }));
       });
