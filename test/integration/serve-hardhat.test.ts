@@ -6,6 +6,9 @@
  * twice: on Hardhat's default (Prague) chain, and on a London chain — proof-of-work blocks whose
  * difficulties the server sums into the total difficulty the node reports.
  */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LesServer } from '../../src/serve/index.js';
 import { type HardhatOptions, startHardhat } from '../helpers/hardhat.js';
 import { type NodeUnderTest, serveNodeSuite } from '../helpers/serve-node-suite.js';
 
@@ -27,3 +30,32 @@ const expect = {
 
 serveNodeSuite('a Hardhat node', () => hardhat({}), expect);
 serveNodeSuite('a Hardhat node mining a London (proof-of-work) chain', () => hardhat({ hardfork: 'london' }), expect);
+
+describe("Hardhat's hardhat_mine of several blocks (blocks whose parentHash is zero)", () => {
+  it('is not followed past the last linked block, and said once however often it is polled', async () => {
+    const hh = await startHardhat();
+    const warnings: string[] = [];
+    const log = { debug() {}, info() {}, error() {}, warn: (_o: object, msg: string) => void warnings.push(msg) };
+    const server = new LesServer({ rpcUrl: hh.url, port: 0, pollIntervalMs: 20, progressStream: null, log });
+    try {
+      await hh.rpc('evm_mine');
+      await server.start();
+      await hh.rpc('hardhat_mine', ['0x40']);
+      // The last block of the node's chain that its successor links to, by the node's own answers.
+      type Block = { hash: string; parentHash: string };
+      const chain: Block[] = [];
+      for (let n = 0; n <= 65; n++) chain.push(await hh.rpc<Block>('eth_getBlockByNumber', [`0x${n.toString(16)}`, false]));
+      const broken = chain.findIndex((b, n) => n > 0 && b.parentHash !== chain[n - 1]!.hash);
+      assert.ok(broken > 1 && broken < 65, `the node's chain breaks at block ${broken}`);
+      const linked = chain[broken - 1]!;
+      await new Promise((r) => setTimeout(r, 500));
+      await server.stack.idle();
+      assert.ok(server.stack.follower.stats.polls >= 5, 'polled many times meanwhile');
+      assert.equal(server.stats().head.hash, linked.hash, 'still at the last block that links');
+      assert.equal(warnings.filter((m) => /names a parent the node does not have/.test(m)).length, 1);
+    } finally {
+      await server.stop();
+      await hh.stop();
+    }
+  });
+});

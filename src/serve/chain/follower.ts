@@ -86,6 +86,8 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   private stopped = false;
   private haltedBy: ChainError | undefined;
   private genesisChecked = false;
+  /** The block last reported as naming a parent the node does not have. */
+  private unlinkedAt: string | undefined;
 
   constructor(options: ChainFollowerOptions) {
     super();
@@ -333,8 +335,12 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
         const parent = await this.source.headerByHash(c.header.parentHash);
         if (parent === undefined) {
           // Not a reorg the node can show us: its chain does not link here (Hardhat's
-          // hardhat_mine of many blocks leaves them with parentHash zero). Said once per tick.
-          this.log.warn({ number: c.number, hash: hex0x(c.hash), parentHash: hex0x(c.header.parentHash) }, "chain: the node's block names a parent the node does not have; not followed past it");
+          // hardhat_mine of many blocks leaves them with parentHash zero). Said once per block.
+          const where = hex0x(c.hash);
+          if (this.unlinkedAt !== where) {
+            this.unlinkedAt = where;
+            this.log.warn({ number: c.number, hash: where, parentHash: hex0x(c.header.parentHash) }, "chain: the node's block names a parent the node does not have; not followed past it");
+          }
           return false;
         }
         if (parent.number !== c.number - 1) throw badBlock(parent, 'number', `parent of block ${c.number} has number ${parent.number}`);
