@@ -1,130 +1,17 @@
 /**
  * BeaconAnchor over the REST source against a local beacon-API server that serves the consensus
  * spec's vector data as JSON: the heads it verifies are the ones the spec's steps expect; data
- * the server tampers with is refused with a typed error and never becomes a head; and the REST
- * source's bounds (timeout, size, status, shape) hold.
+ * the server tampers with is refused with a typed error and never becomes a head; several
+ * sources are cross-checked. (The REST source's own bounds: beacon-rest.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { BeaconAnchor, type BeaconHeads } from '../../../src/client/chain/beacon-anchor.js';
 import { RestBeaconSource } from '../../../src/client/chain/beacon-rest.js';
 import { BeaconSourceError } from '../../../src/client/chain/beacon-source.js';
-import {
-  type BeaconConfig,
-  BeaconError,
-  type ForkName,
-  type LightClientFinalityUpdate,
-  type LightClientOptimisticUpdate,
-  type LightClientUpdate,
-  decodeLightClient,
-  isBetterUpdate,
-  periodAtSlot,
-  toBeaconJson,
-} from '../../../src/verify/beacon/index.js';
-import {
-  type BeaconApiReply,
-  type BeaconApiServer,
-  type HeaderCheck,
-  type VectorCase,
-  bytesHex,
-  forkOfDigest,
-  loadCase,
-  readSsz,
-  startBeaconApi,
-} from '../../helpers/beacon-vectors.js';
-
-interface Chain {
-  c: VectorCase;
-  fork: ForkName;
-  updates: LightClientUpdate[];
-  /** current slot and expected heads after each update step before the first force update */
-  steps: Array<{ currentSlot: bigint; finalized: HeaderCheck; optimistic: HeaderCheck }>;
-}
-
-function chain(name: string): Chain {
-  const c = loadCase(name);
-  const fork = forkOfDigest(c, c.storeForkDigest);
-  const first = c.steps.findIndex((s) => s.kind !== 'process_update');
-  const steps = c.steps.slice(0, first === -1 ? undefined : first).map((s) => s as Extract<typeof s, { kind: 'process_update' }>);
-  assert.ok(steps.length >= 3, 'the case starts with three updates');
-  return {
-    c,
-    fork,
-    updates: steps.map((s) => decodeLightClient(c.config, forkOfDigest(c, s.updateForkDigest), 'LightClientUpdate', readSsz(c, s.update))),
-    steps: steps.map((s) => ({ currentSlot: s.currentSlot, ...s.checks })),
-  };
-}
-
-const finalityOf = (u: LightClientUpdate): LightClientFinalityUpdate => ({
-  attested_header: u.attested_header,
-  finalized_header: u.finalized_header,
-  finality_branch: u.finality_branch,
-  sync_aggregate: u.sync_aggregate,
-  signature_slot: u.signature_slot,
-});
-const optimisticOf = (u: LightClientUpdate): LightClientOptimisticUpdate => ({
-  attested_header: u.attested_header,
-  sync_aggregate: u.sync_aggregate,
-  signature_slot: u.signature_slot,
-});
-
-interface Served {
-  /** How many of the chain's updates the node has seen (the latest is its finality/optimistic update). */
-  upTo: number;
-  /** Answer every bootstrap request with the case's bootstrap, whatever root was asked. */
-  anyRoot?: boolean;
-  updates?: (u: LightClientUpdate[]) => LightClientUpdate[];
-  finality?: (u: LightClientFinalityUpdate) => LightClientFinalityUpdate;
-  optimistic?: (u: LightClientOptimisticUpdate) => LightClientOptimisticUpdate;
-}
-
-/** A beacon node that knows the chain's bootstrap and its first `upTo` updates. */
-function node(ch: Chain, served: Served): (path: string, q: URLSearchParams) => BeaconApiReply {
-  const { c, fork } = ch;
-  const bootstrap = decodeLightClient(c.config, fork, 'LightClientBootstrap', readSsz(c, 'bootstrap'));
-  const root = bytesHex(c.trustedBlockRoot);
-  return (path, q) => {
-    const known = ch.updates.slice(0, served.upTo);
-    const latest = known.at(-1) as LightClientUpdate;
-    const wrap = <T>(kind: Parameters<typeof toBeaconJson>[2], v: T) => ({ version: fork, data: toBeaconJson(c.config, fork, kind, v as never) });
-    if (path === `/eth/v1/beacon/light_client/bootstrap/${root}` || (served.anyRoot === true && path.includes('/bootstrap/'))) return { json: wrap('LightClientBootstrap', bootstrap) };
-    if (path.startsWith('/eth/v1/beacon/light_client/bootstrap/')) return { status: 404, json: { code: 404, message: 'unknown block' } };
-    if (path === '/eth/v1/beacon/light_client/updates') {
-      const start = BigInt(q.get('start_period') ?? '0');
-      const count = BigInt(q.get('count') ?? '1');
-      // The best update of each period (by its attested slot), as a beacon node keeps it.
-      const byPeriod = new Map<bigint, LightClientUpdate>();
-      for (const u of served.updates?.(structuredClone(known)) ?? known) {
-        const p = periodAtSlot(c.config, u.attested_header.beacon.slot);
-        const best = byPeriod.get(p);
-        if (best === undefined || isBetterUpdate(c.config, u, best)) byPeriod.set(p, u);
-      }
-      const out = [...byPeriod.entries()].filter(([p]) => p >= start && p < start + count).map(([, u]) => wrap('LightClientUpdate', u));
-      return { json: out };
-    }
-    if (path === '/eth/v1/beacon/light_client/finality_update') {
-      const f = finalityOf(structuredClone(latest));
-      return { json: wrap('LightClientFinalityUpdate', served.finality?.(f) ?? f) };
-    }
-    if (path === '/eth/v1/beacon/light_client/optimistic_update') {
-      const o = optimisticOf(structuredClone(latest));
-      return { json: wrap('LightClientOptimisticUpdate', served.optimistic?.(o) ?? o) };
-    }
-    return { status: 404, json: { code: 404 } };
-  };
-}
-
-function assertHead(got: BeaconHeads['finalized'], want: HeaderCheck, what: string): void {
-  assert.equal(BigInt(got.slot), want.slot, `${what} slot`);
-  assert.equal(bytesHex(got.beaconRoot), want.beaconRoot, `${what} beacon root`);
-  assert.equal(bytesHex(got.executionRoot), want.executionRoot, `${what} execution root`);
-}
-
-const flip = (b: Uint8Array, i = 0): Uint8Array => {
-  const out = b.slice();
-  out[i] = (out[i] as number) ^ 1;
-  return out;
-};
+import { type BeaconConfig, BeaconError, type LightClientUpdate } from '../../../src/verify/beacon/index.js';
+import { type BeaconApiServer, bytesHex, startBeaconApi } from '../../helpers/beacon-vectors.js';
+import { type Chain, type Served, assertHead, chain, flip, node } from './vector-node.js';
 
 const servers: BeaconApiServer[] = [];
 after(async () => {
@@ -351,50 +238,5 @@ describe('BeaconAnchor with several sources (deneb/light_client_sync)', () => {
   it('fails with the refusal when every source lies', async () => {
     const { anchor } = await anchorOver([lies, lies]);
     await refused(anchor.sync(), 'BAD_BRANCH', 'attested_header.execution_branch');
-  });
-});
-
-describe('RestBeaconSource bounds', () => {
-  const ch = chain('deneb/light_client_sync');
-
-  async function source(reply: BeaconApiReply, opts: { timeoutMs?: number; maxResponseBytes?: number } = {}) {
-    const server = await startBeaconApi(() => reply);
-    servers.push(server);
-    return new RestBeaconSource(server.url, ch.c.config, opts);
-  }
-  const code = (c: string) => (e: unknown) => e instanceof BeaconSourceError && e.code === c && !e.message.includes('\n');
-
-  it('gives up on a node that does not answer within the timeout', async () => {
-    const s = await source({ hang: true }, { timeoutMs: 300 });
-    const t = performance.now();
-    await assert.rejects(s.optimisticUpdate(), code('SOURCE_FAILED'));
-    assert.ok(performance.now() - t < 3000, 'took too long');
-  });
-
-  it('refuses a body over maxResponseBytes, an HTTP error, non-JSON and the wrong shape', async () => {
-    await assert.rejects((await source({ raw: 'x'.repeat(2_000_000) }, { maxResponseBytes: 1_000_000 })).optimisticUpdate(), code('TOO_LARGE'));
-    await assert.rejects((await source({ status: 500, json: { code: 500 } })).optimisticUpdate(), code('SOURCE_FAILED'));
-    await assert.rejects((await source({ raw: '{not json' })).optimisticUpdate(), code('BAD_RESPONSE'));
-    await assert.rejects((await source({ json: [1, 2] })).optimisticUpdate(), code('BAD_RESPONSE'));
-    await assert.rejects((await source({ json: { version: 'deneb', data: {} } })).optimisticUpdate(), (e: unknown) => e instanceof BeaconError && e.code === 'BAD_ENCODING');
-    await assert.rejects((await source({ json: { version: 'gloas', data: {} } })).optimisticUpdate(), (e: unknown) => e instanceof BeaconError && e.code === 'UNSUPPORTED_FORK');
-  });
-
-  it('sends a request again once when the connection drops without an answer, not more', async () => {
-    const o = { json: { version: 'deneb', data: toBeaconJson(ch.c.config, 'deneb', 'LightClientOptimisticUpdate', optimisticOf(ch.updates[0]!)) } };
-    let asked = 0;
-    const once = await startBeaconApi(() => (++asked === 1 ? { drop: true } : o));
-    servers.push(once);
-    const u = await new RestBeaconSource(once.url, ch.c.config).optimisticUpdate();
-    assert.equal(u.signature_slot, ch.updates[0]!.signature_slot);
-    assert.equal(asked, 2);
-    await assert.rejects((await source({ drop: true })).optimisticUpdate(), code('SOURCE_FAILED'));
-  });
-
-  it('refuses data whose version is not the fork of its slot', async () => {
-    // Deneb-slot data sent as capella (a form that decodes, of a fork that is not the one of its slot).
-    const o = optimisticOf(ch.updates[0]!);
-    const json = { version: 'capella', data: toBeaconJson(ch.c.config, 'capella', 'LightClientOptimisticUpdate', { ...o, attested_header: { ...o.attested_header, execution: { ...o.attested_header.execution, blob_gas_used: 0n, excess_blob_gas: 0n } } }) };
-    await assert.rejects((await source({ json })).optimisticUpdate(), code('BAD_RESPONSE'));
   });
 });
