@@ -350,6 +350,12 @@ export function serveNodeSuite(name: string, start: () => Promise<NodeUnderTest>
         const want = await rpc<Array<{ blockNumber: string; transactionHash: string; topics: string[] }>>('eth_getLogs', [{ address: contract, fromBlock: '0x0', toBlock: tag }]);
         assert.deepEqual(logs.map((l) => [l.blockNumber, l.transactionHash, l.topics]), want.map((l) => [Number(l.blockNumber), l.transactionHash, l.topics]));
         assert.equal(logs.length, logBlocks.length);
+        if (expect.recentState !== undefined) {
+          // Outside the window the node proves, both refuse the same question.
+          const old = qty(1);
+          await assert.rejects(rpc('eth_getBalance', [DEV, old]), /missing trie node|not available/, 'the node has no state at block 1');
+          await assert.rejects(provider.getBalance(DEV, 1), /no connected LES server serves this data/);
+        }
       } finally {
         await provider.close();
       }
