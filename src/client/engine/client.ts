@@ -15,7 +15,7 @@
  * trusted servers for agreement are connected again, or no longer: the TrustStatus).
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
-import type { NetworkConfig } from '../../config/network.js';
+import { type NetworkConfig, hardforkAt } from '../../config/network.js';
 import type { VerifiedHeader } from '../contracts.js';
 import { type QuorumOptions, TrustQuorum } from '../chain/agreement.js';
 import { HeadTracker } from '../chain/head-tracker.js';
@@ -231,6 +231,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       call: evm.handler,
       sync: () => ({ highest: tracker.votes.highest(tracker.connectedTrusted()), stalled: this.#trust().stalled }),
       feed,
+      forkAt: (n, time) => hardforkAt(this.network, n, time),
+      peerCount: () => pool.connected().length,
     });
     this.#running = { pool, scheduler, chain, tracker, odr, evm, methods, feed };
     const headKnown = new Promise<void>((resolve) => (this.#headKnown = resolve));

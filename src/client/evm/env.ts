@@ -6,24 +6,16 @@
 import type { EVMMockBlockchainInterface, EVMRunCallOpts } from '@ethereumjs/evm';
 import type { HeaderChainView, VerifiedHeader } from '../contracts.js';
 import type { BlockOverrides } from './call-params.js';
-import { fakeExponential } from '../methods/fee-math.js';
+import { BLOB_SCHEDULE, type BlobParams, fakeExponential } from '../methods/fee-math.js';
 import { type EthJs10, toAddress } from './ethjs.js';
 
 export type EvmBlock = NonNullable<EVMRunCallOpts['block']>;
 
-/** EIP-4844's BLOB_BASE_FEE_UPDATE_FRACTION per fork (EIP-7691 raised it in prague). */
-const BLOB_FEE_FRACTION: Readonly<Record<string, bigint>> = {
-  cancun: 3338477n,
-  prague: 5007716n,
-  osaka: 5007716n,
-  bpo1: 8346193n,
-  bpo2: 11684671n,
-};
-
+/** BLOBBASEFEE with the fork's update fraction (fee-math's blob schedule; prague's for a fork it lacks). */
 export function blobBaseFee(excessBlobGas: bigint | undefined, hardfork: string): bigint | undefined {
   if (excessBlobGas === undefined) return undefined;
-  const fraction = BLOB_FEE_FRACTION[hardfork] ?? BLOB_FEE_FRACTION.prague;
-  return fakeExponential(1n, excessBlobGas, fraction as bigint);
+  const params = BLOB_SCHEDULE[hardfork] ?? BLOB_SCHEDULE.prague;
+  return fakeExponential(1n, excessBlobGas, (params as BlobParams).updateFraction);
 }
 
 export interface CallEnv {

@@ -80,6 +80,10 @@ export interface MethodDeps {
   sync?: () => SyncView;
   /** The subscription engine filters are built on (absent = no eth_newFilter & co). */
   feed?: SubscriptionEngine;
+  /** The network's fork at a block (e.g. 'prague', 'bpo1'): blob fee parameters; absent = read from the header's shape. */
+  forkAt?: (blockNumber: number, timestamp: number) => string;
+  /** LES servers connected now (net_peerCount); absent = 0. */
+  peerCount?: () => number;
 }
 
 export type ResolvedConfig = Required<MethodsConfig>;
@@ -97,6 +101,13 @@ export interface MethodContext {
   parsed: LRUCache<string, ParsedTx[]>;
   /** The head when the client last noticed it was behind (eth_syncing's startingBlock). */
   syncStart: number | undefined;
+  forkAt: ((blockNumber: number, timestamp: number) => string) | undefined;
+  peerCount: (() => number) | undefined;
+}
+
+/** The network's fork name at this block, when the client knows its schedule. */
+export function forkOf(ctx: MethodContext, vh: VerifiedHeader): string | undefined {
+  return ctx.forkAt?.(vh.header.number, vh.header.timestamp);
 }
 
 export function resolveConfig(c: MethodsConfig): ResolvedConfig {
@@ -136,6 +147,8 @@ export function createContext(deps: MethodDeps): MethodContext {
     filters: deps.feed === undefined ? undefined : new FilterRegistry<ParsedTx>(deps.feed, pending, { timeoutMs: config.filterTimeoutMs, maxFilters: config.maxFilters }),
     parsed: new LRUCache({ max: 64 }),
     syncStart: undefined,
+    forkAt: deps.forkAt,
+    peerCount: deps.peerCount,
   };
 }
 

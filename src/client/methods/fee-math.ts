@@ -1,29 +1,55 @@
 /**
  * Fee arithmetic from verified headers: EIP-1559 base fee of the next block, EIP-4844 blob base
- * fee. The blob parameters depend on the fork; the header's shape tells it: a header with
- * requestsHash is Prague (EIP-7691: target 6, max 9 blobs, update fraction 5007716), one with
- * excessBlobGas but no requestsHash is Cancun (3, 6, 3338477). Later forks that change blob
- * parameters without a new header field (Osaka's blob schedule, EIP-7918) are not modelled.
+ * fee. The blob parameters are the fork's (EIP-4844 Cancun; EIP-7691 Prague and Osaka; EIP-7892's
+ * BPO forks bpo1, bpo2 as mainnet schedules them) and Osaka's EIP-7918 reserve price bounds the
+ * next excess. The fork is the network schedule's when the caller knows it; otherwise the header's
+ * shape tells Cancun (excessBlobGas) from Prague (requestsHash). A fork past this table is read
+ * with the last parameters known here (bpo2).
  */
 import type { BlockHeader } from '../../verify/header.js';
 
 export const GAS_PER_BLOB = 131072n;
 const ELASTICITY = 2n;
 const BASE_FEE_CHANGE_DENOMINATOR = 8n;
+/** EIP-7918's BLOB_BASE_COST. */
+const BLOB_BASE_COST = 1n << 13n;
 
 export interface BlobParams {
+  /** Blob gas per block: target and max. */
   target: bigint;
   max: bigint;
   updateFraction: bigint;
+  /** EIP-7918 (Osaka on): blob base fee bounded below by the execution base fee. */
+  reservePrice: boolean;
 }
 
-const CANCUN: BlobParams = { target: 3n * GAS_PER_BLOB, max: 6n * GAS_PER_BLOB, updateFraction: 3338477n };
-const PRAGUE: BlobParams = { target: 6n * GAS_PER_BLOB, max: 9n * GAS_PER_BLOB, updateFraction: 5007716n };
+const blobs = (target: bigint, max: bigint, updateFraction: bigint, reservePrice: boolean): BlobParams => ({
+  target: target * GAS_PER_BLOB,
+  max: max * GAS_PER_BLOB,
+  updateFraction,
+  reservePrice,
+});
 
-/** Blob parameters of the fork this header belongs to; undefined before Cancun. */
-export function blobParams(h: BlockHeader): BlobParams | undefined {
+/** Blob parameters by fork name, in fork order. */
+export const BLOB_SCHEDULE: Readonly<Record<string, BlobParams>> = {
+  cancun: blobs(3n, 6n, 3338477n, false),
+  prague: blobs(6n, 9n, 5007716n, false),
+  osaka: blobs(6n, 9n, 5007716n, true),
+  bpo1: blobs(10n, 15n, 8346193n, true),
+  bpo2: blobs(14n, 21n, 11684671n, true),
+};
+
+/** Forks before Cancun have no blobs; a fork past the table keeps the last parameters known. */
+const PRE_BLOB = new Set(['chainstart', 'frontier', 'homestead', 'dao', 'tangerineWhistle', 'spuriousDragon', 'byzantium', 'constantinople', 'petersburg', 'istanbul', 'muirGlacier', 'berlin', 'london', 'arrowGlacier', 'grayGlacier', 'mergeNetsplitBlock', 'paris', 'mergeForkIdTransition', 'shanghai']);
+
+/**
+ * Blob parameters of the fork this header belongs to; undefined before Cancun. `fork`: its name
+ * from the network's schedule, when known.
+ */
+export function blobParams(h: BlockHeader, fork?: string): BlobParams | undefined {
   if (h.excessBlobGas === undefined) return undefined;
-  return h.requestsHash !== undefined ? PRAGUE : CANCUN;
+  if (fork !== undefined && !PRE_BLOB.has(fork)) return BLOB_SCHEDULE[fork] ?? BLOB_SCHEDULE.bpo2;
+  return h.requestsHash !== undefined ? BLOB_SCHEDULE.prague : BLOB_SCHEDULE.cancun;
 }
 
 /** EIP-1559: the base fee of the block after `h` (0 before London: no fork schedule here). */
@@ -54,24 +80,38 @@ export function fakeExponential(factor: bigint, numerator: bigint, denominator: 
 }
 
 /** The blob base fee of block `h` (from its own excessBlobGas); undefined before Cancun. */
-export function blobBaseFee(h: BlockHeader): bigint | undefined {
-  const p = blobParams(h);
+export function blobBaseFee(h: BlockHeader, fork?: string): bigint | undefined {
+  const p = blobParams(h, fork);
   if (p === undefined || h.excessBlobGas === undefined) return undefined;
   return fakeExponential(1n, h.excessBlobGas, p.updateFraction);
 }
 
-/** The blob base fee of the block after `h` (same fork assumed). */
-export function nextBlobBaseFee(h: BlockHeader): bigint | undefined {
-  const p = blobParams(h);
+/** EIP-4844 calc_excess_blob_gas of the block after `h`, with EIP-7918's rule from Osaka on. */
+export function nextExcessBlobGas(h: BlockHeader, fork?: string): bigint | undefined {
+  const p = blobParams(h, fork);
   if (p === undefined || h.excessBlobGas === undefined) return undefined;
-  const sum = h.excessBlobGas + (h.blobGasUsed ?? 0n);
-  const excess = sum > p.target ? sum - p.target : 0n;
+  const used = h.blobGasUsed ?? 0n;
+  if (h.excessBlobGas + used < p.target) return 0n;
+  if (p.reservePrice && BLOB_BASE_COST * (h.baseFeePerGas ?? 0n) > GAS_PER_BLOB * fakeExponential(1n, h.excessBlobGas, p.updateFraction)) {
+    return h.excessBlobGas + (used * (p.max - p.target)) / p.max;
+  }
+  return h.excessBlobGas + used - p.target;
+}
+
+/**
+ * The blob base fee of the block after `h` (its fork's parameters assumed for that block too): what
+ * eth_blobBaseFee answers, as anvil and reth do (geth answers the head's own).
+ */
+export function nextBlobBaseFee(h: BlockHeader, fork?: string): bigint | undefined {
+  const p = blobParams(h, fork);
+  const excess = nextExcessBlobGas(h, fork);
+  if (p === undefined || excess === undefined) return undefined;
   return fakeExponential(1n, excess, p.updateFraction);
 }
 
 /** blobGasUsed / max blob gas of the block (0 when none). */
-export function blobGasUsedRatio(h: BlockHeader): number | undefined {
-  const p = blobParams(h);
+export function blobGasUsedRatio(h: BlockHeader, fork?: string): number | undefined {
+  const p = blobParams(h, fork);
   if (p === undefined) return undefined;
   return Number(h.blobGasUsed ?? 0n) / Number(p.max);
 }

@@ -15,7 +15,7 @@
 import { Transaction } from 'ethers';
 import type { VerifiedHeader } from '../contracts.js';
 import { toHex } from '../../verify/bytes.js';
-import { type MethodContext, blockNumberOf } from './context.js';
+import { type MethodContext, blockNumberOf, forkOf } from './context.js';
 import { InvalidParamsError, MethodError } from './errors.js';
 import { blobBaseFee, blobGasUsedRatio, nextBaseFee, nextBlobBaseFee } from './fee-math.js';
 import { mapLimit, qty } from './format.js';
@@ -93,8 +93,8 @@ async function feeHistory(ctx: MethodContext, count: number, newestRef: BlockNum
     oldestBlock: qty(oldest),
     baseFeePerGas: [...hs.map((h) => qty(h.header.baseFeePerGas ?? 0n)), qty(nextBaseFee(last.header))],
     gasUsedRatio: hs.map((h) => (h.header.gasLimit === 0n ? 0 : Number(h.header.gasUsed) / Number(h.header.gasLimit))),
-    baseFeePerBlobGas: [...hs.map((h) => qty(blobBaseFee(h.header) ?? 0n)), qty(nextBlobBaseFee(last.header) ?? 0n)],
-    blobGasUsedRatio: hs.map((h) => blobGasUsedRatio(h.header) ?? 0),
+    baseFeePerBlobGas: [...hs.map((h) => qty(blobBaseFee(h.header, forkOf(ctx, h)) ?? 0n)), qty(nextBlobBaseFee(last.header, forkOf(ctx, last)) ?? 0n)],
+    blobGasUsedRatio: hs.map((h) => blobGasUsedRatio(h.header, forkOf(ctx, h)) ?? 0),
   };
   if (percentiles !== undefined && percentiles.length > 0) {
     out.reward = await mapLimit(hs, ctx.config.concurrency, (h) => rewards(ctx, h, percentiles));
@@ -111,6 +111,16 @@ export const feeMethods: readonly MethodSpec[] = [
     name: 'eth_gasPrice',
     params: [],
     handler: async (ctx) => qty(nextBaseFee(ctx.chain.head().header) + (await suggestTip(ctx))),
+  }),
+  method<[]>({
+    name: 'eth_blobBaseFee',
+    params: [],
+    handler(ctx) {
+      const head = ctx.chain.head();
+      const fee = nextBlobBaseFee(head.header, forkOf(ctx, head));
+      // Before Cancun there is no blob fee: null, as geth answers.
+      return fee === undefined ? null : qty(fee);
+    },
   }),
   method<[number, BlockNumberRef, number[] | undefined]>({
     name: 'eth_feeHistory',

@@ -1,10 +1,12 @@
 /**
- * Methods about the client and chain rather than one block: ids, head number, sync state, and the
- * EVM methods routed to the injected CallHandler (absent handler = the methods do not exist).
+ * Methods about the client and chain rather than one block: ids, head number, sync state, peers,
+ * web3_sha3, and the EVM methods routed to the injected CallHandler (absent handler = the methods
+ * do not exist).
  */
 import type { MethodContext } from './context.js';
 import { requireHeader } from './context.js';
-import { qty } from './format.js';
+import { keccak256 } from 'ethereum-cryptography/keccak.js';
+import { data, qty } from './format.js';
 import { type BlockRef, P, parseBlockRef, parseObject } from './params.js';
 import { type MethodSpec, method } from './table.js';
 
@@ -51,7 +53,11 @@ export const miscMethods: readonly MethodSpec[] = [
   method<[]>({ name: 'eth_blockNumber', params: [], handler: (ctx) => qty(ctx.chain.head().header.number) }),
   method<[]>({ name: 'eth_syncing', params: [], handler: syncing }),
   method<[]>({ name: 'web3_clientVersion', params: [], handler: (ctx) => ctx.config.clientVersion }),
+  // Listening in the sense a caller asks it: the client is up and reaches the network.
   method<[]>({ name: 'net_listening', params: [], handler: () => true }),
+  // Our peers are the LES servers connected now.
+  method<[]>({ name: 'net_peerCount', params: [], handler: (ctx) => qty(ctx.peerCount?.() ?? 0) }),
+  method<[Uint8Array]>({ name: 'web3_sha3', params: [P.data('data')], handler: (_ctx, [input]) => data(keccak256(input)) }),
   method<[]>({ name: 'eth_accounts', params: [], handler: () => [] }),
   callMethod('eth_call', 2),
   callMethod('eth_estimateGas', 1),

@@ -55,7 +55,8 @@ export function firstLogIndexes(receipts: readonly Receipt[]): number[] {
 }
 
 /** The receipt object of transaction `i` (parsed: `p`) of the block. */
-export function formatReceipt(header: VerifiedHeader, p: ParsedTx, receipts: readonly Receipt[], i: number, firstLog: number): JsonObject {
+/** `fork`: the block's fork by the network schedule (the blob gas price's parameters), when known. */
+export function formatReceipt(header: VerifiedHeader, p: ParsedTx, receipts: readonly Receipt[], i: number, firstLog: number, fork?: string): JsonObject {
   const r = receipts[i] as Receipt;
   const prev = i === 0 ? 0n : (receipts[i - 1] as Receipt).cumulativeGasUsed;
   const tx = p.tx;
@@ -78,15 +79,15 @@ export function formatReceipt(header: VerifiedHeader, p: ParsedTx, receipts: rea
   else out.status = qty(r.status ?? 0);
   if (r.type === 3) {
     out.blobGasUsed = qty(BigInt(tx.blobVersionedHashes?.length ?? 0) * GAS_PER_BLOB);
-    const fee = blobBaseFee(header.header);
+    const fee = blobBaseFee(header.header, fork);
     if (fee !== undefined) out.blobGasPrice = qty(fee);
   }
   return out;
 }
 
 /** Every receipt object of a block. */
-export function formatBlockReceipts(header: VerifiedHeader, txs: readonly ParsedTx[], receipts: readonly Receipt[]): JsonObject[] {
+export function formatBlockReceipts(header: VerifiedHeader, txs: readonly ParsedTx[], receipts: readonly Receipt[], fork?: string): JsonObject[] {
   checkPairs(header, txs.length, receipts);
   const first = firstLogIndexes(receipts);
-  return receipts.map((_, i) => formatReceipt(header, txs[i] as ParsedTx, receipts, i, first[i] as number));
+  return receipts.map((_, i) => formatReceipt(header, txs[i] as ParsedTx, receipts, i, first[i] as number, fork));
 }

@@ -14,7 +14,7 @@ import { LespError } from '../../errors.js';
 import { equalBytes, toHex } from '../../verify/bytes.js';
 import { TxState } from '../../wire/tx.js';
 import { blockReceipts } from './block-data.js';
-import { type MethodContext, findHeader } from './context.js';
+import { type MethodContext, findHeader, forkOf } from './context.js';
 import { InvalidParamsError, MethodError } from './errors.js';
 import { data } from './format.js';
 import { type BlockNumberRef, type BlockRef, P } from './params.js';
@@ -66,7 +66,7 @@ async function receipt(ctx: MethodContext, hash: Uint8Array): Promise<unknown> {
   const at = await locate(ctx, hash);
   if (at === undefined) return null;
   const { txs, receipts } = await blockReceipts(ctx, at.header);
-  return formatReceipt(at.header, txs[at.index] as ParsedTx, receipts, at.index, firstLogIndexes(receipts)[at.index] as number);
+  return formatReceipt(at.header, txs[at.index] as ParsedTx, receipts, at.index, firstLogIndexes(receipts)[at.index] as number, forkOf(ctx, at.header));
 }
 
 /** Checks that the bytes are a signed transaction for this chain. */
