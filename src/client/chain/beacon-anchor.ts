@@ -154,8 +154,8 @@ export class BeaconAnchor {
   }
 
   async #sync(signal?: AbortSignal): Promise<BeaconHeads> {
-    const store = this.#store ?? (await this.#bootstrap(signal));
     const before = this.#key();
+    const store = this.#store ?? (await this.#bootstrap(signal));
     await this.#catchUp(store, signal);
     await this.#fromEach(
       (s) => s.finalityUpdate(signal),

@@ -227,6 +227,15 @@ describe('BeaconAnchor with several sources (deneb/light_client_sync)', () => {
     assert.match(errors[0] ?? '', /attested_header\.execution_branch/);
   });
 
+  it('reports the checkpoint as the first heads when the source has nothing newer', async () => {
+    const { anchor } = await anchorOver([{ upTo: 0 }]);
+    const seen: string[] = [];
+    anchor.onHeads((h) => seen.push(bytesHex(h.optimistic.beaconRoot)));
+    await anchor.sync();
+    assert.deepEqual(seen, [bytesHex(ch.c.trustedBlockRoot)]);
+    assert.equal(bytesHex(anchor.heads!.finalized.beaconRoot), bytesHex(ch.c.trustedBlockRoot));
+  });
+
   it('is not held back by a source that withholds newer updates', async () => {
     const { anchor } = await anchorOver([{ upTo: 1 }, { upTo: 2 }]);
     const heads = await anchor.sync();

@@ -85,6 +85,7 @@ export function node(ch: Chain, served: Served): (path: string, q: URLSearchPara
       const out = [...byPeriod.entries()].filter(([p]) => p >= start && p < start + count).map(([, u]) => wrap('LightClientUpdate', u));
       return { json: out };
     }
+    if (known.length === 0 && !path.includes('/bootstrap/') && !path.endsWith('/updates')) return { status: 404, json: { code: 404 } };
     if (path === '/eth/v1/beacon/light_client/finality_update') {
       const f = finalityOf(structuredClone(latest));
       return { json: wrap('LightClientFinalityUpdate', served.finality?.(f) ?? f) };
