@@ -9,13 +9,15 @@
  * - code: `eth_getCode`;
  * - transactions of types the JSON cannot rebuild: `debug_getRawTransaction`;
  * - uncles (pre-merge bodies): `eth_getUncleByBlockHashAndIndex`;
- * - SendTxV2: `eth_sendRawTransaction` (asked with an empty transaction the node must refuse).
+ * - SendTxV2: `eth_sendRawTransaction` (asked with an empty transaction the node must refuse);
+ * - pruned history (go-ethereum `--history.chain postmerge`): block 1 refused as pruned, its
+ *   headers read with `eth_getHeaderByNumber` (chain/source.ts).
  * A method counts as missing only when the node says so (isMissingMethod); any other error
  * means it is there and refused these parameters.
  */
 import type { ReceiptsMethod } from './chain/source.js';
 import type { NodeRpcClient } from './rpc/client.js';
-import { NodeRpcError, isMissingMethod } from './rpc/errors.js';
+import { NodeRpcError, isMissingMethod, isPrunedHistory } from './rpc/errors.js';
 import { quantityHex } from './rpc/hex.js';
 import { ServeError } from './server/errors.js';
 import { NO_STATE, type StateWindow, probeStateWindow } from './state/window.js';
@@ -30,6 +32,8 @@ export interface NodeCapabilities {
   rawTx: boolean;
   uncles: boolean;
   txRelay: boolean;
+  /** The node pruned old bodies and receipts (block 1 is refused as pruned history). */
+  prunedHistory: boolean;
   /** One line per part: "served: …", "not served: … (why)", "new heads: …". */
   lines: string[];
   /** `lines` in one message: "served: a; b — not served: c (why) — new heads: …". */
@@ -68,19 +72,25 @@ export async function probeNode(rpc: NodeRpcClient, options: ProbeOptions): Prom
   const blockHash = typeof hash === 'string' ? hash : ZERO_HASH;
   need('eth_getBlockByHash', await has(rpc, 'eth_getBlockByHash', [blockHash, false]));
 
-  const [blockReceipts, txReceipt, uncle, rawTx, code, send] = await Promise.all([
+  const [blockReceipts, txReceipt, uncle, rawTx, code, send, first] = await Promise.all([
     has(rpc, 'eth_getBlockReceipts', [blockHash]),
     has(rpc, 'eth_getTransactionReceipt', [ZERO_HASH]),
     has(rpc, 'eth_getUncleByBlockHashAndIndex', [blockHash, '0x0']),
     has(rpc, 'debug_getRawTransaction', [ZERO_HASH]),
     has(rpc, 'eth_getCode', [ZERO_ADDRESS, quantityHex(options.head)]),
     has(rpc, 'eth_sendRawTransaction', ['0x']),
+    has(rpc, 'eth_getBlockByNumber', ['0x1', false]),
   ]);
+  const prunedHistory = options.head >= 1 && !first.ok && isPrunedHistory(first.error);
   const present = (a: Awaited<ReturnType<typeof has>>): boolean => a.ok || !a.missing;
   const receipts: ReceiptsMethod = present(blockReceipts) ? 'block' : present(txReceipt) ? 'transaction' : 'none';
   const state = await probeStateWindow(rpc, options.head);
 
   const lines = ['served: headers and bodies (eth_getBlockByNumber/ByHash, each re-encoded and checked against its hash and roots)'];
+  if (prunedHistory) {
+    lines.push("served: headers of the node's pruned history (eth_getHeaderByNumber)");
+    lines.push('not served: bodies, receipts and transaction lookups of the blocks the node pruned (it answers "pruned history unavailable")');
+  }
   if (receipts === 'block') lines.push('served: receipts (eth_getBlockReceipts)');
   else if (receipts === 'transaction') lines.push('served: receipts per transaction (no eth_getBlockReceipts: eth_getTransactionReceipt for each)');
   else lines.push('not served: receipts (the node has neither eth_getBlockReceipts nor eth_getTransactionReceipt)');
@@ -100,6 +110,7 @@ export async function probeNode(rpc: NodeRpcClient, options: ProbeOptions): Prom
     rawTx: present(rawTx),
     uncles: present(uncle),
     txRelay: present(send),
+    prunedHistory,
     lines,
     summary: summarize(lines),
   };

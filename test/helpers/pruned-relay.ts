@@ -4,6 +4,9 @@
  * eth_getBalance, eth_getStorageAt, eth_getTransactionCount, eth_call, eth_estimateGas and
  * eth_createAccessList at an older block answer go-ethereum's "missing trie node" error; debug_*,
  * anvil_*, evm_* and hardhat_* do not exist (go-ethereum's "method does not exist" error, -32601).
+ * With `prunedHistoryBelow` it also acts as go-ethereum with `--history.chain postmerge`: blocks,
+ * receipts and transactions below that number answer "pruned history unavailable" (code 4444),
+ * while their headers stay available through go-ethereum's eth_getHeaderByNumber/ByHash.
  * Everything else, batches included, goes to anvil unchanged.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -30,7 +33,22 @@ export interface PrunedRelayOptions {
   keptStates?: number;
   /** Methods that do not exist. Default: debug_*, anvil_*, evm_*, hardhat_*, trace_*, ots_*, erigon_*. */
   hidden?: RegExp;
+  /** Blocks below this number have no body, receipts or transactions any more, only headers. */
+  prunedHistoryBelow?: number;
 }
+
+/** Methods whose answer belongs to one block, and where its number is in the answer. */
+const HISTORY_METHODS: Record<string, (result: unknown) => unknown> = {
+  eth_getBlockByNumber: (r) => (r as { number?: unknown } | null)?.number,
+  eth_getBlockByHash: (r) => (r as { number?: unknown } | null)?.number,
+  eth_getBlockReceipts: (r) => (Array.isArray(r) ? (r[0] as { blockNumber?: unknown } | undefined)?.blockNumber : undefined),
+  eth_getTransactionReceipt: (r) => (r as { blockNumber?: unknown } | null)?.blockNumber,
+  eth_getTransactionByHash: (r) => (r as { blockNumber?: unknown } | null)?.blockNumber,
+  eth_getUncleByBlockHashAndIndex: () => undefined,
+};
+/** go-ethereum's header JSON: the block's without what only the body gives. */
+const HEADER_METHODS: Record<string, string> = { eth_getHeaderByNumber: 'eth_getBlockByNumber', eth_getHeaderByHash: 'eth_getBlockByHash' };
+const BODY_FIELDS = ['transactions', 'uncles', 'withdrawals', 'size', 'totalDifficulty'];
 
 interface Call {
   jsonrpc?: string;
@@ -42,7 +60,7 @@ interface Call {
 export interface PrunedRelay {
   url: string;
   /** Calls refused for pruned state, and calls to hidden methods. */
-  stats: { pruned: number; hidden: number; relayed: number };
+  stats: { pruned: number; hidden: number; relayed: number; prunedHistory: number };
   close(): Promise<void>;
 }
 
@@ -54,7 +72,8 @@ async function upstream(url: string, body: unknown): Promise<unknown> {
 export async function startPrunedRelay(nodeUrl: string, options: PrunedRelayOptions = {}): Promise<PrunedRelay> {
   const kept = options.keptStates ?? KEPT_STATES;
   const hidden = options.hidden ?? HIDDEN;
-  const stats = { pruned: 0, hidden: 0, relayed: 0 };
+  const stats = { pruned: 0, hidden: 0, relayed: 0, prunedHistory: 0 };
+  const historyFrom = options.prunedHistoryBelow ?? 0;
   const one = async (method: string, params: unknown[]): Promise<unknown> => {
     const a = (await upstream(nodeUrl, { jsonrpc: '2.0', id: 1, method, params })) as { result?: unknown; error?: { message: string } };
     if (a.error !== undefined) throw new Error(a.error.message);
@@ -95,8 +114,24 @@ export async function startPrunedRelay(nodeUrl: string, options: PrunedRelayOpti
         return { ...base, error: { code: -32000, message: `missing trie node ${root.slice(2)} (path ) state ${root} is not available, not found` } };
       }
     }
+    const headerOf = HEADER_METHODS[call.method];
+    if (headerOf !== undefined) {
+      const block = (await one(headerOf, [call.params?.[0], false])) as Record<string, unknown> | null;
+      if (block !== null) for (const f of BODY_FIELDS) delete block[f];
+      return { ...base, result: block };
+    }
     stats.relayed++;
-    return upstream(nodeUrl, { ...call, jsonrpc: '2.0' });
+    const answer = (await upstream(nodeUrl, { ...call, jsonrpc: '2.0' })) as { result?: unknown };
+    const numberOf = HISTORY_METHODS[call.method];
+    if (historyFrom > 0 && numberOf !== undefined) {
+      let n = numberOf(answer.result);
+      if (call.method === 'eth_getUncleByBlockHashAndIndex') n = ((await one('eth_getBlockByHash', [call.params?.[0], false])) as { number?: unknown } | null)?.number;
+      if (typeof n === 'string' && Number(n) < historyFrom) {
+        stats.prunedHistory++;
+        return { ...base, error: { code: 4444, message: 'pruned history unavailable' } };
+      }
+    }
+    return answer;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -8,10 +8,15 @@
  * `eth_getBlockReceipts` (Hardhat) is asked `eth_getTransactionReceipt` for each transaction, in
  * one batch; the list is bound to the block by the same receiptsRoot check. A node that stops
  * answering `eth_getBlockReceipts` (another node behind the same URL) moves to the fallback.
+ *
+ * A node that pruned old bodies (go-ethereum `--history.chain postmerge`, EIP-4444) refuses
+ * `eth_getBlockByNumber` for those blocks but keeps their headers: the history fill then reads
+ * them with go-ethereum's `eth_getHeaderByNumber` (no transaction hashes, so no tx lookups for
+ * them), checking each the same way, and goes back to blocks where the pruned range ends.
  */
 import type { RpcBlockHead } from '../rpc/block.js';
-import type { NodeRpcClient } from '../rpc/client.js';
-import { NodeRpcError, isMissingMethod } from '../rpc/errors.js';
+import type { NodeRpcClient, RpcSettled } from '../rpc/client.js';
+import { NodeRpcError, isMissingMethod, isPrunedHistory } from '../rpc/errors.js';
 import { quantityHex, toHex } from '../rpc/hex.js';
 import { VerificationError } from '../../verify/errors.js';
 import { rpcData } from '../../verify/tx-rpc.js';
@@ -56,10 +61,23 @@ const RECEIPT_BATCH = 200;
 
 export class NodeBlockSource implements BlockFetcher {
   /** Per process: calls by kind, for tests and tuning. */
-  readonly stats = { headerBatches: 0, headersFetched: 0, fullBlocks: 0, headerByHash: 0, rawTxs: 0, txReceipts: 0 };
+  readonly stats: {
+    headerBatches: number;
+    headersFetched: number;
+    fullBlocks: number;
+    headerByHash: number;
+    rawTxs: number;
+    txReceipts: number;
+    /** Headers read with eth_getHeaderByNumber (the node pruned their blocks' bodies). */
+    prunedHeaders: number;
+    /** The first block found pruned. */
+    prunedHistoryFrom?: number;
+  } = { headerBatches: 0, headersFetched: 0, fullBlocks: 0, headerByHash: 0, rawTxs: 0, txReceipts: 0, prunedHeaders: 0 };
   private readonly rpc: NodeRpcClient;
   private rawTxFallback: boolean;
   #receipts: ReceiptsMethod;
+  /** The fill is inside the node's pruned history: headers come from eth_getHeaderByNumber. */
+  #prunedHistory = false;
 
   constructor(rpc: NodeRpcClient, options: NodeBlockSourceOptions = {}) {
     this.rpc = rpc;
@@ -86,8 +104,37 @@ export class NodeBlockSource implements BlockFetcher {
   /** Blocks from..from+count−1 without transaction bodies, in one JSON-RPC batch. */
   async headersByNumber(from: number, count: number): Promise<HeaderBatch> {
     this.stats.headerBatches++;
-    const calls = Array.from({ length: count }, (_, i) => ({ method: 'eth_getBlockByNumber', params: [quantityHex(from + i), false] }));
-    const answers = await this.rpc.batchSettled(calls);
+    const last = quantityHex(from + count - 1);
+    if (this.#prunedHistory) {
+      // Headers only, and the batch's last block as a block: once that is served, the pruned range has ended.
+      const answers = await this.rpc.batchSettled([...this.calls('eth_getHeaderByNumber', from, count), { method: 'eth_getBlockByNumber', params: [last, false] }]);
+      const probe = answers.pop();
+      if (probe === undefined || probe.ok || !isPrunedHistory(probe.error)) this.#prunedHistory = false;
+      else return this.readHeaders(answers, from, 'eth_getHeaderByNumber');
+    }
+    const answers = await this.rpc.batchSettled(this.calls('eth_getBlockByNumber', from, count));
+    const isPruned = (a: RpcSettled): boolean => !a.ok && isPrunedHistory(a.error);
+    const first = answers.findIndex(isPruned);
+    if (first < 0) return this.readHeaders(answers, from, 'eth_getBlockByNumber');
+    const end = answers.length - [...answers].reverse().findIndex(isPruned);
+    this.stats.prunedHistoryFrom ??= from + first;
+    this.#prunedHistory = end === answers.length;
+    // The blocks before the pruned run, the run's headers, then the blocks after it (where the
+    // pruned range ended), up to the first gap or failure.
+    const before = this.readHeaders(answers.slice(0, first), from, 'eth_getBlockByNumber');
+    if (before.failure !== undefined || before.blocks.length < first) return before;
+    const run = this.readHeaders(await this.rpc.batchSettled(this.calls('eth_getHeaderByNumber', from + first, end - first)), from + first, 'eth_getHeaderByNumber');
+    if (run.failure !== undefined || run.blocks.length < end - first) return { blocks: [...before.blocks, ...run.blocks], failure: run.failure };
+    const after = this.readHeaders(answers.slice(end), from + end, 'eth_getBlockByNumber');
+    return { blocks: [...before.blocks, ...run.blocks, ...after.blocks], failure: after.failure };
+  }
+
+  private calls(method: string, from: number, count: number) {
+    return Array.from({ length: count }, (_, i) => ({ method, params: [quantityHex(from + i), false] }));
+  }
+
+  /** Checked blocks from the answers, up to the first gap or failure. */
+  private readHeaders(answers: readonly RpcSettled[], from: number, method: string): HeaderBatch {
     const blocks: FetchedBlock[] = [];
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
@@ -95,12 +142,13 @@ export class NodeBlockSource implements BlockFetcher {
       if (a.result === null) return { blocks };
       try {
         const h = checkedHeader(a.result);
-        if (h.number !== from + i) return { blocks, failure: new NodeRpcError('NODE_BAD_RESPONSE', 'eth_getBlockByNumber', `asked for block ${from + i}, got ${h.number}`, { field: 'number' }) };
+        if (h.number !== from + i) return { blocks, failure: new NodeRpcError('NODE_BAD_RESPONSE', method, `asked for block ${from + i}, got ${h.number}`, { field: 'number' }) };
         blocks.push(this.headerOnly(h));
       } catch (failure) {
         return { blocks, failure };
       }
       this.stats.headersFetched++;
+      if (method === 'eth_getHeaderByNumber') this.stats.prunedHeaders++;
     }
     return { blocks };
   }
@@ -112,13 +160,25 @@ export class NodeBlockSource implements BlockFetcher {
     return json === null ? undefined : this.headerOnly(checkedHeader(json, hash));
   }
 
-  /** A block with its body and receipts, all checked; undefined if the node does not have it. */
+  /**
+   * A block with its body and receipts, all checked; undefined if the node does not have it. A
+   * block whose body the node pruned comes header-only (from eth_getHeaderByNumber/ByHash).
+   */
   async fullBlock(at: number | Uint8Array): Promise<FetchedBlock | undefined> {
     this.stats.fullBlocks++;
-    const json =
-      at instanceof Uint8Array
-        ? await this.rpc.call('eth_getBlockByHash', [toHex(at), true])
-        : await this.rpc.call('eth_getBlockByNumber', [quantityHex(at), true]);
+    let json: unknown;
+    try {
+      json =
+        at instanceof Uint8Array
+          ? await this.rpc.call('eth_getBlockByHash', [toHex(at), true])
+          : await this.rpc.call('eth_getBlockByNumber', [quantityHex(at), true]);
+    } catch (e) {
+      if (!isPrunedHistory(e)) throw e;
+      const header = at instanceof Uint8Array ? await this.rpc.call('eth_getHeaderByHash', [toHex(at)]) : await this.rpc.call('eth_getHeaderByNumber', [quantityHex(at)]);
+      if (header === null) return undefined;
+      this.stats.prunedHeaders++;
+      return this.headerOnly(checkedHeader(header, at instanceof Uint8Array ? at : undefined));
+    }
     if (json === null) return undefined;
     const h = checkedHeader(json, at instanceof Uint8Array ? at : undefined);
     const head = blockHeadOf(h);
@@ -132,7 +192,7 @@ export class NodeBlockSource implements BlockFetcher {
 
   /** BlockFetcher: the body of a stored header, checked against it. */
   async fetchBody(stored: StoredHeader): Promise<StoredBody | undefined> {
-    const json = await this.rpc.call('eth_getBlockByHash', [toHex(stored.hash), true]);
+    const json = await this.rpc.call('eth_getBlockByHash', [toHex(stored.hash), true]).catch(prunedAsNull);
     if (json === null) return undefined;
     const h = checkedHeader(json, stored.hash);
     return (await checkedBody(h, this.bodyHelpers(h.hash))).body;
@@ -141,7 +201,7 @@ export class NodeBlockSource implements BlockFetcher {
   /** BlockFetcher: the receipts of a stored header, checked against its receiptsRoot. */
   async fetchReceipts(stored: StoredHeader): Promise<Uint8Array[] | undefined> {
     if (this.#receipts === 'none') return undefined;
-    const json = await this.receiptsJson(stored.hash, undefined);
+    const json = await this.receiptsJson(stored.hash, undefined).catch(prunedAsNull);
     return json === null ? undefined : checkedReceipts(stored, json);
   }
 
@@ -179,7 +239,9 @@ export class NodeBlockSource implements BlockFetcher {
   }
 
   private headerOnly(h: CheckedHeader): FetchedBlock {
-    return { hash: h.hash, number: h.number, header: h.header, rlp: h.rlp, txHashes: listedTxHashes(h), head: blockHeadOf(h) };
+    // A header's JSON (eth_getHeaderByNumber) lists no transactions: none to look up.
+    const txHashes = h.json.transactions === undefined ? [] : listedTxHashes(h);
+    return { hash: h.hash, number: h.number, header: h.header, rlp: h.rlp, txHashes, head: blockHeadOf(h) };
   }
 
   private bodyHelpers(blockHash: Uint8Array) {
@@ -201,4 +263,10 @@ export class NodeBlockSource implements BlockFetcher {
       uncle: (index: number) => this.rpc.call('eth_getUncleByBlockHashAndIndex', [toHex(blockHash), quantityHex(index)]),
     };
   }
+}
+
+/** The node pruned the block's body or receipts: for the store, it does not have them. */
+function prunedAsNull(e: unknown): null {
+  if (isPrunedHistory(e)) return null;
+  throw e;
 }

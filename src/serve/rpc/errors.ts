@@ -53,3 +53,12 @@ export function isMissingMethod(e: unknown): boolean {
   if (e.rpcCode === METHOD_NOT_FOUND) return true;
   return /method .*(not (supported|found|available|exist)|does not exist|unsupported)|unsupported method|no such method/i.test(e.message);
 }
+
+/**
+ * Whether the node says it pruned this block's body and receipts (go-ethereum with
+ * `--history.chain postmerge`, EIP-4444: code 4444, "pruned history unavailable"); its header is
+ * still there (`eth_getHeaderByNumber`).
+ */
+export function isPrunedHistory(e: unknown): boolean {
+  return e instanceof NodeRpcError && e.code === 'NODE_RPC_ERROR' && (e.rpcCode === 4444 || /pruned history unavailable/i.test(e.message));
+}
