@@ -4,8 +4,8 @@
  * that address — each end within 5 s with a one-line reason: from the library (LesProvider start,
  * the error and its `cause`) and from the `lesp proxy` process (exit code 1, one line on stderr, no
  * stack trace). The expected values come from the node (anvil's net_version, its block 0) and the
- * server's own enode. Also: an enode with `localhost` connects; a transient failure (nothing
- * listening) still waits for the start timeout and then names its reason.
+ * server's own enode. Also: an enode with `localhost` connects (library and CLI); a transient
+ * failure (nothing listening) still waits for the start timeout and then names its reason.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -185,6 +185,31 @@ describe('enode URLs with a host name', () => {
       assert.equal(await provider.getBlockNumber(), Number(await net.anvil.rpc<string>('eth_blockNumber')));
     } finally {
       await provider.close();
+    }
+  });
+
+  it('lesp proxy --server enode://…@localhost:<port> serves the node’s head', async () => {
+    const local = enode.replace('@127.0.0.1:', '@localhost:');
+    const run = spawnLesp(['proxy', '--server', local, '--trusted', local, '--network', 'devnet', '--genesis-hash', genesis, '--http-port', '0']);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const line = run.stdout().split('\n').find((l) => l.startsWith('http://'));
+          if (line !== undefined) {
+            clearInterval(timer);
+            resolve(line.trim());
+          } else if (run.child.exitCode !== null) {
+            clearInterval(timer);
+            reject(new Error(`lesp proxy exited: ${run.stderr()}`));
+          }
+        }, 50);
+      });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) });
+      const { result } = (await res.json()) as { result: string };
+      assert.equal(result, await net.anvil.rpc<string>('eth_blockNumber'));
+    } finally {
+      run.child.kill('SIGINT');
+      await run.exit;
     }
   });
 

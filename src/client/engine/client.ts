@@ -30,6 +30,7 @@ import { type Logger, silentLogger } from '../scheduler/types.js';
 import { SubscriptionEngine } from '../subscriptions/engine.js';
 import { type ConnectedServer, ServerPool, StartFailures, failureSummary } from '../servers/index.js';
 import { parseEnode } from '../../net/index.js';
+import { reachableBootnodes } from '../../net/bootnodes.js';
 import { ClientError, addressOf, withTimeout } from './errors.js';
 
 export { ClientError, type ClientErrorCode } from './errors.js';
@@ -165,12 +166,15 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       logger: this.#log,
     });
     const scheduler = new Scheduler({ source: pool, requestTimeoutMs: t.requestMs, noServerTimeoutMs: t.noServerMs, hardTimeoutMs: t.hardMs, logger: this.#log });
+    const discoveryCanFind = o.discovery !== undefined && reachableBootnodes(o.discovery.host ?? '127.0.0.1', o.discovery.bootnodes).length > 0;
     const firstServer = new Promise<void>((resolve, reject) => {
       pool.once('connected', () => resolve());
       pool.on('dialFailed', (id, error) => {
         failed.record(id, error);
-        // With discovery bootnodes, servers may still be found: no early verdict on the configured ones.
-        if (this.#connected > 0 || (o.discovery?.bootnodes.length ?? 0) > 0 || !failed.hopeless()) return;
+        // With discovery bootnodes it can reach, servers may still be found: no early verdict on the
+        // configured ones. Bootnodes its socket cannot reach (public ones from a loopback address)
+        // find nothing, so they do not hold the verdict back.
+        if (this.#connected > 0 || discoveryCanFind || !failed.hopeless()) return;
         const failures = failed.failures();
         reject(new ClientError('NO_USABLE_SERVER', `no usable LES server: ${failureSummary(failures)}`, { field: 'servers', cause: failed.cause(), failures }));
       });
