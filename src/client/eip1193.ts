@@ -20,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import { LesClient, type LesClientEvents } from './engine/client.js';
 import type { LesClientOptions } from './engine/options.js';
 import { resolveNetwork } from './engine/options.js';
+import { checkClientOptions } from './engine/option-checks.js';
 import { InvalidParamsError, MethodNotFoundError, toRpcError } from './methods/errors.js';
 import { parseSubscriptionFilter } from './methods/log-filter.js';
 import { type Subscription, SubscriptionEngine, type SubscriptionEngineOptions } from './subscriptions/index.js';
@@ -78,6 +79,8 @@ export class LesEip1193Provider extends EventEmitter {
 
   constructor(options: Eip1193Options) {
     super();
+    // No options at all: a ConfigError naming `servers`, not a TypeError.
+    if (typeof options !== 'object' || options === null) checkClientOptions(options);
     const engine = options.engine ?? new LesClient(options);
     this.chainId = `0x${(engine.network?.chainId ?? resolveNetwork({ network: options.network }).chainId).toString(16)}`;
     this.engine = engine;

@@ -29,8 +29,7 @@ export const CLIENT_OPTION_KEYS: Readonly<Record<keyof LesClientOptions, true>> 
   call: true,
 };
 
-const NO_OPTIONS =
-  'give at least one LES server: new LesProvider({ servers: [{ enode, trusted: true }], network, genesisHash }) (`lesp devnet` prints a ready line)';
+const NO_OPTIONS = 'give at least one LES server: { servers: [{ enode, trusted: true }], network, genesisHash } (`lesp devnet` prints a ready line)';
 
 type Check = (value: unknown) => string | undefined;
 

@@ -11,6 +11,7 @@ import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { ConfigError } from '../../../src/config/network.js';
 import { LesClient } from '../../../src/client/engine/index.js';
 import { LesProvider } from '../../../src/client/provider.js';
+import { createEip1193Provider } from '../../../src/client/eip1193.js';
 import { StartFailures, describeFailure, failureSummary } from '../../../src/client/servers/index.js';
 import { DialError, HandshakeError, PeerClosedError } from '../../../src/net/errors.js';
 import { DisconnectReason } from '../../../src/net/disconnect.js';
@@ -82,10 +83,11 @@ describe('server failures', () => {
 describe('option mistakes are ConfigErrors naming the option', () => {
   const isConfig = (field: string) => (e: unknown) => e instanceof ConfigError && e.field === field && !e.message.includes('\n');
 
-  it('new LesProvider() with no options names `servers` and how to give them (no TypeError)', () => {
+  it('new LesProvider() (and createEip1193Provider()) with no options names `servers` and how to give them (no TypeError)', () => {
     assert.throws(() => new (LesProvider as unknown as new () => LesProvider)(), isConfig('servers'));
     assert.throws(() => new LesProvider({} as never), isConfig('servers'));
     assert.throws(() => new (LesClient as unknown as new () => LesClient)(), isConfig('servers'));
+    assert.throws(() => (createEip1193Provider as unknown as () => unknown)(), isConfig('servers'));
   });
 
   it('a misspelt option is named, with the one meant', () => {
