@@ -10,18 +10,19 @@
  *   - load: `workers` loops for `seconds`, each read one of getBalance, getTransactionCount,
  *     getCode, getStorageAt, a token balanceOf eth_call, getBlock(latest) and getLogs of the last
  *     16 blocks, over rotating accounts, all verified; then 5 s idle again.
- * For scale: the RSS of a bare `node --import tsx` process that imports the client and does
- * nothing, printed beside it. No goal: the issue asks for the figure.
+ * The client runs as users run it: plain node on the compiled package (dist/, `npm run build`),
+ * bench/lib/rss-client.mjs. For scale: the RSS of a bare node process that loads the package and
+ * does nothing, printed beside it. Goal: at most 150 MiB under the load.
  *   node --import tsx bench/client-rss.ts [seconds=20] [workers=8] [accounts=500]
  * (the child runs with --expose-gc only to report the heap after a full GC at the end)
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
-import { AbiCoder, getAddress, id } from 'ethers';
-import type { LesClientOptions } from '../src/client/engine/options.js';
-import { TOKEN_CTOR, initcode, tokenRuntime } from '../test/unit/client/evm-asm.js';
+import { getAddress } from 'ethers';
+import { deployToken } from './lib/contracts.js';
 import { rssMiB } from './lib/proc.js';
-import { emit, fmt, load1, percentile, sleep, until } from './lib/report.js';
+import { emit, fmt, load1, percentile, sleep } from './lib/report.js';
 import { clientOptions, startAnvilChain, startServers } from './lib/stack.js';
 
 const address = (i: number): string => getAddress(`0x${Buffer.from(keccak256(new TextEncoder().encode(`rss-${i}`)).slice(12)).toString('hex')}`);
@@ -39,75 +40,21 @@ interface ChildDone {
 }
 type LoadOrder = { type: 'load'; seconds: number; workers: number; accounts: number; token: string; holder: string };
 
-if (process.argv[2] === '--client') {
-  // Child: the client alone in this process.
-  const { LesProvider } = await import('../src/client/provider.js');
-  const { LesClient } = await import('../src/client/engine/client.js');
-  const options = JSON.parse(process.argv[3] as string) as LesClientOptions;
-  const client = new LesClient(options);
-  const provider = new LesProvider({ engine: client, network: 'devnet' });
-  await provider.start();
-  const send = (m: ChildReady | ChildDone) => process.send?.(m);
-  send({ type: 'ready', head: client.head()?.header.number ?? -1 });
-  process.on('message', (m: LoadOrder | { type: 'stop' }) => {
-    if (m.type === 'stop') void provider.close().then(() => process.exit(0));
-    if (m.type !== 'load') return;
-    const abi = AbiCoder.defaultAbiCoder();
-    const byMethod: Record<string, number> = {};
-    let errors = 0;
-    let i = 0;
-    const reads: Array<[string, () => Promise<unknown>]> = [
-      ['getBalance', () => provider.getBalance(address(i % m.accounts), 'latest')],
-      ['getTransactionCount', () => provider.getTransactionCount(address(i % m.accounts), 'latest')],
-      ['getCode', () => provider.getCode(m.token, 'latest')],
-      ['getStorageAt', () => provider.getStorage(m.token, i % 4, 'latest')],
-      ['call balanceOf', () => provider.call({ to: m.token, data: id('balanceOf(address)').slice(0, 10) + abi.encode(['address'], [i % 2 === 0 ? m.holder : address(i % m.accounts)]).slice(2) })],
-      ['getBlock', () => provider.getBlock('latest')],
-      ['getLogs', async () => provider.getLogs({ address: m.token, fromBlock: Math.max(0, (client.head()?.header.number ?? 0) - 15), toBlock: 'latest' })],
-    ];
-    const end = performance.now() + m.seconds * 1000;
-    void Promise.all(
-      Array.from({ length: m.workers }, async () => {
-        while (performance.now() < end) {
-          const k = i++;
-          const [name, read] = reads[k % reads.length] as [string, () => Promise<unknown>];
-          try {
-            await read();
-            byMethod[name] = (byMethod[name] ?? 0) + 1;
-          } catch (e) {
-            if (errors++ < 3) console.error(`client-rss child: ${name} failed: ${String(e)}`);
-          }
-        }
-      }),
-    ).then(() => {
-      const reads = Object.values(byMethod).reduce((a, b) => a + b, 0);
-      // After a full GC: what the client holds, not garbage yet to be collected.
-      (globalThis as { gc?: () => void }).gc?.();
-      send({ type: 'done', reads, errors, byMethod, memory: process.memoryUsage() });
-    });
-  });
-} else if (process.argv[2] === '--bare') {
-  // For scale: Node + tsx + the client's modules loaded, nothing started.
-  await import('../src/client/provider.js');
-  await import('../src/client/engine/client.js');
-  process.send?.({ type: 'ready', head: -1 });
-  setInterval(() => undefined, 1000); // an idle process stays up until killed
-} else {
-  await main();
-}
+await main();
 
 async function main(): Promise<void> {
   const SECONDS = Number(process.argv[2] ?? 20);
   const WORKERS = Number(process.argv[3] ?? 8);
   const ACCOUNTS = Number(process.argv[4] ?? 500);
-  const self = new URL(import.meta.url).pathname;
+  const child = new URL('./lib/rss-client.mjs', import.meta.url).pathname;
+  if (!existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error('dist/ is missing: npm run build first (bench/run.ts does)');
   const { anvil, genesis, accounts } = await startAnvilChain();
   const servers: Awaited<ReturnType<typeof startServers>> = [];
   const children: ChildProcess[] = [];
   const spawnChild = (args: string[]) => {
-    const child = fork(self, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.push(child);
-    return child;
+    const c = fork(child, args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(c);
+    return c;
   };
   const next = <T>(child: ChildProcess, type: string) =>
     new Promise<T>((resolve, reject) => {
@@ -116,8 +63,7 @@ async function main(): Promise<void> {
     });
   try {
     const holder = accounts[0] as string;
-    const mined = async (h: string) => until('receipt', () => anvil.rpc<{ contractAddress: string } | null>('eth_getTransactionReceipt', [h]).then((r) => r ?? undefined), 10_000, 5);
-    const token = (await mined(await anvil.rpc<string>('eth_sendTransaction', [{ from: holder, data: initcode(tokenRuntime(), TOKEN_CTOR) }]))).contractAddress;
+    const token = await deployToken((m, p) => anvil.rpc(m, p), holder, holder, 10n ** 24n);
     for (let i = 0; i < ACCOUNTS; i += 100) {
       await Promise.all(Array.from({ length: Math.min(100, ACCOUNTS - i) }, (_, j) => anvil.rpc('anvil_setBalance', [address(i + j), `0x${(i + j + 1).toString(16)}`])));
     }
@@ -130,9 +76,9 @@ async function main(): Promise<void> {
     const bareRss = rssMiB(bare.pid as number);
     bare.kill('SIGTERM');
 
-    const child = spawnChild(['--client', JSON.stringify(clientOptions(servers.map((s) => s.enode), genesis))]);
-    const pid = child.pid as number;
-    await next<ChildReady>(child, 'ready');
+    const client = spawnChild(['--client', JSON.stringify(clientOptions(servers.map((s) => s.enode), genesis))]);
+    const pid = client.pid as number;
+    await next<ChildReady>(client, 'ready');
     const sample = async (ms: number) => {
       const out: number[] = [];
       const end = performance.now() + ms;
@@ -151,8 +97,8 @@ async function main(): Promise<void> {
         await sleep(1000);
       }
     })();
-    const done = next<ChildDone>(child, 'done');
-    child.send({ type: 'load', seconds: SECONDS, workers: WORKERS, accounts: ACCOUNTS, token, holder } satisfies LoadOrder);
+    const done = next<ChildDone>(client, 'done');
+    client.send({ type: 'load', seconds: SECONDS, workers: WORKERS, accounts: ACCOUNTS, token, holder } satisfies LoadOrder);
     const busy: number[] = [];
     let finished: ChildDone | undefined;
     void done.then((d) => (finished = d));
@@ -164,12 +110,12 @@ async function main(): Promise<void> {
     await miner;
     const after = await sample(5000);
     const loadEnd = load1();
-    child.send({ type: 'stop' });
+    client.send({ type: 'stop' });
 
     const mem = finished.memory;
     const mb = (b: number) => fmt(b / 1024 / 1024);
     console.log(`client alone in its process, 2 LES servers, a block per second during the load; load ${load0.toFixed(2)} → ${loadEnd.toFixed(2)} (2 cores, shared)`);
-    console.log(`bare node --import tsx with the client's modules loaded: ${fmt(bareRss)} MiB`);
+    console.log(`bare node with the compiled package loaded: ${fmt(bareRss)} MiB`);
     console.log(`idle (started, synced, 5 s):        RSS p50 ${fmt(percentile(idle, 50))} MiB, max ${fmt(Math.max(...idle))} MiB`);
     console.log(
       `under load (${WORKERS} loops, ${SECONDS} s): RSS p50 ${fmt(percentile(busy, 50))} MiB, max ${fmt(Math.max(...busy))} MiB; ` +
@@ -181,13 +127,14 @@ async function main(): Promise<void> {
     if (finished.errors > 0) throw new Error(`${finished.errors} reads failed under load`);
     emit({
       bench: 'client-rss',
-      metric: `client RSS under a mixed verified-read load (max over ${SECONDS} s) vs idle (p50)`,
+      metric: `client RSS (compiled, plain node) under a mixed verified-read load, max over ${SECONDS} s, vs idle p50`,
       value: Math.max(...busy),
       baseline: percentile(idle, 50),
       unit: 'MiB',
-      ratio: Math.max(...busy) / percentile(idle, 50),
+      ratio: Math.max(...busy),
+      goal: { op: '<=', target: 150 },
       load: [load0, loadEnd],
-      note: `${fmt(finished.reads / SECONDS)} reads/s; bare node+tsx+modules ${fmt(bareRss)} MiB`,
+      note: `${fmt(finished.reads / SECONDS)} reads/s; idle p50 ${fmt(percentile(idle, 50))} MiB; bare node with the package loaded ${fmt(bareRss)} MiB; ratio column: MiB under load`,
     });
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');

@@ -35,7 +35,7 @@ export function balanceOfCall(token: string, holder: string): { to: string; data
  */
 export function initcode(runtime: string): string {
   const len = ((runtime.length - 2) / 2).toString(16).padStart(4, '0');
-  return `0x61${len}80610d6000396000f3${runtime.slice(2)}`;
+  return `0x61${len}8061000d6000396000f3${runtime.slice(2)}`;
 }
 
 type Rpc = <T>(method: string, params: unknown[]) => Promise<T>;
@@ -47,6 +47,7 @@ export async function deploy(rpc: Rpc, from: string, runtime: string): Promise<s
     const r = await rpc<{ contractAddress: string; status: string } | null>('eth_getTransactionReceipt', [hash]);
     if (r !== null) {
       if (r.status !== '0x1') throw new Error(`deployment ${hash} failed`);
+      if ((await rpc<string>('eth_getCode', [r.contractAddress, 'latest'])) !== runtime) throw new Error(`deployment ${hash}: code differs`);
       return r.contractAddress;
     }
     await new Promise((res) => setTimeout(res, 5));

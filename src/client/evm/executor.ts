@@ -23,6 +23,12 @@ import { kzgEvmOptions } from './kzg.js';
 import { BaseState, CallStateManager, type MissMode, type StateOverrides } from './state-manager.js';
 import { floorDataGas, gasUsedAfterRefund, intrinsicGas, pricing, warmSet } from './tx-rules.js';
 
+/**
+ * Most access-list slots fetched before the first run: the list is the caller's and may name keys
+ * the call never reads (gas bounds it only loosely); the rest come when a run reaches them.
+ */
+const MAX_PREFETCH_SLOTS = 256;
+
 export interface ExecutorConfig {
   chain: HeaderChainView;
   chainId: bigint;
@@ -141,12 +147,22 @@ export class CallExecutor {
     return this.capGas(o.gasLimit ?? header.header.gasLimit);
   }
 
-  /** The first round: the sender's account, the target's account and code, those not fetched yet. */
+  /**
+   * The first round: the sender's account, the target's account and code, and what the access
+   * list names (accounts, their code, up to MAX_PREFETCH_SLOTS slots), those not fetched yet. A
+   * call that lists what it touches is answered after one round trip instead of one per level of
+   * the code's reads (code first, then the slots it computes).
+   */
   private firstMisses(input: RunInput): Misses {
     const misses = new Misses();
     const base = new BaseState(this.config.blocks.of(input.header), input.overrides ?? new Map(), misses, 'continue');
     base.account(input.args.from ?? ZERO_ADDRESS);
     if (input.args.to !== undefined) base.code(input.args.to);
+    let slots = 0;
+    for (const { address, storageKeys } of input.accessList ?? input.args.accessList ?? []) {
+      base.code(address);
+      for (const key of storageKeys) if (slots++ < MAX_PREFETCH_SLOTS) base.storage(address, key);
+    }
     return misses;
   }
 
