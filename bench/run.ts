@@ -7,6 +7,8 @@
  *   npm run bench -- client-logs           the ones named
  *   npm run bench -- client-scale:5,128    with arguments (comma-separated) instead of the defaults
  *
+ * Benchmarks of the compiled package (client-proxy, client-rss) run `npm run build` first.
+ *
  * The client benchmarks report `@bench {json}` lines (bench/lib/report.ts); the older ones are read
  * from their printed lines. Exit code 1 if a benchmark failed to run (not for a goal missed).
  */
@@ -20,17 +22,21 @@ interface Entry {
   about: string;
   /** For benchmarks that print no @bench lines: results read from their output. */
   parse?: (out: string, load: [number, number]) => BenchResult[];
+  /** Runs the compiled package (dist/): `npm run build` once before the first such benchmark. */
+  dist?: true;
 }
 
 const num = (s: string | undefined): number => Number((s ?? 'NaN').replace(/,/g, ''));
 
 const BENCHES: Record<string, Entry> = {
+  'client-proxy': { file: 'client-proxy.ts', args: [], dist: true, about: 'verified getBalance through lesp proxy and LesProvider vs anvil unverified and eth_getProof verified in the caller; cold starts' },
   'client-latency': { file: 'client-latency.ts', args: [], about: 'verified getBalance p50 vs JsonRpcProvider → anvil' },
   'client-scale': { file: 'client-scale.ts', args: [], about: 'verified reads/s, 4 vs 1 flow-limited servers' },
   'client-logs': { file: 'client-logs.ts', args: [], about: 'getLogs bytes over 10 devnet sections vs all headers' },
   'client-logs-512': { file: 'client-logs.ts', args: ['8', '3', '32', '512'], about: 'the same at section size 512 (scaling)' },
-  'client-rss': { file: 'client-rss.ts', args: [], about: 'client RSS idle and under load' },
-  'client-call': { file: 'client-call.ts', args: [], about: 'cold ERC-20 balanceOf round trips' },
+  'client-logs-mainnet': { file: 'client-logs.ts', args: ['3', '3', '32', '32768'], about: 'the same over 3 sections of mainnet\'s 32,768 blocks' },
+  'client-rss': { file: 'client-rss.ts', args: [], dist: true, about: 'client RSS (compiled package, plain node) idle and under load' },
+  'client-call': { file: 'client-call.ts', args: [], about: 'cold ERC-20 balanceOf via eth_call vs anvil eth_call; LES round trips' },
   'serve-fuzz': { file: 'serve-fuzz.ts', args: [], about: '100,000 mutated LES messages, RLPx junk and silent peers at a LesServer process; crashes, hangs, RSS' },
   'client-hostile-replies': { file: 'client-hostile-replies.ts', args: [], about: 'CPU to refuse a receipt bomb and drop an unknown-reqID 9.5 MiB reply' },
   'proxy-fuzz': { file: 'proxy-fuzz.ts', args: [], about: '100,000 hostile JSON-RPC requests at the proxy: crashes, hangs, RSS' },
@@ -118,8 +124,19 @@ console.log(`benchmarks: ${plan.map(([n]) => n).join(', ')}; node ${process.vers
 const all: BenchResult[] = [];
 const failed: string[] = [];
 const times: string[] = [];
+let built = false;
 for (const [name, args] of plan) {
   const entry = BENCHES[name] as Entry;
+  if (entry.dist === true && !built) {
+    // The compiled output, as users run it, from the sources as they are now.
+    console.log('\n=== npm run build (for the benchmarks of the compiled package)');
+    const code = await new Promise<number | null>((resolve) => spawn('npm', ['run', 'build'], { stdio: 'inherit', cwd: `${here}..` }).once('exit', resolve));
+    if (code !== 0) {
+      console.log(`  !! npm run build exited with code ${code}`);
+      failed.push('build');
+    }
+    built = true;
+  }
   const r = await runOne(name, entry, args ?? entry.args);
   all.push(...r.results);
   times.push(`${name} ${r.seconds.toFixed(0)} s`);

@@ -23,8 +23,8 @@ export interface ServerHandle {
 
 const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 
-export async function startAnvilChain(args: string[] = []): Promise<{ anvil: Anvil; genesis: string; accounts: string[] }> {
-  const anvil = await startAnvil({ hardfork: 'prague', args });
+export async function startAnvilChain(args: string[] = [], hardfork = 'prague'): Promise<{ anvil: Anvil; genesis: string; accounts: string[] }> {
+  const anvil = await startAnvil({ hardfork, args });
   try {
     const genesis = (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash;
     const accounts = await anvil.rpc<string[]>('eth_accounts');
