@@ -4,8 +4,9 @@
  * that address — each end within 5 s with a one-line reason: from the library (LesProvider start,
  * the error and its `cause`) and from the `lesp proxy` process (exit code 1, one line on stderr, no
  * stack trace). The expected values come from the node (anvil's net_version, its block 0) and the
- * server's own enode. Also: an enode with `localhost` connects (library and CLI); a transient
- * failure (nothing listening) still waits for the start timeout and then names its reason.
+ * server's own enode. Also: an enode with `localhost` connects (library and CLI); transient
+ * failures (nothing listening, a full server refusing with TooManyPeers) still wait for the start
+ * timeout and then name their reason.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +15,8 @@ import { LesProvider, createEip1193Provider } from '../../src/index.js';
 import { ClientError, type LesClientOptions } from '../../src/client/engine/index.js';
 import { DialError, HandshakeError } from '../../src/net/errors.js';
 import { freePort } from '../helpers/anvil.js';
-import { type Devnet, genesisOf, startDevnet } from '../helpers/devnet-stack.js';
+import { type Devnet, genesisOf, startDevnet, startServers } from '../helpers/devnet-stack.js';
+import type { LesServer } from '../../src/serve/index.js';
 import { spawnLesp } from '../helpers/lesp-process.js';
 
 const FAST_MS = 5_000;
@@ -172,6 +174,30 @@ describe('handshake mistakes end fast, with the reason', () => {
     assert.ok(err instanceof ClientError && err.code === 'START_TIMEOUT', String(err));
     assert.equal(err.message, `no LES server connected within 2500 ms (127.0.0.1:${port}: connection refused)`);
     assert.ok(err.cause instanceof DialError && err.cause.code === 'CONNECT_FAILED', String(err.cause));
+  });
+});
+
+describe('a full server', () => {
+  it('refuses with TooManyPeers after the handshake: retried until the start timeout, then named ("refused: TooManyPeers")', async (t) => {
+    const [full] = await startServers(net.anvil, 1, { capacity: { maxClients: 1 } });
+    const first = new LesProvider({ servers: [{ enode: (full as LesServer).enode, trusted: true }], network: 'devnet', genesisHash: genesis });
+    const second = new LesProvider({ servers: [{ enode: (full as LesServer).enode, trusted: true }], network: 'devnet', genesisHash: genesis, timeouts: { startMs: 2_500 } });
+    try {
+      await first.start();
+      const err = await second.start().then(
+        () => assert.fail('start() succeeded'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ClientError && err.code === 'START_TIMEOUT', String(err));
+      assert.ok(!err.message.includes('\n'));
+      t.diagnostic(err.message);
+      // Either the first fetch or the head wait gives up first; both name the refusal.
+      assert.ok(err.message.endsWith(`(${addressOf((full as LesServer).enode)}: refused: TooManyPeers)`), err.message);
+      assert.equal((err.cause as { code?: string }).code, 'SERVER_DROPPED');
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await (full as LesServer).stop();
+    }
   });
 });
 

@@ -182,6 +182,14 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     pool.on('connected', () => {
       if (this.#connected++ === 0) this.emit('connect');
     });
+    // Until the start is over, a server that drops us just after the handshake (a full server
+    // refuses with TooManyPeers then) is a reason the start error names.
+    let starting = true;
+    const since = new Map<string, number>();
+    pool.on('connected', (server) => since.set(server.id, Date.now()));
+    pool.on('disconnected', (id, info) => {
+      if (starting) failed.recordDrop(id, info.droppedBecause ?? info.reason, info.droppedBecause === undefined && Date.now() - (since.get(id) ?? 0) < 2_000);
+    });
     pool.on('disconnected', (id) => {
       this.#running?.tracker.serverGone(id);
       if (--this.#connected === 0) this.emit('disconnect');
@@ -201,6 +209,12 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       headerCacheSize: o.cacheSizes?.headers,
       maxBackfill: o.backfill?.perLookup,
       backfillPerMinute: o.backfill?.perMinute,
+    }).catch((e: unknown) => {
+      // The first server may drop us just after its handshake (a full one refuses then): the
+      // chain's first fetch finds none connected, and the servers' last reasons say why.
+      if ((e as { code?: unknown }).code !== 'NO_SERVER' || this.#connected > 0 || failed.failures().length === 0) throw e;
+      const failures = failed.failures();
+      throw new ClientError('START_TIMEOUT', `no LES server stayed connected (${failureSummary(failures)})`, { field: 'servers', cause: failed.cause(), failures });
     });
     ours.chain = chain;
     const tracker = new HeadTracker(chain, scheduler, this.#quorum);
@@ -255,7 +269,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     });
     for (const server of pool.connected()) void this.#statusVote(server);
     this.#checkQuorum();
-    await withTimeout(headKnown, deadline, () => `no head agreed by the trusted servers${this.#stalled === undefined ? '' : ` (${this.#stalled})`}`);
+    await withTimeout(headKnown, deadline, () => `no head agreed by the trusted servers${this.#stalled === undefined ? '' : ` (${this.#stalled})`}`, () => (this.#connected === 0 ? { failures: failed.failures(), cause: failed.cause() } : { failures: [], cause: undefined }));
+    starting = false;
     if (this.network.checkpointOracle !== undefined) {
       trustOracleCheckpoint(chain, odr).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'checkpoint oracle not read'));
     }

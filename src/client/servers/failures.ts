@@ -6,6 +6,7 @@
  * way the error names each server's last reason.
  */
 import { BUILTIN_NETWORKS } from '../../config/network.js';
+import { LespError } from '../../errors.js';
 import { DialError, HandshakeError, PeerClosedError, disconnectReasonName } from '../../net/index.js';
 
 /** Something the caller may have meant: a client option and the value that would fit the server. */
@@ -101,6 +102,18 @@ export class StartFailures {
     // follow it are mostly its echo (the remote still holding the connection it refused).
     if (failure.lasting || this.#last.get(id)?.lasting !== true) this.#last.set(id, failure);
     return failure;
+  }
+
+  /**
+   * A server that completed the handshake and dropped us before the client started (a full server
+   * refuses with TooManyPeers just after it): transient, and the reason the start error names.
+   */
+  recordDrop(id: string, reason: string, refused: boolean): void {
+    const at = this.#servers.find((s) => s.id === id);
+    if (at === undefined || this.#last.get(id)?.lasting === true) return;
+    const why = `${refused ? 'refused' : 'disconnected'}: ${reason}`;
+    this.#repeats.delete(id);
+    this.#last.set(id, { address: at.address, id, reason: why, lasting: false, error: new LespError('SERVER_DROPPED', why, { field: 'servers' }) });
   }
 
   hopeless(): boolean {

@@ -80,6 +80,21 @@ describe('server failures', () => {
   });
 });
 
+describe('servers that drop us after the handshake', () => {
+  it('a drop at once reads "refused: <reason>", a later one "disconnected: <reason>"; neither lasts nor overwrites a lasting reason', () => {
+    const s = new StartFailures([AT]);
+    s.record(AT.id, refusedTcp());
+    s.recordDrop(AT.id, 'TooManyPeers', true);
+    assert.deepEqual([s.failures()[0]?.reason, s.failures()[0]?.lasting, s.hopeless()], ['refused: TooManyPeers', false, false]);
+    assert.equal((s.cause() as { code?: string }).code, 'SERVER_DROPPED');
+    s.recordDrop(AT.id, 'SocketClosed', false);
+    assert.equal(s.failures()[0]?.reason, 'disconnected: SocketClosed');
+    s.record(AT.id, wrongNetwork());
+    s.recordDrop(AT.id, 'TooManyPeers', true);
+    assert.equal(s.failures()[0]?.reason, 'networkId 31337 ≠ 1');
+  });
+});
+
 describe('option mistakes are ConfigErrors naming the option', () => {
   const isConfig = (field: string) => (e: unknown) => e instanceof ConfigError && e.field === field && !e.message.includes('\n');
 
