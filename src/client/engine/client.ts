@@ -10,6 +10,10 @@
  * The quorum counts CONFIGURED trusted servers (chain/agreement.ts): with too few of them connected
  * no head is agreed, the head stops, and status(), eth_syncing and the `quorum` event say so.
  *
+ * With `trust: { mode: 'beacon', ... }` the head is the beacon chain's instead (engine/beacon-trust.ts):
+ * LES announces go to the beacon head tracker, no LES server needs to be trusted, and the `finalized`
+ * and `safe` tags name the beacon chain's finalized block.
+ *
  * Events: `newHead` (an adopted head: its JSON header and the verified header), `connect` (the
  * number of connected servers went from 0 to 1 or more), `disconnect` (back to 0), `quorum` (enough
  * trusted servers for agreement are connected again, or no longer: the TrustStatus).
@@ -37,6 +41,8 @@ export { ClientError, type ClientErrorCode } from './errors.js';
 import { ConfigError } from '../../config/network.js';
 import { CLIENT_DEFAULTS, type LesClientOptions, configuredTrusted, resolveGenesis, resolveNetwork, resolveServers, trustedIds } from './options.js';
 import { checkClientOptions } from './option-checks.js';
+import { BeaconTrust, type BeaconTrustStatus } from './beacon-trust.js';
+import type { AnnounceSink } from '../chain/head-tracker.js';
 
 /** Whether enough of the configured trusted servers are connected to agree on a head. */
 export interface TrustStatus {
@@ -62,6 +68,8 @@ export interface ClientStatus {
   headAgeSec?: number;
   /** Why `synced` is false. */
   reason?: string;
+  /** In beacon trust mode: the anchor's heads, its sources' faults, its last error. */
+  beacon?: BeaconTrustStatus;
 }
 
 export interface LesClientEvents {
@@ -76,6 +84,8 @@ interface Running {
   scheduler: Scheduler;
   chain: HeaderChain;
   tracker: HeadTracker;
+  /** Where announces go: the HeadTracker (server agreement) or the beacon head tracker. */
+  announces: AnnounceSink;
   odr: OdrFacade;
   evm: EvmCall;
   methods: Methods;
@@ -100,6 +110,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   readonly #quorum: TrustQuorum;
   readonly #staleHeadSec: number;
   #stalled: string | undefined;
+  readonly #beacon: BeaconTrust | undefined;
 
   constructor(options: LesClientOptions) {
     super();
@@ -109,13 +120,16 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     this.genesisHash = resolveGenesis(this.network, options.genesisHash);
     // Every request in flight listens on the client-long stop signal: no bound to warn at.
     setMaxListeners(0, this.#halt.signal);
-    this.#quorum = quorumOf(options);
+    this.#log = options.logger ?? silentLogger;
+    const trust = options.trust;
+    if (trust !== undefined && trust.mode !== 'servers' && trust.mode !== 'beacon') throw new ConfigError('trust.mode', "expected 'servers' or 'beacon'");
+    this.#beacon = trust?.mode === 'beacon' ? new BeaconTrust(trust, this.network, options.datadir, this.#log) : undefined;
+    this.#quorum = quorumOf(options, this.#beacon !== undefined);
     this.#staleHeadSec = options.staleHeadSec ?? this.network.staleHeadSec ?? 0;
     if (!Number.isSafeInteger(this.#staleHeadSec) || this.#staleHeadSec < 0) throw new ConfigError('staleHeadSec', 'expected seconds, 0 or more');
     for (const [k, v] of Object.entries(options.backfill ?? {})) {
       if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new ConfigError(`backfill.${k}`, 'expected a number of headers, 0 or more');
     }
-    this.#log = options.logger ?? silentLogger;
   }
 
   get started(): boolean {
@@ -199,7 +213,12 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     pool.start();
     const partial = { pool, scheduler };
     this.#partial = partial;
-    await withTimeout(firstServer, deadline, 'no LES server connected', () => ({ failures: failed.failures(), cause: failed.cause() }));
+    // The beacon anchor syncs while the servers are dialed; its refusal (a checkpoint too old) ends start at once.
+    const beaconSync = this.#beacon?.firstSync(this.#halt.signal);
+    beaconSync?.catch(() => undefined);
+    const beaconRefused = beaconSync?.then(() => new Promise<void>(() => undefined)) ?? new Promise<void>(() => undefined);
+    beaconRefused.catch(() => undefined);
+    await withTimeout(Promise.race([firstServer, beaconRefused]), deadline, 'no LES server connected', () => ({ failures: failed.failures(), cause: failed.cause() }));
     const chain = await HeaderChain.open({
       config: this.network,
       retriever: scheduler,
@@ -218,6 +237,11 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     });
     ours.chain = chain;
     const tracker = new HeadTracker(chain, scheduler, this.#quorum);
+    let announces: AnnounceSink = tracker;
+    if (this.#beacon !== undefined) {
+      await withTimeout(Promise.race([beaconSync as Promise<unknown>, beaconRefused]).then(() => undefined), deadline, 'no beacon heads verified');
+      announces = this.#beacon.attach(chain, this.#halt.signal);
+    }
     const odr = new OdrFacade({ retriever: scheduler, chain, cacheSizes: o.cacheSizes });
     const evm = new EvmCall({
       odr,
@@ -247,16 +271,20 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       chain,
       config: { ...o.methods, chainId: this.network.chainId, networkId: this.network.networkId },
       call: evm.handler,
-      sync: () => ({ highest: tracker.votes.highest(tracker.connectedTrusted()), stalled: this.#trust().stalled }),
+      sync: () =>
+        this.#beacon === undefined
+          ? { highest: tracker.votes.highest(tracker.connectedTrusted()), stalled: this.#trust().stalled }
+          : { highest: this.#beacon.tracker?.target()?.blockNumber, stalled: this.#beacon.status().error },
+      finalized: this.#beacon === undefined ? undefined : () => this.#beacon?.finalized(),
       feed,
       forkAt: (n, time) => hardforkAt(this.network, n, time),
       peerCount: () => pool.connected().length,
     });
-    this.#running = { pool, scheduler, chain, tracker, odr, evm, methods, feed };
+    this.#running = { pool, scheduler, chain, tracker, announces, odr, evm, methods, feed };
     const headKnown = new Promise<void>((resolve) => (this.#headKnown = resolve));
     chain.on('head', (head: VerifiedHeader) => this.#onHead(head));
     pool.on('announce', (id, announce, server) => {
-      tracker.onAnnounce(id, server.trusted, announce).then(
+      announces.onAnnounce(id, server.trusted, announce).then(
         (outcome) => {
           if (outcome === 'adopted' || outcome === 'recorded') this.#checkAgreed();
         },
@@ -269,7 +297,13 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     });
     for (const server of pool.connected()) void this.#statusVote(server);
     this.#checkQuorum();
-    await withTimeout(headKnown, deadline, () => `no head agreed by the trusted servers${this.#stalled === undefined ? '' : ` (${this.#stalled})`}`, () => (this.#connected === 0 ? { failures: failed.failures(), cause: failed.cause() } : { failures: [], cause: undefined }));
+    this.#checkAgreed();
+    await withTimeout(headKnown, deadline, () =>
+      this.#beacon === undefined
+        ? `no head agreed by the trusted servers${this.#stalled === undefined ? '' : ` (${this.#stalled})`}`
+        : `the beacon chain's block ${this.#beacon.tracker?.target()?.blockNumber ?? '?'} not fetched over LES`,
+      () => (this.#connected === 0 ? { failures: failed.failures(), cause: failed.cause() } : { failures: [], cause: undefined }),
+    );
     starting = false;
     if (this.network.checkpointOracle !== undefined) {
       trustOracleCheckpoint(chain, odr).catch((e: unknown) => this.#log.warn({ err: String(e) }, 'checkpoint oracle not read'));
@@ -281,7 +315,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   /** A trusted server's Status head counts as its vote (the RLPx session authenticated it). */
   async #statusVote(server: ConnectedServer): Promise<void> {
     const r = this.#running;
-    if (r === undefined || !server.trusted) return;
+    if (r === undefined || !server.trusted || this.#beacon !== undefined) return;
     const { hash, number, td } = server.head;
     try {
       if (!r.chain.isKnown(hash)) await r.chain.fetchRun(hash, number, 1, { server: server.id });
@@ -296,6 +330,14 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   #checkAgreed(): void {
     const r = this.#running;
     if (r === undefined || this.#headKnown === undefined) return;
+    if (this.#beacon !== undefined) {
+      const target = this.#beacon.tracker?.target();
+      if (target !== undefined && Buffer.compare(target.blockHash, r.chain.head().hash) === 0) {
+        this.#headKnown();
+        this.#headKnown = undefined;
+      }
+      return;
+    }
     const agreed = r.tracker.votes.agreed(r.tracker.connectedTrusted(), (from, ancestor) => r.chain.descends(from.hash, ancestor));
     if (agreed !== undefined && Buffer.compare(agreed.hash, r.chain.head().hash) === 0) {
       this.#headKnown();
@@ -305,6 +347,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
 
   /** Emits `quorum` (and logs once) when enough trusted servers for agreement come or go. */
   #checkQuorum(): void {
+    if (this.#beacon !== undefined) return;
     const t = this.#trust();
     if (t.stalled === this.#stalled) return;
     const was = this.#stalled;
@@ -317,6 +360,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   #trust(): TrustStatus {
     const q = this.#quorum;
     const connected = this.#running?.tracker.connectedTrusted().length ?? this.#partial?.scheduler.servers().filter((s) => s.trusted).length ?? 0;
+    // Beacon trust: no head agreement, so nothing is needed of trusted servers.
+    if (this.#beacon !== undefined) return { configured: configuredTrusted(this.options), connected, needed: 0 };
     const stalled = q.shortfall(connected);
     return stalled === undefined ? { configured: q.configured, connected, needed: q.needed } : { configured: q.configured, connected, needed: q.needed, stalled };
   }
@@ -375,11 +420,26 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     if (r === undefined || head === undefined) return { ...out, reason: 'not started' };
     out.head = { number: head.header.number, hash: hex(head.hash) };
     out.headAgeSec = Math.max(0, Math.floor(Date.now() / 1000) - head.header.timestamp);
+    if (this.#beacon !== undefined) return this.#beaconStatus(out, head.header.number);
     const highest = r.tracker.votes.highest(r.tracker.connectedTrusted()) ?? head.header.number;
     if (this.#headKnown !== undefined) out.reason = 'no head agreed by the trusted servers yet';
     else if (trust.stalled !== undefined) out.reason = trust.stalled;
     else if (highest - head.header.number > 2) out.reason = `head ${head.header.number}, trusted servers are at ${highest}`;
     else if (this.#staleHeadSec > 0 && out.headAgeSec > this.#staleHeadSec) out.reason = `the head is ${out.headAgeSec} s old (more than ${this.#staleHeadSec} s)`;
+    out.synced = out.reason === undefined;
+    return out;
+  }
+
+  /** Beacon trust: synced while the head is the anchor's block (or within 2 of it) and the anchor's last round succeeded. */
+  #beaconStatus(out: ClientStatus, head: number): ClientStatus {
+    const b = (this.#beacon as BeaconTrust).status();
+    out.beacon = b;
+    const target = this.#beacon?.tracker?.target()?.blockNumber;
+    if (target === undefined) out.reason = 'no beacon heads verified yet';
+    else if (this.#headKnown !== undefined) out.reason = `the beacon chain's block ${target} not fetched over LES yet`;
+    else if (b.error !== undefined) out.reason = `beacon heads not updated: ${b.error}`;
+    else if (target - head > 2) out.reason = `head ${head}, the beacon chain's block is ${target}`;
+    else if (this.#staleHeadSec > 0 && (out.headAgeSec ?? 0) > this.#staleHeadSec) out.reason = `the head is ${out.headAgeSec} s old (more than ${this.#staleHeadSec} s)`;
     out.synced = out.reason === undefined;
     return out;
   }
@@ -408,6 +468,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     await pool?.close();
     r?.chain.removeAllListeners();
     await r?.chain.close();
+    await this.#beacon?.flushed();
     if (this.#connected > 0) {
       this.#connected = 0;
       this.emit('disconnect');
@@ -415,8 +476,13 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   }
 }
 
-/** The quorum the options ask for, checked: a fraction in (0, 1], minTrustedVotes within the configured servers. */
-function quorumOf(o: LesClientOptions): TrustQuorum {
+/**
+ * The quorum the options ask for, checked: a fraction in (0, 1], minTrustedVotes within the
+ * configured servers. In beacon mode it only agrees section roots, and with no trusted server it is
+ * one vote nobody can cast: no section is trusted, old headers are linked back by hash instead.
+ */
+function quorumOf(o: LesClientOptions, beacon: boolean): TrustQuorum {
+  if (beacon && configuredTrusted(o) === 0) return new TrustQuorum({ configured: 1, fraction: 1, minVotes: 1 });
   const q: QuorumOptions = {
     configured: configuredTrusted(o),
     fraction: o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction,

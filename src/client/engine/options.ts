@@ -9,6 +9,7 @@ import type { MissMode } from '../evm/state-manager.js';
 import type { MethodsConfig } from '../methods/context.js';
 import { parseEnode } from '../../net/index.js';
 import type { DiscoveryOptions } from '../servers/discovered.js';
+import type { BeaconTrustOptions } from './beacon-trust.js';
 
 /** A pino-compatible logger (pino itself fits); only these methods are used. */
 export interface ClientLogger {
@@ -70,6 +71,12 @@ export interface LesClientOptions {
   trustedFraction?: number;
   /** Fewest trusted votes that agree a head, whatever the fraction. Default 1. */
   minTrustedVotes?: number;
+  /**
+   * Where the head comes from. `{ mode: 'servers' }` (the default): what enough of the trusted LES
+   * servers agree on. `{ mode: 'beacon', beaconApi, checkpoint, finalizedOnly }`: the execution block
+   * the beacon chain's sync committee signed, verified from a checkpoint; no LES server is trusted.
+   */
+  trust?: { mode: 'servers' } | BeaconTrustOptions;
   /** A head older than this is reported as not synced (default: the network's staleHeadSec; 0 = never). */
   staleHeadSec?: number;
   /**
@@ -154,26 +161,26 @@ function trustedServerIds(o: Pick<LesClientOptions, 'trustedServers'>): Set<stri
 }
 
 /** The node ids (hex) trusted wherever they are found: `trustedServers` and the servers marked trusted. */
-export function trustedIds(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery'>): Set<string> {
+export function trustedIds(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery' | 'trust'>): Set<string> {
   const ids = trustedServerIds(o);
   for (const s of resolveServers(o)) if (s.trusted) ids.add(idOf(s.enode, 'servers'));
   return ids;
 }
 
 /** Trusted servers the quorum counts: with discovery, trusted ids it may find count too. */
-export function configuredTrusted(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery'>): number {
+export function configuredTrusted(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery' | 'trust'>): number {
   return discovering(o) ? trustedIds(o).size : resolveServers(o).filter((s) => s.trusted).length;
 }
 
-/** The servers to dial with their trust, `trustedServers` applied; throws when none is trusted. */
-export function resolveServers(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery'>): Array<{ enode: string; trusted: boolean }> {
+/** The servers to dial with their trust, `trustedServers` applied; throws when none is trusted and the head is theirs to agree. */
+export function resolveServers(o: Pick<LesClientOptions, 'servers' | 'trustedServers' | 'discovery' | 'trust'>): Array<{ enode: string; trusted: boolean }> {
   if (!Array.isArray(o.servers) || (o.servers.length === 0 && !discovering(o))) throw new ConfigError('servers', 'give at least one LES server (enode URL) or discovery bootnodes');
   const trustedIds = trustedServerIds(o);
   const out = o.servers.map((s, i) => {
     const { enode, trusted } = typeof s === 'string' ? { enode: s, trusted: false } : s;
     return { enode, trusted: trusted === true || trustedIds.has(idOf(enode, `servers[${i}]`)) };
   });
-  if (!out.some((s) => s.trusted) && !(discovering(o) && trustedIds.size > 0)) {
+  if (o.trust?.mode !== 'beacon' && !out.some((s) => s.trusted) && !(discovering(o) && trustedIds.size > 0)) {
     throw new ConfigError('trustedServers', 'no trusted server: the head is what trusted servers agree on (mark servers trusted or list them in trustedServers)');
   }
   return out;

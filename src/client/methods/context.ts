@@ -71,6 +71,12 @@ export interface SyncView {
   stalled?: string;
 }
 
+/** A block named from outside the header chain (the beacon chain's finalized execution block). */
+export interface NamedBlock {
+  number: number;
+  hash: Uint8Array;
+}
+
 export interface MethodDeps {
   odr: MethodsOdr;
   chain: HeaderChainView;
@@ -84,6 +90,8 @@ export interface MethodDeps {
   forkAt?: (blockNumber: number, timestamp: number) => string;
   /** LES servers connected now (net_peerCount); absent = 0. */
   peerCount?: () => number;
+  /** The block the `finalized` and `safe` tags name (the beacon anchor's); absent = head − finalityDepth / safeDepth. */
+  finalized?: () => NamedBlock | undefined;
 }
 
 export type ResolvedConfig = Required<MethodsConfig>;
@@ -103,6 +111,7 @@ export interface MethodContext {
   syncStart: number | undefined;
   forkAt: ((blockNumber: number, timestamp: number) => string) | undefined;
   peerCount: (() => number) | undefined;
+  finalized: (() => NamedBlock | undefined) | undefined;
 }
 
 /** The network's fork name at this block, when the client knows its schedule. */
@@ -149,6 +158,7 @@ export function createContext(deps: MethodDeps): MethodContext {
     syncStart: undefined,
     forkAt: deps.forkAt,
     peerCount: deps.peerCount,
+    finalized: deps.finalized,
   };
 }
 
@@ -161,13 +171,15 @@ export function blockNumberOf(ctx: MethodContext, ref: BlockNumberRef): number {
     case 'pending':
       return head;
     case 'safe':
-      return Math.max(0, head - ctx.config.safeDepth);
+      return ctx.finalized?.()?.number ?? Math.max(0, head - ctx.config.safeDepth);
     case 'finalized':
-      return Math.max(0, head - ctx.config.finalityDepth);
+      return ctx.finalized?.()?.number ?? Math.max(0, head - ctx.config.finalityDepth);
     case 'earliest':
       return 0;
   }
 }
+
+const equalHash = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 const notAvailable = (e: unknown) => e instanceof LespError && e.code === 'NOT_AVAILABLE';
 
@@ -177,13 +189,19 @@ export async function findHeader(ctx: MethodContext, ref: BlockRef): Promise<Ver
     const n = blockNumberOf(ctx, ref);
     const head = ctx.chain.head();
     if (n > head.header.number) return undefined;
-    if (n === head.header.number) return head;
+    let found: VerifiedHeader;
     try {
-      return await ctx.chain.headerByNumber(n);
+      found = n === head.header.number ? head : await ctx.chain.headerByNumber(n);
     } catch (e) {
       if (notAvailable(e)) return undefined;
       throw e;
     }
+    // The canonical block at the finalized number must be the finalized block itself.
+    const named = ref.kind === 'tag' && (ref.tag === 'finalized' || ref.tag === 'safe') ? ctx.finalized?.() : undefined;
+    if (named !== undefined && !equalHash(found.hash, named.hash)) {
+      throw new MethodError('BLOCK_NOT_FOUND', `the canonical block ${n} is not the finalized block`, { field: 'block' });
+    }
+    return found;
   }
   // Canonical only (HeaderChainView.headerByHash): a side block or a forged header is "not found",
   // whether or not EIP-1898's requireCanonical was asked.
