@@ -19,6 +19,7 @@ import { stopOnSignals } from './signals.js';
 interface ServeFlags extends DiscoveryFlags {
   rpc: string;
   port: number;
+  wsPort?: number;
   host: string;
   datadir?: string;
   nodekey?: Uint8Array;
@@ -118,6 +119,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     nodeKey: key,
     host: flags.host,
     port: flags.port,
+    wsPort: flags.wsPort,
     network,
     sectionSize: flags.sectionSize,
     confirmations: flags.confirmations,
@@ -129,6 +131,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
   stopOnSignals(log, () => server.stop());
   const enode = await server.start();
   console.log(enode);
+  // The WebSocket listener's enode on its own line after the TCP one, only when asked for.
+  if (server.wsEnode !== undefined) console.log(server.wsEnode);
 }
 
 export function registerServe(program: Command): void {
@@ -138,6 +142,7 @@ export function registerServe(program: Command): void {
     .requiredOption('--rpc <url>', 'the execution node (http(s)://, or ws(s):// to also subscribe to new heads)', urlArg)
     .option('--port <n>', 'RLPx listening port (0: any free port)', intArg(0, 65535), DEFAULT_LES_PORT)
     .option('--host <addr>', 'listening address', '127.0.0.1')
+    .addOption(new Option('--ws-port <n>', 'also accept LES over WebSocket on this port, on --host (0: any free port; browsers dial it)').argParser(intArg(0, 65535)).default(undefined, 'off'))
     .option('--datadir <dir>', 'LevelDB directory (default: a temporary in-memory store)')
     .addOption(new Option('--nodekey <hex>', 'node private key, 64 hex digits').argParser(keyArg).conflicts('nodekeyFile'))
     .option('--nodekey-file <file>', 'file holding the node private key in hex')

@@ -1,14 +1,17 @@
 /**
  * enode URLs: `enode://<128 hex node id>@<ip>:<tcp port>[?discport=<udp port>]`.
+ * `?transport=ws` (or `wss`) names an LES server's WebSocket listener instead of its TCP one: the
+ * same RLPx session runs over the WebSocket's byte stream (ws-carrier.ts), so the node id still
+ * authenticates the server.
  * The node id is the uncompressed secp256k1 public key without its 0x04 prefix. IPv6 hosts are
  * written in brackets, as go-ethereum writes them. A DNS host name (`localhost`, `les.example.org`)
  * is accepted as go-ethereum accepts it, and kept as written: it is resolved when dialed
  * (resolve.ts), so a name that moves to another address is followed.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { bytesToHex, hexToBytes } from './bytes.js';
 import { EnodeError } from './errors.js';
+import { isIPv4, isIPv6 } from './ip.js';
 
 export interface Enode {
   /** 64 bytes: the public key without the 0x04 prefix. */
@@ -17,6 +20,8 @@ export interface Enode {
   port: number;
   /** UDP discovery port, when it differs from `port`. */
   discport?: number;
+  /** The carrier at host:port when it is not RLPx's TCP: a WebSocket, plain or over TLS. */
+  transport?: 'ws' | 'wss';
 }
 
 const SCHEME = 'enode://';
@@ -104,6 +109,13 @@ export function parseEnode(url: string): Enode {
     for (const param of params) {
       const eq = param.indexOf('=');
       const key = eq < 0 ? param : param.slice(0, eq);
+      if (key === 'transport') {
+        const value = eq < 0 ? '' : param.slice(eq + 1);
+        if (out.transport !== undefined) throw new EnodeError('transport', 'given twice');
+        if (value !== 'ws' && value !== 'wss') throw new EnodeError('transport', `"${value}" is not ws or wss`);
+        out.transport = value;
+        continue;
+      }
       if (key !== 'discport') throw new EnodeError('query', `unknown parameter "${key}"`);
       if (out.discport !== undefined) throw new EnodeError('discport', 'given twice');
       out.discport = parsePort(eq < 0 ? '' : param.slice(eq + 1), 'discport');
@@ -121,6 +133,10 @@ export function formatEnode(node: Enode): string {
   let url = `${SCHEME}${bytesToHex(node.id)}@${host}:${node.port}`;
   if (node.discport !== undefined && node.discport !== node.port) {
     url += `?discport=${parsePort(String(node.discport), 'discport')}`;
+  }
+  if (node.transport !== undefined) {
+    if (node.transport !== 'ws' && node.transport !== 'wss') throw new EnodeError('transport', `"${String(node.transport)}" is not ws or wss`);
+    url += `${url.includes('?') ? '&' : '?'}transport=${node.transport}`;
   }
   return url;
 }

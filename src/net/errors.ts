@@ -121,3 +121,12 @@ export class FramingError extends LespError {
     super(code, message, { field: 'frame' });
   }
 }
+
+export type CarrierErrorCode = 'WS_NOT_BINARY' | 'WS_MESSAGE_TOO_LARGE' | 'WS_BAD_FRAME' | 'WS_CONNECT_FAILED' | 'WS_CLOSED' | 'NO_WEBSOCKET';
+
+/** The WebSocket under an RLPx session misbehaved or failed (the RLPx layer above never sees the bytes). */
+export class CarrierError extends LespError {
+  constructor(code: CarrierErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { field: 'websocket', cause: options.cause });
+  }
+}

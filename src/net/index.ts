@@ -10,6 +10,8 @@ export {
   type FramingErrorCode,
   HandshakeError,
   type HandshakeErrorCode,
+  CarrierError,
+  type CarrierErrorCode,
   MessageTooLargeError,
   NodeError,
   PeerClosedError,

@@ -216,6 +216,7 @@ export function rlpxTransport(peer: Devp2pPeer, protocol: LesProtocol): LesTrans
     remotePort: socket.remotePort ?? 0,
     localHost: socket.localAddress,
     localPort: socket.localPort,
+    carrier: (socket as { carrier?: 'tcp' | 'ws' }).carrier ?? 'tcp',
     remoteClientId: peer.getHelloMessage()?.clientId ?? '',
     send: (code, payload) => protocol.sendRaw(code, payload),
     disconnect: (reason) => peer.disconnect(reason),

@@ -5,6 +5,7 @@
  * when the handshake completes, before any later message of that peer is dispatched.
  */
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Peer as Devp2pPeer } from '@ethereumjs/devp2p';
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
 import { type LesVersion, SUPPORTED_VERSIONS } from '../wire/codes.js';
@@ -20,6 +21,8 @@ import { LesProtocol, lesCapability, rlpxTransport } from './les-protocol.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, LesPeer } from './peer.js';
 import { LesRlpx } from './rlpx.js';
 import { RESOLVE_TIMEOUT_MS, resolveHost } from './resolve.js';
+import type { LesTransport } from './transport.js';
+import { type Carrier, WsListener, connectWs } from './ws-carrier.js';
 
 export const DEFAULT_DIAL_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_PEERS = 25;
@@ -97,6 +100,9 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
   readonly #dials = new Map<string, PendingDial>();
   #host: string | undefined;
   #port: number | undefined;
+  #ws: { listener: WsListener; host: string; port: number } | undefined;
+  /** The carrier of each peer's session (LesPeer does not carry it). */
+  readonly #carriers = new WeakMap<LesPeer, Carrier>();
   #closing: Promise<void> | undefined;
 
   constructor(options: LesNodeOptions) {
@@ -159,6 +165,47 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
     return formatEnode({ id: this.id, host, port: this.#port });
   }
 
+  /** The bound WebSocket port, once listenWs() resolved. */
+  get wsPort(): number | undefined {
+    return this.#ws?.port;
+  }
+
+  /** Our enode URL for the WebSocket listener (`?transport=ws`; requires listenWs()). */
+  get wsEnode(): string {
+    if (this.#ws === undefined) throw new NodeError('NOT_LISTENING', 'listenWs() first');
+    const h = this.#ws.host;
+    const host = h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h;
+    return formatEnode({ id: this.id, host, port: this.#ws.port, transport: 'ws' });
+  }
+
+  /** Whether `peer`'s RLPx session runs over TCP or a WebSocket. */
+  carrierOf(peer: LesPeer): Carrier {
+    return this.#carriers.get(peer) ?? 'tcp';
+  }
+
+  /**
+   * Accept RLPx sessions over WebSocket on `host:port` (port 0: a free one), beside the TCP
+   * listener: the same node key, peer limit and handshake. Resolves with the bound port.
+   */
+  async listenWs(port = 0, host = '127.0.0.1'): Promise<number> {
+    if (this.#closing !== undefined) throw new NodeError('NODE_CLOSED', 'node is closed');
+    if (this.#ws !== undefined) throw new NodeError('ALREADY_LISTENING', 'listenWs() was already called');
+    const listener = new WsListener(
+      (stream) => {
+        if (this.#closing !== undefined || !this.#rlpx._isAlive()) stream.destroy();
+        else this.#rlpx.acceptStream(stream as unknown as Socket);
+      },
+      (error) => this.emit('peerError', { error }),
+    );
+    try {
+      const bound = await listener.listen(port, host);
+      this.#ws = { listener, host, port: bound };
+      return bound;
+    } catch (cause) {
+      throw new NodeError('LISTEN_FAILED', `cannot listen for WebSocket on ${host}:${port}: ${(cause as Error).message}`, { field: 'wsPort', cause });
+    }
+  }
+
   /** Peers whose handshake completed and that are still connected. */
   get peers(): LesPeer[] {
     return [...this.#peers.values()];
@@ -197,8 +244,9 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
     let id: Uint8Array;
     let host: string;
     let port: number;
+    let transport: 'ws' | 'wss' | undefined;
     try {
-      if (typeof target === 'string') ({ id, host, port } = parseEnode(target));
+      if (typeof target === 'string') ({ id, host, port, transport } = parseEnode(target));
       else {
         id = typeof target.id === 'string' ? parseNodeId(target.id) : target.id;
         checkNodeId(id);
@@ -229,6 +277,19 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
           while (stillWanted() && this.#rlpx.hasConnection(key)) await new Promise((r) => setTimeout(r, 25));
           // Timed out or closed meanwhile: nobody waits for this connection.
           if (!stillWanted()) return;
+          if (transport !== undefined) {
+            const url = `${transport}://${where}/`;
+            const stream = await connectWs(url, timeoutMs).catch((cause: Error) => {
+              throw new DialError('CONNECT_FAILED', `cannot connect to ${url}: ${cause.message}`, { cause });
+            });
+            if (!stillWanted() || this.#closing !== undefined) {
+              stream.destroy();
+              return;
+            }
+            this.#rlpx.connectStream(stream as unknown as Socket, id);
+            pending.socket = this.#rlpx.outbound.get(key);
+            return;
+          }
           await this.#rlpx.connect({ id, address, tcpPort: port }).then(
             () => {
               pending.socket = this.#rlpx.outbound.get(key);
@@ -253,10 +314,13 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
     for (const key of [...this.#dials.keys()]) this.#settleDial(key, new DialError('NODE_CLOSED', 'node closed while dialing'));
     for (const peer of [...this.#handshaking, ...this.#peers.values()]) peer.disconnect(DisconnectReason.ClientQuitting);
     if (this.#rlpx._isAlive()) this.#rlpx.destroy();
+    // Resolves once its accepted connections are gone too, so it is awaited last.
+    const wsClosed = this.#ws?.listener.close();
     this.#rlpx.destroyUnhandshaken();
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (this.#rlpx.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     for (const socket of this.#rlpx.sockets) socket.destroy();
+    await wsClosed;
   }
 
   #settleDial(key: string, outcome: Error | LesPeer): boolean {
@@ -288,7 +352,7 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
       devp2pPeer.disconnect(DisconnectReason.UselessPeer);
       return;
     }
-    const transport = rlpxTransport(devp2pPeer, protocol);
+    const transport: LesTransport = rlpxTransport(devp2pPeer, protocol);
     const key = bytesToHex(transport.remoteId);
     const where = { remoteId: key, host: transport.remoteHost, port: transport.remotePort };
     const fail = (error: Error): void => {
@@ -311,6 +375,7 @@ export class LesNode extends EventEmitter<LesNodeEvents> {
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       requestTimeoutMs: this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     });
+    this.#carriers.set(peer, transport.carrier ?? 'tcp');
     this.#handshaking.add(peer);
     peer.once('handshake', () => {
       this.#handshaking.delete(peer);

@@ -102,6 +102,27 @@ export class LesRlpx extends RLPx {
     });
   }
 
+  /**
+   * An inbound connection over another carrier (a WebSocket's byte stream looking like a socket):
+   * the same path, limits and timers as a TCP connection devp2p's server accepted.
+   */
+  acceptStream(stream: Socket): void {
+    this._onConnect(stream, null);
+  }
+
+  /**
+   * An outbound connection to node `id` over another carrier, already open: devp2p's connect()
+   * after its TCP connect (the slot and duplicate checks, the peer map entry until it closes).
+   */
+  connectStream(stream: Socket, id: Uint8Array): void {
+    const key = bytesToHex(id);
+    if (this._peers.has(key)) throw new Error('Already connected');
+    if (this._getOpenSlots() === 0) throw new Error('Too many peers already connected');
+    this._peers.set(key, stream);
+    stream.once('close', () => this._peers.delete(key));
+    this._onConnect(stream, id);
+  }
+
   /** Destroy every socket whose RLPx handshake has not completed (nobody to say goodbye to). */
   destroyUnhandshaken(): void {
     for (const socket of this.#beforeHello.keys()) socket.destroy();

@@ -33,6 +33,8 @@ export interface LesTransport {
   /** Our end of the connection (getpeerinfo's addrlocal); absent where there is no socket. */
   readonly localHost?: string;
   readonly localPort?: number;
+  /** What carries the RLPx session: TCP, or a WebSocket's byte stream (absent: TCP). */
+  readonly carrier?: 'tcp' | 'ws';
   /** The client id string from the remote Hello. */
   readonly remoteClientId: string;
   /** Send raw RLP bytes under `code`; compression is the transport's business. */

@@ -39,6 +39,11 @@ export interface LesServerOptions {
   host?: string;
   /** 0 picks a free port. Default 30303. */
   port?: number;
+  /**
+   * Also accept LES over WebSocket on this port (0: a free one), on `host`: the RLPx handshake and
+   * framing over the WebSocket, the same node key, limits and flow control as TCP. Absent: off.
+   */
+  wsPort?: number;
   network?: NetworkConfig;
   /** Overrides network.sectionSize. */
   sectionSize?: number;
@@ -135,6 +140,8 @@ export class LesServer extends EventEmitter<LesServerEvents> {
     }
     if (options.nodeKey !== undefined) nodeIdFromPrivateKey(options.nodeKey); // throws for a key off the curve
     checkCount(options.port, 'port');
+    checkCount(options.wsPort, 'wsPort');
+    if (options.wsPort !== undefined && options.wsPort > 65535) throw new ServeError('SERVE_BAD_OPTIONS', 'wsPort must be ≤ 65535', { field: 'wsPort' });
     if (options.port !== undefined && options.port > 65535) throw new ServeError('SERVE_BAD_OPTIONS', 'port must be ≤ 65535', { field: 'port' });
     this.options = options;
     this.network = effectiveNetwork(options);
@@ -157,6 +164,12 @@ export class LesServer extends EventEmitter<LesServerEvents> {
   /** The enode URL clients dial. */
   get enode(): string {
     return this.#need().node.enode;
+  }
+
+  /** The enode URL (`?transport=ws`) of the WebSocket listener, when wsPort was given. */
+  get wsEnode(): string | undefined {
+    const node = this.#need().node;
+    return node.wsPort === undefined ? undefined : node.wsEnode;
   }
 
   get service(): LesService {
@@ -236,6 +249,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       service.attach(node);
       const host = this.options.host ?? '127.0.0.1';
       const port = await node.listen(this.options.port ?? DEFAULT_LES_PORT, host);
+      if (this.options.wsPort !== undefined) await node.listenWs(this.options.wsPort, host);
       const d = this.options.discovery;
       if (d !== undefined) {
         discovery = new Discovery({ privateKey: nodeKey, host, port: d.port ?? port, tcpPort: port, bootnodes: d.bootnodes, refreshMs: d.refreshMs, log });
@@ -244,7 +258,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       stack.start();
       this.#running = { store, stack, node, service, pool, discovery };
       const head = stack.backend.chain.head();
-      log.info({ enode: node.enode, head: head.number, sections: stack.indexer.sectionCount, stateStart: stack.backend.state.startBlock() }, 'serve: listening');
+      log.info({ enode: node.enode, ...(node.wsPort === undefined ? {} : { wsEnode: node.wsEnode }), head: head.number, sections: stack.indexer.sectionCount, stateStart: stack.backend.state.startBlock() }, 'serve: listening');
       this.emit('started', { enode: node.enode, head: head.number });
       if (serverStartedChannel.hasSubscribers) serverStartedChannel.publish({ server: this });
       return node.enode;

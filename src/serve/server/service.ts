@@ -112,7 +112,7 @@ export class LesService extends EventEmitter<LesServiceEvents> {
 
   /** Serves every handshaken peer of `node`. */
   attach(node: LesNode): void {
-    node.on('peer', (peer) => this.#onPeer(peer));
+    node.on('peer', (peer) => this.#onPeer(peer, node.carrierOf(peer)));
   }
 
   get sessions(): ClientSession[] {
@@ -142,7 +142,7 @@ export class LesService extends EventEmitter<LesServiceEvents> {
     for (const s of this.#sessions.values()) s.close();
   }
 
-  #onPeer(peer: LesPeer): void {
+  #onPeer(peer: LesPeer, transport: 'tcp' | 'ws' = 'tcp'): void {
     if (peer.state === 'closed') return;
     const capacity = this.pool.admit({ id: peer.id, host: peer.remoteHost });
     if (capacity === undefined) {
@@ -154,7 +154,7 @@ export class LesService extends EventEmitter<LesServiceEvents> {
     }
     // The Status offered the pool's capacityFor(); if admission gave less, the client is told.
     const announced = peer.localStatus?.flowControlMRR ?? capacity;
-    const session = new ClientSession(peer, announced, { clock: this.#options.clock, timers: this.#options.timers });
+    const session = new ClientSession(peer, announced, { clock: this.#options.clock, timers: this.#options.timers, transport });
     this.#sessions.set(session.id, session);
     session.setCapacity(capacity);
     peer.on('request', (req) => {

@@ -60,7 +60,8 @@ export interface SessionInfo {
   counters: SessionCounters & { stops: number; resumes: number; dropped: number; breaches: number };
   lastAnnounced: { hash: string; number: number; td: string } | undefined;
   peer: PeerStats;
-  remote: { host: string; port: number; clientId: string };
+  /** `transport`: what carries the RLPx session (a browser's is a WebSocket). */
+  remote: { host: string; port: number; clientId: string; transport: 'tcp' | 'ws' };
 }
 
 export class ClientSession {
@@ -79,8 +80,11 @@ export class ClientSession {
   #decrease: unknown;
   #closed = false;
 
-  constructor(peer: LesPeer, capacity: number, options: { clock?: Clock; timers?: Scheduler } = {}) {
+  readonly #transport: 'tcp' | 'ws';
+
+  constructor(peer: LesPeer, capacity: number, options: { clock?: Clock; timers?: Scheduler; transport?: 'tcp' | 'ws' } = {}) {
     this.peer = peer;
+    this.#transport = options.transport ?? 'tcp';
     this.id = peer.id;
     this.version = peer.version;
     this.#capacity = capacity;
@@ -172,7 +176,7 @@ export class ClientSession {
       counters: { ...this.counters, ...this.flow.counters },
       lastAnnounced: last === undefined ? undefined : { hash: hex(last.hash), number: last.number, td: last.td.toString() },
       peer: this.peer.stats(),
-      remote: { host: this.peer.remoteHost, port: this.peer.remotePort, clientId: this.peer.remoteClientId },
+      remote: { host: this.peer.remoteHost, port: this.peer.remotePort, clientId: this.peer.remoteClientId, transport: this.#transport },
     };
   }
 }
