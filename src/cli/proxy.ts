@@ -30,6 +30,9 @@ export interface ProxyFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags, 
   trusted: string[];
   fraction: number;
   checkpoint?: string;
+  beaconApi?: string[];
+  beaconCheckpoint?: string;
+  finalizedOnly?: boolean;
   network: string;
   genesisHash?: string;
   httpHost: string;
@@ -63,6 +66,11 @@ function trustedArg(value: string): string {
     throw new InvalidArgumentError(`neither an enode URL nor a 128-hex node id (${(err as Error).message})`);
   }
   return value;
+}
+
+/** `--beacon-api a,b` or repeated. */
+function urlListArg(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((u) => httpUrlArg(u.trim()))];
 }
 
 function methodArg(value: string): string {
@@ -136,10 +144,18 @@ export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpo
   }
   const ids = new Set(flags.server.map((s) => Buffer.from(parseEnode(s).id).toString('hex')));
   const trustedIds = flags.trusted.map((t) => Buffer.from(t.toLowerCase().startsWith('enode://') ? parseEnode(t).id : parseNodeId(t)).toString('hex'));
-  if (!trustedIds.some((id) => ids.has(id)) && !(discovering && trustedIds.length > 0)) {
-    throw new CliFailure('no trusted server: name at least one of the --server nodes with --trusted (the head is what trusted servers agree on)');
+  const beacon = (flags.beaconApi?.length ?? 0) > 0;
+  if (!beacon && (flags.beaconCheckpoint !== undefined || flags.finalizedOnly === true)) {
+    throw new CliFailure(`${flags.beaconCheckpoint === undefined ? '--finalized-only' : '--beacon-checkpoint'} needs --beacon-api <url>: the beacon node(s) the heads are verified from`);
+  }
+  if (beacon && flags.beaconCheckpoint === undefined && flags.datadir === undefined) {
+    throw new CliFailure('--beacon-api needs --beacon-checkpoint <block root> (or a --datadir where an earlier run saved one)');
+  }
+  if (!beacon && !trustedIds.some((id) => ids.has(id)) && !(discovering && trustedIds.length > 0)) {
+    throw new CliFailure('no trusted server: name at least one of the --server nodes with --trusted (the head is what trusted servers agree on), or verify heads from the beacon chain with --beacon-api');
   }
   const network = loadNetwork(flags.network);
+  if (beacon && network.name !== 'mainnet') throw new CliFailure(`--beacon-api: no beacon chain config is built in for network ${network.name} (mainnet only, so far)`);
   const checkpoint = flags.checkpoint === undefined ? undefined : loadCheckpoint(flags.checkpoint);
   if (network.genesisHash === undefined && flags.genesisHash === undefined) {
     throw new CliFailure(`--network ${network.name} names no genesis hash: give --genesis-hash <hex>`);
@@ -176,6 +192,7 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     discovery: discovery.on ? { bootnodes: discovery.bootnodes, host: flags.discoveryHost, maxServers: flags.maxDiscovered } : undefined,
     trustedServers: flags.trusted,
     trustedFraction: flags.fraction / 100,
+    trust: flags.beaconApi === undefined || flags.beaconApi.length === 0 ? undefined : { mode: 'beacon', beaconApi: flags.beaconApi, checkpoint: flags.beaconCheckpoint, finalizedOnly: flags.finalizedOnly },
     checkpoint,
     network,
     genesisHash: flags.genesisHash,
@@ -189,7 +206,7 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
   const signals = stopOnSignals(log, async () => {
     await Promise.all([proxy?.close(), admin?.close(), client.stop()]);
   });
-  log.info({ servers: flags.server.length, trusted: flags.trusted.length, network: network.name }, 'connecting to LES servers');
+  log.info({ servers: flags.server.length, trusted: flags.trusted.length, beaconApi: flags.beaconApi?.length ?? 0, network: network.name }, 'connecting to LES servers');
   await client.start().catch((err: unknown) => {
     throw inFlagWords(err);
   });
@@ -232,6 +249,9 @@ export function registerProxy(program: Command): void {
     .addOption(new Option('--trusted <enode|nodeId>', 'a server whose announced heads count towards head agreement (repeatable)').argParser(repeatable(trustedArg)).default([]))
     .option('--fraction <percent>', 'percent of the configured trusted servers whose announces must agree on a head', intArg(1, 100), 75)
     .option('--checkpoint <json|file>', 'a trusted checkpoint {sectionIndex, sectionHead, chtRoot, bloomTrieRoot}')
+    .addOption(new Option('--beacon-api <url>', 'a beacon node REST API to verify heads from (repeatable, or comma-separated): the head is what the sync committee signed, no server needs --trusted').argParser(urlListArg).default([]))
+    .option('--beacon-checkpoint <root>', 'the trusted beacon block root to start from (with --beacon-api)', hashArg)
+    .option('--finalized-only', 'with --beacon-api: follow the finalized block only, never an optimistic head')
     .option('--network <name|file>', 'mainnet, sepolia, holesky, hoodi, devnet or a network config JSON file', 'mainnet')
     .option('--genesis-hash <hex>', 'genesis hash, for a network config that has none (a devnet)', hashArg)
     .option('--http-host <addr>', 'listening address of the proxy', hostArg, '127.0.0.1')
