@@ -116,6 +116,8 @@ export async function startPrunedRelay(nodeUrl: string, options: PrunedRelayOpti
     }
     const headerOf = HEADER_METHODS[call.method];
     if (headerOf !== undefined) {
+      // As go-ethereum: the block number or hash alone.
+      if ((call.params?.length ?? 0) !== 1) return { ...base, error: { code: -32602, message: `too many arguments, want at most 1` } };
       const block = (await one(headerOf, [call.params?.[0], false])) as Record<string, unknown> | null;
       if (block !== null) for (const f of BODY_FIELDS) delete block[f];
       return { ...base, result: block };

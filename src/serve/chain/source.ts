@@ -129,8 +129,9 @@ export class NodeBlockSource implements BlockFetcher {
     return { blocks: [...before.blocks, ...run.blocks, ...after.blocks], failure: after.failure };
   }
 
-  private calls(method: string, from: number, count: number) {
-    return Array.from({ length: count }, (_, i) => ({ method, params: [quantityHex(from + i), false] }));
+  /** One call per block; go-ethereum's eth_getHeaderByNumber takes the number alone (a second argument is refused). */
+  private calls(method: 'eth_getBlockByNumber' | 'eth_getHeaderByNumber', from: number, count: number) {
+    return Array.from({ length: count }, (_, i) => ({ method, params: method === 'eth_getBlockByNumber' ? [quantityHex(from + i), false] : [quantityHex(from + i)] }));
   }
 
   /** Checked blocks from the answers, up to the first gap or failure. */
