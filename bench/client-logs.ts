@@ -119,7 +119,7 @@ try {
   if (count !== top.header.number + 1) throw new Error(`baseline got ${count} headers of ${top.header.number + 1}`);
   const loadEnd = load1();
 
-  console.log(`chain: ${head + 1} blocks (0..${head}), ${SECTIONS} sections of ${SIZE} trusted, tail ${head - SECTIONS * SIZE + 1} blocks; a busy contract logs in every block, the rare one in blocks ${[...rareAt].join(', ')}`);
+  console.log(`chain: ${head + 1} blocks (0..${head}), ${SECTIONS} sections of ${SIZE} trusted, tail ${head - SECTIONS * SIZE + 1} blocks; ${BUSY ? "a busy contract logs in every block" : "blocks empty but"}, the rare one in blocks ${[...rareAt].join(', ')}`);
   console.log(`getLogs(rare address, 0..${head}): ${logs.length} logs, equal to anvil's, in ${fmt(ms)} ms; load ${load0.toFixed(2)} → ${loadEnd.toFixed(2)} (2 cores, shared)`);
   console.log(`  client header window ${win?.lo}..${win?.hi} (window size ${WINDOW}); bytes received before the call (Status, head, section roots): ${b0}`);
   console.log(`  bytes received by the client during the call: ${ours}, by message:`);

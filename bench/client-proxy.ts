@@ -18,13 +18,17 @@
  * so no cache of ours holds its proof. Calls alternate which side goes first. Each answer is
  * checked against anvil's.
  *   node --import tsx bench/client-proxy.ts [calls=200] [starts=5]
+ * With BENCH_CPU_PROF=<dir> the proxy runs under `node --cpu-prof` (a .cpuprofile per start in
+ * <dir>; bench/lib/profile-summary.ts reads them) and the event-loop delay of this process is printed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Wallet } from 'ethers';
 import type * as Package from '../src/index.js';
 import { verifyAccountProof } from '../src/verify/state.js';
+import { cpuMs } from './lib/proc.js';
 import { type BenchResult, emit, load1, median, summary } from './lib/report.js';
 import { childServer, startAnvilChain } from './lib/stack.js';
 
@@ -61,7 +65,9 @@ async function startProxy(enodes: string[], genesis: string, probe: string): Pro
   const args = ['proxy', '--network', 'devnet', '--genesis-hash', genesis, '--http-port', '0', '--log-level', 'warn'];
   for (const e of enodes) args.push('--server', e, '--trusted', e);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [`${root}bin/lesp.js`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const prof = process.env.BENCH_CPU_PROF;
+  const node = prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', prof];
+  const child = spawn(process.execPath, [...node, `${root}bin/lesp.js`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -103,7 +109,7 @@ const servers: Array<Awaited<ReturnType<typeof childServer>>> = [];
 const closers: Array<() => Promise<void>> = [];
 try {
   const n = CALLS + WARMUP;
-  const fresh = Array.from({ length: 4 * n + 2 * STARTS + 4 }, () => Wallet.createRandom().address);
+  const fresh = Array.from({ length: 4 * n + 2 * STARTS + 4 + 400 }, () => Wallet.createRandom().address);
   for (let i = 0; i < fresh.length; i += 200) {
     await Promise.all(fresh.slice(i, i + 200).map((a, j) => anvil.rpc('anvil_setBalance', [a, `0x${(i + j + 1).toString(16)}`])));
   }
@@ -156,6 +162,8 @@ try {
     'LesProvider in process': (a) => lp.getBalance(a, 'latest'),
   };
   const names = Object.keys(ways);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   const times: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < names.length; k++) {
@@ -170,10 +178,24 @@ try {
     }
   }
   const loadEnd = load1();
+  delay.disable();
+
+  // Where the CPU goes: each way alone for a few calls, the CPU time of every process over them.
+  const procs: Array<[string, number]> = [['caller (this process)', process.pid], ['lesp proxy', proxy.child.pid as number], ...servers.map((s, i) => [`LES server ${i + 1}`, s.pid] as [string, number]), ['anvil', anvil.pid]];
+  const CPU_CALLS = Math.min(100, CALLS);
+  for (const name of names) {
+    const before = procs.map(([, pid]) => cpuMs(pid));
+    const t0 = performance.now();
+    for (let i = 0; i < CPU_CALLS && next < fresh.length; i++) await (ways[name] as (a: string) => Promise<bigint>)(take());
+    const wall = (performance.now() - t0) / CPU_CALLS;
+    const per = procs.map(([p, pid], i) => `${p} ${((cpuMs(pid) - (before[i] as number)) / CPU_CALLS).toFixed(2)}`).filter((x) => !x.endsWith(' 0.00'));
+    console.log(`CPU ms per call, ${name} (wall ${wall.toFixed(2)} ms): ${per.join(', ')}`);
+  }
 
   const p50 = (k: string) => median(times[k] as number[]);
   console.log(`2 LES servers (own processes), lesp proxy and LesProvider from dist/; ${CALLS} timed calls per way after ${WARMUP} warm-up, a fresh account each`);
   for (const k of names) console.log(`  ${k.padEnd(24)} ${summary(times[k] as number[])}`);
+  console.log(`event-loop delay of this process (LesProvider, the HTTP callers) during the calls: p50 ${(delay.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(2)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`);
   console.log(`lesp proxy cold starts (process start → URL printed → first verified answer): ${starts.map((s) => `${s.listening.toFixed(0)}→${s.firstAnswer.toFixed(0)} ms`).join(', ')}`);
   console.log(`new LesProvider in a warm process → first verified answer: ${providerStarts.map((x) => `${x.toFixed(0)} ms`).join(', ')}`);
   const lat = (metric: string, a: string, b: string, target: number): BenchResult => ({

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as EvmModule from '@ethereumjs/evm';
 import type { EVMInterface, EVMOpts, EVMRunCallOpts } from '@ethereumjs/evm';
 import type { Account } from '../../verify/state.js';
 import { EvmError } from './errors.js';
@@ -34,6 +35,8 @@ interface CommonModule10 {
 export interface EthJs10 {
   util: Util10;
   common: CommonModule10;
+  /** @ethereumjs/evm itself: loaded with the rest at the first call (a quarter second and ~40 MiB a client that makes no eth_call never pays). */
+  evm: Pick<typeof EvmModule, 'createEVM' | 'getActivePrecompiles'>;
 }
 
 /** Imports the ESM build of `pkg` as @ethereumjs/evm resolves it (its nested 10.x copy). */
@@ -60,12 +63,14 @@ async function importBesideEvm<T>(pkg: string): Promise<T> {
 
 let loaded: Promise<EthJs10> | undefined;
 
-/** The 10.x util and common modules (loaded once). */
+/** The EVM and its 10.x util and common modules (loaded once). */
 export function ethjs(): Promise<EthJs10> {
   loaded ??= (async () => ({
     util: await importBesideEvm<Util10>('@ethereumjs/util'),
     common: await importBesideEvm<CommonModule10>('@ethereumjs/common'),
+    evm: await import('@ethereumjs/evm'),
   }))();
+  loaded.catch(() => (loaded = undefined));
   return loaded;
 }
 

@@ -8,7 +8,7 @@
  * (block-state.ts); if anything, all of it is fetched in one round and the call runs again. A run
  * that missed anything is never answered.
  */
-import { type EVMInterface, createEVM, getActivePrecompiles } from '@ethereumjs/evm';
+import type { EVMInterface } from '@ethereumjs/evm';
 import { type HardforkActivation, hardforkAt } from '../../config/network.js';
 import type { Account } from '../../verify/state.js';
 import type { HeaderChainView, VerifiedHeader } from '../contracts.js';
@@ -178,8 +178,8 @@ export class CallExecutor {
 
   /** The precompiles of the fork rules at a block (address hex, no 0x). */
   async precompiles(header?: VerifiedHeader, o: BlockOverrides = {}): Promise<string[]> {
-    const { common } = await this.rules(header, o);
-    return [...getActivePrecompiles(common).keys()].map((a) => a.replace(/^0x/, '').toLowerCase());
+    const { m, common } = await this.rules(header, o);
+    return [...m.evm.getActivePrecompiles(common).keys()].map((a) => a.replace(/^0x/, '').toLowerCase());
   }
 
   async run(input: RunInput, stats: FetchStats): Promise<RunResult> {
@@ -230,12 +230,12 @@ export class CallExecutor {
     // Common's hardfork, and left subscribed, every call's EVM (and the state it holds) would stay
     // reachable from the Common for good: drop the listeners this EVM added.
     const before = new Set(common.events.listeners('hardforkChanged'));
-    const evm = await createEVM({
+    const evm = await m.evm.createEVM({
       common,
       stateManager: sm as never,
       blockchain: chainBlockchain(this.config.chain),
       ...guard.evmOptions(),
-      ...kzgEvmOptions(common),
+      ...kzgEvmOptions(m, common),
     });
     for (const l of common.events.listeners('hardforkChanged')) if (!before.has(l)) common.events.off('hardforkChanged', l);
     guard.attach(evm);

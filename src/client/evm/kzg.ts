@@ -6,9 +6,8 @@
  * never verifies a blob should pay.
  */
 import type { EVMOpts } from '@ethereumjs/evm';
-import { getActivePrecompiles } from '@ethereumjs/evm';
 import { EvmError } from './errors.js';
-import type { Common10 } from './ethjs.js';
+import type { Common10, EthJs10 } from './ethjs.js';
 
 const POINT_EVALUATION = '0x000000000000000000000000000000000000000a';
 
@@ -51,16 +50,16 @@ type Precompile = (opts: { common: Common10 }) => unknown;
  * createEVM options that replace 0x0a, where the rules have it, with the built-in precompile
  * preceded by loading the KZG library into the Common.
  */
-export function kzgEvmOptions(common: Common10): Pick<EVMOpts, 'customPrecompiles'> {
+export function kzgEvmOptions(m: EthJs10, common: Common10): Pick<EVMOpts, 'customPrecompiles'> {
   let options = byCommon.get(common);
-  if (options === undefined) byCommon.set(common, (options = build(common)));
+  if (options === undefined) byCommon.set(common, (options = build(m, common)));
   return options;
 }
 
 const byCommon = new WeakMap<Common10, Pick<EVMOpts, 'customPrecompiles'>>();
 
-function build(common: Common10): Pick<EVMOpts, 'customPrecompiles'> {
-  const builtin = getActivePrecompiles(common).get(POINT_EVALUATION.slice(2)) as Precompile | undefined;
+function build(m: EthJs10, common: Common10): Pick<EVMOpts, 'customPrecompiles'> {
+  const builtin = m.evm.getActivePrecompiles(common).get(POINT_EVALUATION.slice(2)) as Precompile | undefined;
   if (builtin === undefined) return {};
   const precompile = async (opts: { common: Common10 }): Promise<unknown> => {
     const crypto = opts.common.customCrypto as { kzg?: unknown };
