@@ -37,6 +37,7 @@ const BENCHES: Record<string, Entry> = {
   'client-logs-mainnet': { file: 'client-logs.ts', args: ['3', '3', '32', '32768'], about: 'the same over 3 sections of mainnet\'s 32,768 blocks' },
   'client-rss': { file: 'client-rss.ts', args: [], dist: true, about: 'client RSS (compiled package, plain node) idle and under load' },
   'client-call': { file: 'client-call.ts', args: [], about: 'cold ERC-20 balanceOf via eth_call vs anvil eth_call; LES round trips' },
+  'beacon-start': { file: 'beacon-start.ts', args: [], about: 'start → first verified answer: beacon trust (512-key sync committee, checkpoint known) beside server agreement' },
   'serve-fuzz': { file: 'serve-fuzz.ts', args: [], about: '100,000 mutated LES messages, RLPx junk and silent peers at a LesServer process; crashes, hangs, RSS' },
   'client-hostile-replies': { file: 'client-hostile-replies.ts', args: [], about: 'CPU to refuse a receipt bomb and drop an unknown-reqID 9.5 MiB reply' },
   'proxy-fuzz': { file: 'proxy-fuzz.ts', args: [], about: '100,000 hostile JSON-RPC requests at the proxy: crashes, hangs, RSS' },

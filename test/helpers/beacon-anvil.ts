@@ -1,10 +1,10 @@
 /**
  * A small beacon chain over anvil for beacon-trust tests: the minimal preset (32 deterministic
- * keys), beacon slot s carrying anvil's real block s (hash and number), each block's state
+ * keys; the mainnet preset's 512 when asked), beacon slot s carrying anvil's real block s (hash and number), each block's state
  * finalizing the block 8 slots back, served over the beacon API by a local REST server. A served
  * source may lie: its updates then name an execution block the committee did not sign.
  */
-import { type BeaconConfig, type LightClientUpdate, MINIMAL_PRESET, beaconConfig, toBeaconJson } from '../../src/verify/beacon/index.js';
+import { type BeaconConfig, type BeaconPreset, type LightClientUpdate, MINIMAL_PRESET, beaconConfig, toBeaconJson } from '../../src/verify/beacon/index.js';
 import type { Anvil } from './anvil.js';
 import { type BeaconApiReply, type BeaconApiServer, bytesHex, hexBytes, startBeaconApi } from './beacon-vectors.js';
 import { SyntheticBeaconChain } from '../unit/beacon/synthetic-chain.js';
@@ -18,9 +18,9 @@ export const TEST_SECONDS_PER_SLOT = 12;
  * The test beacon chain's config. Its wall clock puts slot `nowSlot` at the time of the call;
  * `minEpochsForBlockRequests` makes older checkpoints too old to sync from.
  */
-export function testBeaconConfig(o: { nowSlot?: number; minEpochsForBlockRequests?: number } = {}): BeaconConfig {
+export function testBeaconConfig(o: { nowSlot?: number; minEpochsForBlockRequests?: number; preset?: BeaconPreset } = {}): BeaconConfig {
   return beaconConfig({
-    preset: MINIMAL_PRESET,
+    preset: o.preset ?? MINIMAL_PRESET,
     genesisValidatorsRoot: new Uint8Array(32).fill(0x11),
     genesisTime: Math.floor(Date.now() / 1000) - (o.nowSlot ?? 40) * TEST_SECONDS_PER_SLOT,
     secondsPerSlot: TEST_SECONDS_PER_SLOT,
@@ -43,7 +43,7 @@ export class BeaconOverAnvil {
   readonly #slots = new Map<string, bigint>();
 
   constructor(
-    readonly anvil: Anvil,
+    readonly anvil: Pick<Anvil, 'rpc'>,
     readonly config: BeaconConfig = testBeaconConfig(),
   ) {
     this.chain = new SyntheticBeaconChain(config);
