@@ -14,51 +14,12 @@ import { Scheduler } from '../../src/client/scheduler/scheduler.js';
 import { ServerPool } from '../../src/client/servers/index.js';
 import { DEVNET, type NetworkConfig } from '../../src/config/network.js';
 import type { LesServer } from '../../src/serve/index.js';
-import { type BeaconConfig, type LightClientUpdate, MINIMAL_PRESET, beaconConfig, toBeaconJson } from '../../src/verify/beacon/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
-import { type BeaconApiServer, bytesHex, hexBytes, startBeaconApi } from '../helpers/beacon-vectors.js';
+import { BeaconOverAnvil, testBeaconConfig } from '../helpers/beacon-anvil.js';
+import { type BeaconApiServer, bytesHex, hexBytes } from '../helpers/beacon-vectors.js';
 import { genesisOf, serversIdle, startServers, until } from '../helpers/devnet-stack.js';
-import { SyntheticBeaconChain } from '../unit/beacon/synthetic-chain.js';
 
-const v = (x: number) => Uint8Array.of(x, 0, 0, 0x07);
-const config: BeaconConfig = beaconConfig({
-  preset: MINIMAL_PRESET,
-  genesisValidatorsRoot: new Uint8Array(32).fill(0x11),
-  forks: [
-    { name: 'phase0', version: v(0), epoch: 0n },
-    { name: 'capella', version: v(3), epoch: 0n },
-    { name: 'deneb', version: v(4), epoch: 0n },
-    { name: 'electra', version: v(5), epoch: 0n },
-  ],
-});
-
-/** Beacon slot s carries anvil block s; its state finalizes the block 8 slots back. */
-class BeaconOverAnvil {
-  readonly chain = new SyntheticBeaconChain(config);
-  latest: LightClientUpdate | undefined;
-  slot = 0n;
-  constructor(readonly anvil: Anvil) {}
-
-  async extendTo(n: number, fakeHashAt?: number): Promise<void> {
-    for (let s = Number(this.slot) + 1; s <= n; s++) {
-      const block = await this.anvil.rpc<{ hash: string; number: string }>('eth_getBlockByNumber', [`0x${s.toString(16)}`, false]);
-      const hash = s === fakeHashAt ? new Uint8Array(32).fill(0xee) : hexBytes(block.hash);
-      this.chain.addBlock(BigInt(s), s === 1 ? undefined : BigInt(Math.max(1, s - 8)), { block_hash: hash, block_number: BigInt(s) });
-    }
-    this.slot = BigInt(n);
-    this.latest = this.chain.update(this.slot, this.slot + 1n);
-  }
-
-  handler = (path: string) => {
-    const wrap = (kind: Parameters<typeof toBeaconJson>[2], value: unknown) => ({ version: 'electra', data: toBeaconJson(config, 'electra', kind, value as never) });
-    const u = this.latest as LightClientUpdate;
-    if (path === `/eth/v1/beacon/light_client/bootstrap/${bytesHex(this.chain.root(1n))}`) return { json: wrap('LightClientBootstrap', this.chain.bootstrap(1n)) };
-    if (path === '/eth/v1/beacon/light_client/updates') return { json: [wrap('LightClientUpdate', u)] };
-    if (path === '/eth/v1/beacon/light_client/finality_update') return { json: wrap('LightClientFinalityUpdate', this.chain.finalityUpdate(this.slot, this.slot + 1n)) };
-    if (path === '/eth/v1/beacon/light_client/optimistic_update') return { json: wrap('LightClientOptimisticUpdate', this.chain.optimisticUpdate(this.slot, this.slot + 1n)) };
-    return { status: 404, json: {} };
-  };
-}
+const config = testBeaconConfig();
 
 describe('beacon trust over real LES (anvil, an untrusted LES server)', () => {
   let anvil: Anvil;
@@ -92,7 +53,7 @@ describe('beacon trust over real LES (anvil, an untrusted LES server)', () => {
   });
 
   async function setup(beacon: BeaconOverAnvil, finalizedOnly = false) {
-    const api = await startBeaconApi(beacon.handler);
+    const api = await beacon.serve();
     apis.push(api);
     const chain = await HeaderChain.open({ config: network, retriever: scheduler, genesisHash: genesis });
     const anchor = new BeaconAnchor({ config, checkpoint: beacon.chain.root(1n), source: new RestBeaconSource(api.url, config), currentSlot: () => beacon.slot + 2n });
@@ -101,7 +62,7 @@ describe('beacon trust over real LES (anvil, an untrusted LES server)', () => {
   }
 
   it('adopts the block the sync committee signed, fetched over LES from a server nobody trusts, and follows it', async () => {
-    const beacon = new BeaconOverAnvil(anvil);
+    const beacon = new BeaconOverAnvil(anvil, config);
     await beacon.extendTo(20);
     const { chain, anchor, tracker } = await setup(beacon);
     assert.equal(chain.head().header.number, 0);
@@ -127,7 +88,7 @@ describe('beacon trust over real LES (anvil, an untrusted LES server)', () => {
   });
 
   it('finalized-only mode adopts the finalized block', async () => {
-    const beacon = new BeaconOverAnvil(anvil);
+    const beacon = new BeaconOverAnvil(anvil, config);
     await beacon.extendTo(20);
     const { chain, anchor, tracker } = await setup(beacon, true);
     await anchor.sync();
@@ -136,7 +97,7 @@ describe('beacon trust over real LES (anvil, an untrusted LES server)', () => {
   });
 
   it('does not adopt a block the beacon chain vouches for that LES cannot serve by its hash', async () => {
-    const beacon = new BeaconOverAnvil(anvil);
+    const beacon = new BeaconOverAnvil(anvil, config);
     await beacon.extendTo(20, 20);
     const { chain, anchor, tracker } = await setup(beacon);
     const heads = await anchor.sync();

@@ -109,7 +109,7 @@ describe('LesProvider in beacon trust mode (no trusted LES server)', () => {
       assert.equal((await provider.getBlock(25))?.hash, (await blockAt(25)).hash);
       assert.equal(((await provider.send('eth_getBlockByNumber', ['finalized', false])) as Json).hash, (await blockAt(17)).hash);
     } finally {
-      await provider.destroy();
+      await provider.close();
     }
     const saved = JSON.parse(readFileSync(join(datadir, 'beacon-checkpoint.json'), 'utf8')) as { root: string; slot: number };
     assert.deepEqual(saved, { root: beacon.root(17), slot: 17 });
@@ -162,7 +162,19 @@ describe('LesProvider in beacon trust mode (no trusted LES server)', () => {
       assert.equal(client.status().beacon?.checkpoint, beacon.root(17));
       assert.equal(await provider.getBlockNumber(), 26);
     } finally {
-      await provider.destroy();
+      await provider.close();
+    }
+  });
+
+  it('finalized-only: the head is the beacon chain’s finalized block', async () => {
+    const client = new LesClient(options({ finalizedOnly: true }));
+    try {
+      await client.start();
+      assert.equal(bytesHex(client.head()?.hash ?? new Uint8Array()), (await blockAt(18)).hash);
+      assert.equal(((await client.request('eth_getBlockByNumber', ['finalized', false])) as Json).hash, (await blockAt(18)).hash);
+      assert.equal(client.status().synced, true, client.status().reason);
+    } finally {
+      await client.stop();
     }
   });
 
