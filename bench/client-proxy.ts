@@ -22,10 +22,11 @@
  * <dir>; bench/lib/profile-summary.ts reads them) and the event-loop delay of this process is printed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Wallet } from 'ethers';
+import { getAddress } from 'ethers';
 import type * as Package from '../src/index.js';
 import { verifyAccountProof } from '../src/verify/state.js';
 import { cpuMs } from './lib/proc.js';
@@ -109,7 +110,7 @@ const servers: Array<Awaited<ReturnType<typeof childServer>>> = [];
 const closers: Array<() => Promise<void>> = [];
 try {
   const n = CALLS + WARMUP;
-  const fresh = Array.from({ length: 4 * n + 2 * STARTS + 4 + 400 }, () => Wallet.createRandom().address);
+  const fresh = Array.from({ length: 4 * n + 2 * STARTS + 4 + 400 }, () => getAddress(`0x${randomBytes(20).toString('hex')}`));
   for (let i = 0; i < fresh.length; i += 200) {
     await Promise.all(fresh.slice(i, i + 200).map((a, j) => anvil.rpc('anvil_setBalance', [a, `0x${(i + j + 1).toString(16)}`])));
   }

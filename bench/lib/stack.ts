@@ -44,7 +44,9 @@ export async function inlineServer(rpcUrl: string, spec: ServerSpec = {}): Promi
 
 /** A LesServer in a child process of its own. */
 export async function childServer(rpcUrl: string, spec: ServerSpec = {}): Promise<ServerHandle> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ rpcUrl, pollIntervalMs: 50, ...spec })], {
+  // BENCH_CPU_PROF=<dir>: a .cpuprofile of the server, written when it stops.
+  const prof = process.env.BENCH_CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF];
+  const child: ChildProcess = spawn(process.execPath, [...prof, '--import', 'tsx', CHILD, JSON.stringify({ rpcUrl, pollIntervalMs: 50, ...spec })], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

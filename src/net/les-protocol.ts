@@ -12,6 +12,7 @@ import * as snappy from 'snappyjs';
 import { type LesVersion, MESSAGE_SPACE, REPLY_CODES, SUPPORTED_VERSIONS } from '../wire/codes.js';
 import { MAX_MESSAGE_SIZE } from '../wire/limits.js';
 import { DisconnectReason } from './disconnect.js';
+import { snappyDeclaredLength, snappyHead } from './snappy-block.js';
 import type { LesTransport, TransportHandlers } from './transport.js';
 
 /** Messages that may arrive between the Hello and the LesPeer attaching (normally none). */
@@ -81,83 +82,10 @@ export function lesCapability(version: LesVersion): Capabilities {
   return { name: 'les', version, length: MESSAGE_SPACE[version], constructor: LesProtocol };
 }
 
+export { snappyDeclaredLength, snappyHead };
+
 /** les/2, les/3 and les/4 with the spec's message-space lengths. */
 export const LES_CAPABILITIES: readonly Capabilities[] = SUPPORTED_VERSIONS.map(lesCapability);
-
-/**
- * The uncompressed length a snappy block declares in its leading varint, or -1 when the varint
- * is unreadable. (Raw snappy block format: the length comes first, as a little-endian base-128
- * varint of at most 5 bytes.)
- */
-export function snappyDeclaredLength(block: Uint8Array): number {
-  let length = 0;
-  for (let i = 0; i < 5 && i < block.length; i++) {
-    const b = block[i] as number;
-    length += (b & 0x7f) * 2 ** (7 * i);
-    if (b < 0x80) return length;
-  }
-  return -1;
-}
-
-/**
- * The first `n` bytes (fewer if the block is shorter) a snappy block decompresses to, decoding no
- * further; undefined when those elements are malformed. Raw snappy block format: after the length
- * varint, elements tagged by their low two bits: 0 literal (length-1 in the tag's upper six bits,
- * or in the 1-4 bytes after it when those read 60-63), 1 copy of 4-11 bytes with an 11-bit offset,
- * 2 and 3 copies of 1-64 bytes with 2- and 4-byte little-endian offsets.
- */
-export function snappyHead(block: Uint8Array, n: number): Uint8Array | undefined {
-  const declared = snappyDeclaredLength(block);
-  if (declared < 0) return undefined;
-  let at = 0;
-  while ((block[at] as number) >= 0x80) at++;
-  at++;
-  const want = Math.min(n, declared);
-  const out = new Uint8Array(want);
-  let len = 0;
-  const le = (from: number, bytes: number): number => {
-    let v = 0;
-    for (let i = bytes - 1; i >= 0; i--) v = v * 256 + (block[from + i] as number);
-    return v;
-  };
-  while (len < want) {
-    const tag = block[at];
-    if (tag === undefined) return undefined;
-    let copy: number;
-    let offset: number;
-    if ((tag & 3) === 0) {
-      let lit = (tag >> 2) + 1;
-      at++;
-      if (lit > 60) {
-        const bytes = lit - 60;
-        if (at + bytes > block.length) return undefined;
-        lit = le(at, bytes) + 1;
-        at += bytes;
-      }
-      if (at + lit > block.length) return undefined;
-      const take = Math.min(lit, want - len);
-      out.set(block.subarray(at, at + take), len);
-      len += take;
-      at += lit;
-      continue;
-    }
-    if ((tag & 3) === 1) {
-      if (at + 2 > block.length) return undefined;
-      copy = 4 + ((tag >> 2) & 7);
-      offset = ((tag >> 5) << 8) | (block[at + 1] as number);
-      at += 2;
-    } else {
-      const bytes = (tag & 3) === 2 ? 2 : 4;
-      if (at + 1 + bytes > block.length) return undefined;
-      copy = (tag >> 2) + 1;
-      offset = le(at + 1, bytes);
-      at += 1 + bytes;
-    }
-    if (offset === 0 || offset > len) return undefined;
-    for (let i = 0; i < copy && len < want; i++, len++) out[len] = out[len - offset] as number;
-  }
-  return out;
-}
 
 interface FrameGuards {
   oversized?(code: number, size: number): void;
@@ -218,7 +146,15 @@ export function rlpxTransport(peer: Devp2pPeer, protocol: LesProtocol): LesTrans
     localPort: socket.localPort,
     carrier: (socket as { carrier?: 'tcp' | 'ws' }).carrier ?? 'tcp',
     remoteClientId: peer.getHelloMessage()?.clientId ?? '',
-    send: (code, payload) => protocol.sendRaw(code, payload),
+    send: (code, payload) => {
+      // devp2p writes a frame's header and body separately: corked, they leave in one writev.
+      socket.cork();
+      try {
+        protocol.sendRaw(code, payload);
+      } finally {
+        socket.uncork();
+      }
+    },
     disconnect: (reason) => peer.disconnect(reason),
     attach(handlers) {
       peer.events.once('close', (reason: number | undefined, byUs: boolean | null) => handlers.close(reason, byUs === true));
