@@ -113,7 +113,18 @@ export class NodeError extends LespError {
   }
 }
 
-export type FramingErrorCode = 'FRAME_BEFORE_ACK' | 'FRAME_TOO_LARGE' | 'FRAME_READ_TIMEOUT' | 'NO_PROGRESS' | 'UNSUPPORTED_DEVP2P';
+export type FramingErrorCode =
+  | 'FRAME_BEFORE_ACK'
+  | 'FRAME_TOO_LARGE'
+  | 'FRAME_READ_TIMEOUT'
+  | 'NO_PROGRESS'
+  | 'UNSUPPORTED_DEVP2P'
+  // The pure-JS initiator (rlpx-ecies.ts, rlpx-session.ts):
+  | 'BAD_ACK'
+  | 'BAD_MAC'
+  | 'BAD_HELLO'
+  | 'NO_SHARED_CAPABILITY'
+  | 'RLPX_HANDSHAKE_TIMEOUT';
 
 /** The remote's RLPx byte stream cannot be framed (or our devp2p is not the one the reader fits); the connection is closed. */
 export class FramingError extends LespError {
