@@ -6,14 +6,15 @@
  * - without anvil installed, startDevnet() fails at once with one line saying how to get it;
  * - `import` of every entry (les-provider, /viem, /devnet, /serve, /proxy) works, a path that is
  *   not exported is refused, and TypeScript resolves their types (a wrong option is an error);
- * - `npx lesp devnet --help` prints the flags;
+ * - `npx lesp devnet --help` prints the flags, and `lesp devnet` from the installed bin serves a
+ *   verified balance and stops on SIGINT;
  * - the README's "Use it in your tests" file, verbatim, passes under `node --test`: it deploys a
  *   contract, moves time and mines through the devnet URL, and reads verified state;
  * - the same kind of test passes under vitest (two files at once, each its own devnet; forks and
  *   threads pools) and mocha.
  */
 import assert from 'node:assert/strict';
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -113,6 +114,31 @@ describe('the packed package, installed in a fresh project', { timeout: 900_000 
 
     const help = ok(sh('npx', ['--no-install', 'lesp', 'devnet', '--help'], app, 60_000), 'npx lesp devnet --help');
     for (const flag of ['--servers <n>', '--les-port <n>', '--http-port <n>', '--rpc <url>']) assert.ok(help.includes(flag), `${flag} in:\n${help}`);
+  });
+
+  it('lesp devnet from the installed bin: the summary with its genesis hash, a verified balance through its proxy, SIGINT ends it with 0', async () => {
+    const child = spawn(process.execPath, ['node_modules/.bin/lesp', 'devnet', '--http-port', '0', '--les-port', '0', '--servers', '1', '--sections', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 600 && !out.includes('Ctrl-C stops everything.') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(out.includes('Ctrl-C stops everything.'), `no summary:\n${out}\n${err}`);
+      const genesis = /^Genesis +(0x[0-9a-f]{64})$/m.exec(out)?.[1];
+      const nodeUrl = /^Node RPC +(http:\/\/\S+)/m.exec(out)?.[1] as string;
+      const proxyUrl = /^Proxy +(http:\/\/\S+)/m.exec(out)?.[1] as string;
+      const ask = async (url: string, method: string, params: unknown[]): Promise<unknown> =>
+        ((await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()) as { result?: unknown }).result;
+      assert.equal(genesis, ((await ask(nodeUrl, 'eth_getBlockByNumber', ['0x0', false])) as { hash: string }).hash);
+      const dev0 = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+      assert.equal(await ask(proxyUrl, 'eth_getBalance', [dev0, 'latest']), await ask(nodeUrl, 'eth_getBalance', [dev0, 'latest']));
+      child.kill('SIGINT');
+      assert.equal(await exited, 0, err.slice(-2000));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it("the README's test file, verbatim, passes under node --test: deploy, move time, mine, verified reads", () => {
