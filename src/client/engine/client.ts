@@ -21,7 +21,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { type NetworkConfig, hardforkAt } from '../../config/network.js';
 import type { VerifiedHeader } from '../contracts.js';
-import { type QuorumOptions, TrustQuorum } from '../chain/agreement.js';
+import type { TrustQuorum } from '../chain/agreement.js';
 import { HeadTracker } from '../chain/head-tracker.js';
 import { HeaderChain } from '../chain/header-chain.js';
 import { trustOracleCheckpoint } from '../chain/oracle.js';
@@ -39,38 +39,13 @@ import { ClientError, addressOf, withTimeout } from './errors.js';
 
 export { ClientError, type ClientErrorCode } from './errors.js';
 import { ConfigError } from '../../config/network.js';
-import { CLIENT_DEFAULTS, type LesClientOptions, configuredTrusted, resolveGenesis, resolveNetwork, resolveServers, trustedIds } from './options.js';
+import { CLIENT_DEFAULTS, type LesClientOptions, quorumOf, resolveGenesis, resolveNetwork, resolveServers, trustedIds, configuredTrusted } from './options.js';
+import { type ClientStatus, type TrustStatus, agreementReason, beaconReason } from './status.js';
 import { checkClientOptions } from './option-checks.js';
-import { BeaconTrust, type BeaconTrustStatus } from './beacon-trust.js';
+import { BeaconTrust } from './beacon-trust.js';
 import type { AnnounceSink } from '../chain/head-tracker.js';
 
-/** Whether enough of the configured trusted servers are connected to agree on a head. */
-export interface TrustStatus {
-  configured: number;
-  connected: number;
-  /** Votes a head needs (of the configured servers: the connected ones may be fewer). */
-  needed: number;
-  /** Why no head can be agreed now; undefined while enough trusted servers are connected. */
-  stalled?: string;
-}
-
-export interface ClientStatus {
-  /**
-   * A head agreed by the trusted servers is known, enough of them are connected, none of the
-   * quorum's heads is ahead of it by more than 2, and it is not older than staleHeadSec.
-   */
-  synced: boolean;
-  head: { number: number; hash: string } | undefined;
-  /** LES servers connected now. */
-  servers: number;
-  trust: TrustStatus;
-  /** Seconds since the head's timestamp. */
-  headAgeSec?: number;
-  /** Why `synced` is false. */
-  reason?: string;
-  /** In beacon trust mode: the anchor's heads, its sources' faults, its last error. */
-  beacon?: BeaconTrustStatus;
-}
+export type { ClientStatus, TrustStatus } from './status.js';
 
 export interface LesClientEvents {
   newHead: [head: Record<string, unknown> & { hash: string; parentHash: string; number: string }, verified: VerifiedHeader];
@@ -422,10 +397,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     out.headAgeSec = Math.max(0, Math.floor(Date.now() / 1000) - head.header.timestamp);
     if (this.#beacon !== undefined) return this.#beaconStatus(out, head.header.number);
     const highest = r.tracker.votes.highest(r.tracker.connectedTrusted()) ?? head.header.number;
-    if (this.#headKnown !== undefined) out.reason = 'no head agreed by the trusted servers yet';
-    else if (trust.stalled !== undefined) out.reason = trust.stalled;
-    else if (highest - head.header.number > 2) out.reason = `head ${head.header.number}, trusted servers are at ${highest}`;
-    else if (this.#staleHeadSec > 0 && out.headAgeSec > this.#staleHeadSec) out.reason = `the head is ${out.headAgeSec} s old (more than ${this.#staleHeadSec} s)`;
+    out.reason = agreementReason({ agreed: this.#headKnown === undefined, stalled: trust.stalled, head: head.header.number, highest, headAgeSec: out.headAgeSec, staleHeadSec: this.#staleHeadSec });
     out.synced = out.reason === undefined;
     return out;
   }
@@ -435,11 +407,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     const b = (this.#beacon as BeaconTrust).status();
     out.beacon = b;
     const target = this.#beacon?.tracker?.target()?.blockNumber;
-    if (target === undefined) out.reason = 'no beacon heads verified yet';
-    else if (this.#headKnown !== undefined) out.reason = `the beacon chain's block ${target} not fetched over LES yet`;
-    else if (b.error !== undefined) out.reason = `beacon heads not updated: ${b.error}`;
-    else if (target - head > 2) out.reason = `head ${head}, the beacon chain's block is ${target}`;
-    else if (this.#staleHeadSec > 0 && (out.headAgeSec ?? 0) > this.#staleHeadSec) out.reason = `the head is ${out.headAgeSec} s old (more than ${this.#staleHeadSec} s)`;
+    out.reason = beaconReason({ target, fetched: this.#headKnown === undefined, error: b.error, head, headAgeSec: out.headAgeSec ?? 0, staleHeadSec: this.#staleHeadSec });
     out.synced = out.reason === undefined;
     return out;
   }
@@ -474,23 +442,4 @@ export class LesClient extends EventEmitter<LesClientEvents> {
       this.emit('disconnect');
     }
   }
-}
-
-/**
- * The quorum the options ask for, checked: a fraction in (0, 1], minTrustedVotes within the
- * configured servers. In beacon mode it only agrees section roots, and with no trusted server it is
- * one vote nobody can cast: no section is trusted, old headers are linked back by hash instead.
- */
-function quorumOf(o: LesClientOptions, beacon: boolean): TrustQuorum {
-  if (beacon && configuredTrusted(o) === 0) return new TrustQuorum({ configured: 1, fraction: 1, minVotes: 1 });
-  const q: QuorumOptions = {
-    configured: configuredTrusted(o),
-    fraction: o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction,
-    minVotes: o.minTrustedVotes ?? 1,
-  };
-  if (typeof q.fraction !== 'number' || !(q.fraction > 0 && q.fraction <= 1)) throw new ConfigError('trustedFraction', `${String(q.fraction)} is not in (0, 1]`);
-  if (!Number.isSafeInteger(q.minVotes) || (q.minVotes as number) < 1 || (q.minVotes as number) > q.configured) {
-    throw new ConfigError('minTrustedVotes', `${String(q.minVotes)} is not 1..${q.configured} (the trusted servers configured)`);
-  }
-  return new TrustQuorum(q);
 }

@@ -10,6 +10,7 @@ import type { MethodsConfig } from '../methods/context.js';
 import { parseEnode } from '../../net/index.js';
 import type { DiscoveryOptions } from '../servers/discovered.js';
 import type { BeaconTrustOptions } from './beacon-trust.js';
+import { type QuorumOptions, TrustQuorum } from '../chain/agreement.js';
 
 /** A pino-compatible logger (pino itself fits); only these methods are used. */
 export interface ClientLogger {
@@ -192,4 +193,23 @@ function idOf(enode: string, field: string): string {
   } catch (e) {
     throw new ConfigError(field, e instanceof Error ? e.message : 'bad enode URL');
   }
+}
+
+/**
+ * The quorum the options ask for, checked: a fraction in (0, 1], minTrustedVotes within the
+ * configured servers. In beacon mode it only agrees section roots, and with no trusted server it is
+ * one vote nobody can cast: no section is trusted, old headers are linked back by hash instead.
+ */
+export function quorumOf(o: LesClientOptions, beacon: boolean): TrustQuorum {
+  if (beacon && configuredTrusted(o) === 0) return new TrustQuorum({ configured: 1, fraction: 1, minVotes: 1 });
+  const q: QuorumOptions = {
+    configured: configuredTrusted(o),
+    fraction: o.trustedFraction ?? CLIENT_DEFAULTS.trustedFraction,
+    minVotes: o.minTrustedVotes ?? 1,
+  };
+  if (typeof q.fraction !== 'number' || !(q.fraction > 0 && q.fraction <= 1)) throw new ConfigError('trustedFraction', `${String(q.fraction)} is not in (0, 1]`);
+  if (!Number.isSafeInteger(q.minVotes) || (q.minVotes as number) < 1 || (q.minVotes as number) > q.configured) {
+    throw new ConfigError('minTrustedVotes', `${String(q.minVotes)} is not 1..${q.configured} (the trusted servers configured)`);
+  }
+  return new TrustQuorum(q);
 }
