@@ -21,6 +21,9 @@ export interface DevnetSummary {
   proxyUrl: string;
   wsUrl: string;
   accounts: DevAccount[];
+  /** With --beacon: the beacon API and the checkpoint root to start a light client from. */
+  beaconApiUrl?: string;
+  checkpoint?: string;
 }
 
 export function curlLine(proxyUrl: string, address: string): string {
@@ -53,6 +56,10 @@ export function formatSummary(s: DevnetSummary): string {
   row('Node RPC', `${s.nodeUrl}  (${s.nodeNote}; head ${s.head})`);
   s.enodes.forEach((e, i) => row(i === 0 ? 'LES servers' : '', e));
   row('Proxy', `${s.proxyUrl}  (WebSocket ${s.wsUrl}; every answer verified over LES)`);
+  if (s.beaconApiUrl !== undefined) {
+    row('Beacon API', `${s.beaconApiUrl}  (a devnet beacon chain: its sync committee signs the node's heads)`);
+    row('Checkpoint', `${s.checkpoint ?? ''}  (the beacon chain's first block root)`);
+  }
   lines.push('');
   if (s.accounts.length === 0) lines.push('Dev accounts: the node lists none (eth_accounts is empty).');
   else {

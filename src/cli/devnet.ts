@@ -36,6 +36,7 @@ export interface DevnetFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags,
   httpHost: string;
   httpPort: number;
   corsOrigin?: string[];
+  beacon?: boolean;
   logLevel: string;
 }
 
@@ -89,6 +90,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
       rpc: flags.rpc,
       ...(flags.rpc === undefined ? { anvilPort: flags.anvilPort, chainId: flags.chainId, blockTime: flags.blockTime } : {}),
       sections: flags.sections,
+      beacon: flags.beacon === true,
       lesPort: flags.lesPort,
       seed: flags.seed,
       httpHost: flags.httpHost,
@@ -123,6 +125,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
         proxyUrl: running.rpcUrl,
         wsUrl: running.wsUrl,
         accounts: running.accounts.slice(0, MAX_ACCOUNTS_SHOWN),
+        ...(running.beaconApiUrl === undefined ? {} : { beaconApiUrl: running.beaconApiUrl, checkpoint: running.checkpoint }),
       }),
     );
     if (admin !== undefined) printAdmin(admin);
@@ -148,6 +151,7 @@ export function registerDevnet(program: Command): void {
     .option('--seed <text>', 'seed of the servers\' node keys, keccak256("<seed>/<i>"): same seed and ports, same enodes', seedArg, DEVNET_DEFAULTS.seed)
     .option('--http-host <addr>', 'listening address of the proxy', hostArg, HOST)
     .option('--http-port <n>', 'listening port of the proxy (HTTP and WebSocket)', intArg(0, 65535), DEFAULT_PROXY_PORT)
+    .option('--beacon', 'run a beacon chain beside the node: a 512-key sync committee signs its heads, a local beacon API serves the light-client data (URL and checkpoint in the summary)')
     .addOption(corsOriginOption());
   for (const o of evmLimitOptions()) devnet.addOption(o);
   for (const o of backfillOptions()) devnet.addOption(o);

@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { DEVNET, type NetworkConfig } from '../config/network.js';
+import type { BeaconConfig } from '../verify/beacon/index.js';
 import { LesClient, type LesClientOptions } from '../client/engine/index.js';
 import { LesProvider, type ProviderEngine, type ProviderSurfaceOptions } from '../client/provider.js';
 import { startProxy } from '../proxy/index.js';
@@ -22,6 +23,7 @@ import { nodeEndpoints } from '../serve/chain/endpoints.js';
 import { NodeRpcClient } from '../serve/rpc/client.js';
 import { type DevAccount, devAccounts, devnetNodeKey } from './accounts.js';
 import { DEVNET_HARDFORK, startAnvil } from './anvil.js';
+import { type DevnetBeaconOptions, DevnetBeacon, startBeaconRest } from './beacon/index.js';
 import { DevnetEngine } from './engine.js';
 import { DevnetError } from './errors.js';
 import { DevnetParts } from './parts.js';
@@ -58,6 +60,11 @@ export interface DevnetOptions {
   /** The light client's EVM and back-fill limits. */
   call?: LesClientOptions['call'];
   backfill?: LesClientOptions['backfill'];
+  /**
+   * A beacon chain beside the node (src/devnet/beacon): its sync committee signs the node's heads
+   * and a local beacon API serves the light-client data (true: mainnet preset, 1 s slots).
+   */
+  beacon?: boolean | DevnetBeaconOptions;
   /** pino-compatible logger (default silent). */
   log?: Logger;
   /** Start-up stages ("starting anvil", …) and section progress, e.g. for a progress bar. */
@@ -93,6 +100,14 @@ export interface Devnet {
   node: DevnetNode;
   /** The chain's head when the devnet became ready. */
   readyHead: number;
+  /** With `beacon`: the beacon API serving the devnet beacon chain's light-client data. */
+  beaconApiUrl?: string;
+  /** With `beacon`: the root of the beacon chain's first block, a light client's checkpoint. */
+  checkpoint?: string;
+  /** With `beacon`: the beacon chain's config (trust.config of a client in beacon mode). */
+  beaconConfig?: BeaconConfig;
+  /** With `beacon`: the beacon chain itself (its heads, its negative cases). */
+  beacon?: DevnetBeacon;
   /** The light client behind the proxy and the providers. */
   engine: DevnetEngine;
   /**
@@ -219,6 +234,16 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     stage('mining the first blocks');
     const head = await prepareChain(node, network, c.sections, log);
     const genesisHash = (await node.rpc.call<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash;
+    let beacon: { chain: DevnetBeacon; url: string } | undefined;
+    if (options.beacon !== undefined && options.beacon !== false) {
+      stage('starting the beacon chain');
+      const chain = await DevnetBeacon.create(node.rpc, options.beacon === true ? {} : options.beacon);
+      chain.start();
+      parts.add({ name: 'beacon chain', stop: () => chain.stop() });
+      const rest = await startBeaconRest(chain, { host: HOST });
+      parts.add({ name: 'beacon API', stop: () => rest.close() });
+      beacon = { chain, url: rest.url };
+    }
 
     stage(`starting ${c.servers} LES server${c.servers === 1 ? '' : 's'}`);
     const lesServers = Array.from({ length: c.servers }, (_, i) => {
@@ -302,6 +327,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       accounts,
       node: { url: node.url, clientVersion: node.clientVersion, note: node.note },
       readyHead,
+      ...(beacon === undefined ? {} : { beaconApiUrl: beacon.url, checkpoint: beacon.chain.checkpoint, beaconConfig: beacon.chain.config, beacon: beacon.chain }),
       engine,
       provider(surface = {}) {
         const p = new LesProvider({ ...surface, engine: view });
