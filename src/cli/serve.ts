@@ -129,7 +129,12 @@ async function runServe(flags: ServeFlags): Promise<void> {
     log,
   });
   stopOnSignals(log, () => server.stop());
-  const enode = await server.start();
+  // A signal during start stops it (the header fill included); stop() then exits.
+  const enode = await server.start().catch((err: unknown) => {
+    if ((err as { code?: unknown }).code === 'SERVE_STOPPED') return undefined;
+    throw err;
+  });
+  if (enode === undefined) return;
   console.log(enode);
   // The WebSocket listener's enode on its own line after the TCP one, only when asked for.
   if (server.wsEnode !== undefined) console.log(server.wsEnode);

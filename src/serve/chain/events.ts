@@ -46,4 +46,14 @@ export interface ChainFollowerEvents {
   /** Following stopped for good: the node is on another chain (no ancestor, wrong genesis, reorg too deep). */
   halted: [ChainError];
   subscription: [{ up: boolean; reason?: string }];
+  /** The history below the recent segment grew (`result`: the gap is still open, closed, or the segment was dropped). */
+  history: [HistoryEvent];
+}
+
+export interface HistoryEvent {
+  /** Highest block stored contiguously from genesis. */
+  filled: number;
+  /** First block of the recent segment (the gap is filled..anchor). */
+  anchor: number;
+  result: 'open' | 'joined' | 'dropped';
 }

@@ -11,6 +11,11 @@
  *   after it. Their bodies and receipts are fetched when first asked for (the store's fetcher).
  *   The fill's progress and measured rate (headers/s) go to a bar on a terminal or the log
  *   (fill-progress.ts); while it runs the target follows the node's head, so it ends at the head.
+ * - Serving early: a store more than `historyGapMin` headers behind the node first takes a recent
+ *   segment (an anchor `recentBlocks` below the node's head, with the node's totalDifficulty, and
+ *   the blocks above it), then fills the history below it in the background (history-fill.ts)
+ *   while following the head, so the server can serve the head from the start. A node that
+ *   reports no totalDifficulty gives no TD for the anchor: the history is then filled first.
  * - New blocks: fetched with transactions and receipts, checked against the header (block-json.ts)
  *   before anything is stored. A block that fails is not stored; it is reported ('rejected' event
  *   and an error log) and tried again on the next wake-up.
@@ -30,11 +35,12 @@ import { type CheckedHeader, badBlock, checkedHeader } from './block-json.js';
 import { ChainError } from './errors.js';
 import type { ChainFollowerEvents, ChainLog, HeadEvent, RejectedEvent } from './events.js';
 import { FillProgress, type FillProgressStream, type FillRate } from './fill-progress.js';
+import { HistoryFill } from './history-fill.js';
 import { type FetchedBlock, NodeBlockSource, type ReceiptsMethod } from './source.js';
 import type { ChainStore } from './store.js';
 import { NewHeadsSubscription } from './subscription.js';
 
-export type { BlockEvent, ChainFollowerEvents, ChainLog, HeadEvent, RejectedEvent } from './events.js';
+export type { BlockEvent, ChainFollowerEvents, ChainLog, HeadEvent, HistoryEvent, RejectedEvent } from './events.js';
 
 export interface ChainFollowerOptions {
   store: ChainStore;
@@ -46,6 +52,10 @@ export interface ChainFollowerOptions {
   fillBatchSize?: number;
   /** Blocks this close to the node's head are fetched with bodies and receipts. Default 32. */
   eagerBlocks?: number;
+  /** Blocks of the recent segment taken before the history is filled (0: fill the history first). Default 0. */
+  recentBlocks?: number;
+  /** Missing headers beyond which the recent segment is taken first. Default 2000. */
+  historyGapMin?: number;
   /** Longest branch a reorg may replace. Default 10 000. */
   maxReorgDepth?: number;
   /** The network's genesis hash, when configured: block 0 must be it. */
@@ -76,6 +86,12 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   private readonly fillBatchSize: number;
   private readonly eagerBlocks: number;
   private readonly maxReorgDepth: number;
+  private readonly recentBlocks: number;
+  private readonly historyGapMin: number;
+  /** false once the node was seen to report no totalDifficulty. */
+  private nodeTd = true;
+  /** The history below the recent segment, filled beside the head. */
+  readonly history: HistoryFill;
   private readonly genesisHash: Uint8Array | undefined;
   private subscription: NewHeadsSubscription | undefined;
   private running: Promise<void> | undefined;
@@ -99,9 +115,26 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     this.fillBatchSize = Math.max(1, options.fillBatchSize ?? 500);
     this.eagerBlocks = Math.max(1, options.eagerBlocks ?? 32);
     this.maxReorgDepth = options.maxReorgDepth ?? 10_000;
+    this.recentBlocks = Math.max(0, options.recentBlocks ?? 0);
+    this.historyGapMin = Math.max(this.recentBlocks, options.historyGapMin ?? 2000);
     this.genesisHash = options.genesisHash;
     this.progressStream = options.progressStream === null ? undefined : (options.progressStream ?? process.stderr);
     if (options.wsUrl !== undefined) this.subscription = this.newHeads(options.wsUrl);
+    this.history = new HistoryFill({
+      store: this.store,
+      source: this.source,
+      batchSize: this.fillBatchSize,
+      genesisHash: this.genesisHash,
+      retryMs: this.pollIntervalMs,
+      log: this.log,
+      progressStream: this.progressStream,
+      report: (e) => this.report(e),
+      halted: () => this.haltedBy !== undefined || this.stopped,
+      onBlocks: (blocks) => {
+        if (this.listenerCount('block') > 0) for (const b of blocks) this.emitSafe('block', b);
+      },
+      onHistory: (ev) => this.emitSafe('history', ev),
+    });
     this.store.setFetcher({
       fetchBody: (h) => this.reported(() => this.source.fetchBody(h)),
       fetchReceipts: (h) => this.reported(() => this.source.fetchReceipts(h)),
@@ -121,6 +154,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     if (this.started || this.stopped) return;
     this.started = true;
     this.subscription?.start();
+    this.history.start();
     void this.wake();
   }
 
@@ -162,6 +196,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.subscription?.close();
+    await this.history.stop();
     await this.running;
   }
 
@@ -251,6 +286,11 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
         if (fresh === undefined || equalBytes(fresh.hash, head.hash)) return;
         target = fresh;
       }
+      if (this.recentBlocks > 0 && this.nodeTd && this.store.historyGap() === undefined && target.number - (head?.number ?? -1) > this.historyGapMin) {
+        // Genesis first (the Status names it), then the segment at the head.
+        const opened = head === undefined ? await this.fill(0, 0) : await this.openSegment(target.number - this.recentBlocks + 1);
+        if (opened) continue;
+      }
       let more: boolean;
       if (head === undefined) more = await this.fill(0, Math.max(0, target.number - this.eagerBlocks));
       else if (target.number <= head.number) more = await this.reorgTo(target);
@@ -304,6 +344,25 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     return !this.stopped;
   }
 
+  /** Takes block `n` as the anchor of a recent segment; false where it cannot (no such block, no TD from the node). */
+  private async openSegment(n: number): Promise<boolean> {
+    const b = await this.source.fullBlock(n);
+    if (b === undefined) return false;
+    const td = await this.source.totalDifficulty(b.hash);
+    if (td === undefined) {
+      this.nodeTd = false;
+      this.log.warn({ anchor: n }, 'chain: the node reports no totalDifficulty, so the recent chain cannot be served before the history is filled');
+      return false;
+    }
+    const filled = this.store.headNumber();
+    const r = await this.store.commitAnchor(b, td);
+    this.emitSafe('block', { hash: b.hash, number: b.number, td, header: b.header, head: b.head });
+    this.emitSafe('head', { ...r.head, reorgDepth: 0, catchingUp: true });
+    this.log.info({ anchor: n, filled }, `chain: serving the recent chain from block ${n} while headers ${filled + 1}..${n - 1} are filled behind it`);
+    if (this.started) this.history.start();
+    return true;
+  }
+
   /** Full blocks up to `to`, one at a time; false when it could not go on. */
   private async followEager(to: number): Promise<boolean> {
     for (;;) {
@@ -329,6 +388,10 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
       for (;;) {
         const c = branch[branch.length - 1] as FetchedBlock;
         if (c.number === 0) throw new ChainError('CHAIN_NO_ANCESTOR', `the node's chain shares no block with ours (its genesis is ${hex0x(c.hash)})`, { field: 'genesis', number: 0 });
+        const gap = this.store.historyGap();
+        if (gap !== undefined && c.number - 1 < gap.anchor) {
+          throw new ChainError('CHAIN_UNLINKED', `the node's chain leaves ours below the recent segment (from ${gap.anchor}), where history is not filled yet`, { field: 'parentHash', number: c.number });
+        }
         const ours = await this.store.canonicalHash(c.number - 1);
         if (ours !== undefined && equalBytes(ours, c.header.parentHash)) break;
         if (branch.length >= this.maxReorgDepth) throw new ChainError('CHAIN_REORG_TOO_DEEP', `no common ancestor within ${this.maxReorgDepth} blocks of ${tip.number}`, { field: 'maxReorgDepth', number: tip.number });

@@ -154,6 +154,18 @@ export class NodeBlockSource implements BlockFetcher {
     return { blocks };
   }
 
+  /**
+   * The node's `totalDifficulty` of the block `hash` (checked to be that block); undefined where
+   * the node no longer reports it (go-ethereum dropped the field) or lacks the block.
+   */
+  async totalDifficulty(hash: Uint8Array): Promise<bigint | undefined> {
+    const json = await this.rpc.call('eth_getBlockByHash', [toHex(hash), false]);
+    if (json === null) return undefined;
+    const td = checkedHeader(json, hash).json.totalDifficulty;
+    if (typeof td !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(td)) return undefined;
+    return BigInt(td);
+  }
+
   /** One block without transaction bodies, by hash; undefined if the node does not have it. */
   async headerByHash(hash: Uint8Array): Promise<FetchedBlock | undefined> {
     this.stats.headerByHash++;

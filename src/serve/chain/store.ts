@@ -9,6 +9,13 @@
  * reorg (a client may still ask for them), only the canonical index and tx lookup move.
  *
  * Hot reads go through LRU caches in front of the store (headers, TDs, canonical hashes).
+ *
+ * History gap: a server that starts far behind the node stores a recent segment first (an anchor
+ * block from the node, with the node's total difficulty, and the head above it) and fills the
+ * headers below it afterwards (`commitHistory`), so it can serve the head meanwhile. While the gap
+ * is open the canonical index holds 0..filled and anchor..head; nothing in between is stored, so
+ * reads there answer undefined. When the history reaches the anchor and links to it, the gap
+ * closes (the segment's TDs rewritten if the node's differed from the summed one).
  */
 import { LRUCache } from 'lru-cache';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
@@ -89,6 +96,27 @@ export interface ChainStoreOptions {
 }
 
 const HEAD_KEY = new TextEncoder().encode('head');
+const GAP_KEY = new TextEncoder().encode('gap');
+
+/** The open history gap: 0..filled and anchor..head are stored, nothing between. */
+export interface HistoryGap {
+  /** Highest block stored contiguously from genesis (−1: none yet). */
+  filled: number;
+  /** First block of the recent segment. */
+  anchor: number;
+}
+
+/** How a history batch ended: the gap still open, closed (linked to the anchor), or the segment dropped. */
+export type HistoryResult = 'open' | 'joined' | 'dropped';
+
+const encodeGap = (g: HistoryGap): Uint8Array => new TextEncoder().encode(JSON.stringify(g));
+function decodeGap(b: Uint8Array): HistoryGap {
+  const g = JSON.parse(new TextDecoder().decode(b)) as HistoryGap;
+  if (!Number.isSafeInteger(g.filled) || !Number.isSafeInteger(g.anchor) || g.filled < -1 || g.anchor <= g.filled + 1) {
+    throw new ChainError('CHAIN_CORRUPT', 'the history gap record does not decode', { field: 'meta/gap' });
+  }
+  return g;
+}
 const hexKey = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 export class ChainStore implements SectionSource {
@@ -109,6 +137,7 @@ export class ChainStore implements SectionSource {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private fetcher: BlockFetcher | undefined;
   private current: ChainHead | undefined;
+  private gap: HistoryGap | undefined;
   private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(options: ChainStoreOptions) {
@@ -138,6 +167,15 @@ export class ChainStore implements SectionSource {
       if (h === undefined || td === undefined) throw new ChainError('CHAIN_CORRUPT', 'the head pointer names a block that is not stored', { field: 'meta/head' });
       s.current = { hash: h.hash, number: h.number, td };
     }
+    const gap = await s.meta.get(GAP_KEY);
+    if (gap !== undefined) {
+      try {
+        s.gap = decodeGap(gap);
+      } catch (cause) {
+        if (cause instanceof ChainError) throw cause;
+        throw new ChainError('CHAIN_CORRUPT', 'the history gap record does not decode', { field: 'meta/gap', cause });
+      }
+    }
     return s;
   }
 
@@ -152,6 +190,133 @@ export class ChainStore implements SectionSource {
   /** Highest canonical block number stored; −1 for an empty store. */
   headNumber(): number {
     return this.current?.number ?? -1;
+  }
+
+  /** The open history gap, if the store holds a recent segment above unfilled history. */
+  historyGap(): HistoryGap | undefined {
+    return this.gap === undefined ? undefined : { ...this.gap };
+  }
+
+  /** Highest block below which every canonical block is stored (the head once no gap is open). */
+  historyHead(): number {
+    return this.gap?.filled ?? this.headNumber();
+  }
+
+  /**
+   * Opens a history gap: `block` (more than one above the head) becomes the head with total
+   * difficulty `td` (the node's), the stored chain below it is the history filled so far.
+   */
+  async commitAnchor(block: ChainBlock, td: bigint): Promise<CommitResult> {
+    const run = this.writing.then(async () => {
+      const filled = this.headNumber();
+      if (this.gap !== undefined || block.number <= filled + 1) throw new ChainError('CHAIN_UNLINKED', `block ${block.number} cannot anchor a segment above ${filled}`, { field: 'anchor', number: block.number });
+      const gap: HistoryGap = { filled, anchor: block.number };
+      const ops = this.blockOps(block, td);
+      ops.push({ type: 'put', key: HEAD_KEY, value: block.hash, ns: this.meta }, { type: 'put', key: GAP_KEY, value: encodeGap(gap), ns: this.meta });
+      await this.kv.batch(ops);
+      this.cacheBlock(block, td);
+      this.gap = gap;
+      this.current = { hash: block.hash, number: block.number, td };
+      return { head: this.current, ancestor: filled, reorgDepth: 0, tds: [td] };
+    });
+    this.writing = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Stores history below the segment: `blocks` extend the filled chain (from genesis) and stay
+   * below the anchor; the head does not move. Reaching the anchor closes the gap when the anchor
+   * names the last one as its parent, else drops the segment (the node's chain moved below it)
+   * and the filled chain becomes the head.
+   */
+  async commitHistory(blocks: readonly ChainBlock[]): Promise<{ result: HistoryResult; tds: bigint[] }> {
+    const run = this.writing.then(() => this.commitHistoryNow(blocks));
+    this.writing = run.catch(() => {});
+    return run;
+  }
+
+  private async commitHistoryNow(blocks: readonly ChainBlock[]): Promise<{ result: HistoryResult; tds: bigint[] }> {
+    const gap = this.gap;
+    if (gap === undefined) throw new ChainError('CHAIN_UNLINKED', 'no history gap is open', { field: 'gap' });
+    let parentHash = gap.filled >= 0 ? await this.canonicalHash(gap.filled) : undefined;
+    const parentTd = parentHash === undefined ? 0n : await this.td(parentHash);
+    if (parentTd === undefined) throw new ChainError('CHAIN_CORRUPT', `no TD for block ${gap.filled}`, { field: 'td' });
+    let td = parentTd;
+    const ops: KvOp[] = [];
+    const tds: bigint[] = [];
+    blocks.forEach((b, i) => {
+      const linked = parentHash === undefined ? b.number === 0 : equalBytes(b.header.parentHash, parentHash);
+      if (b.number !== gap.filled + 1 + i || b.number >= gap.anchor || !linked) {
+        throw new ChainError('CHAIN_UNLINKED', `block ${b.number} does not extend the filled history at ${gap.filled + i}`, { field: 'parentHash', number: b.number });
+      }
+      td += b.header.difficulty;
+      tds.push(td);
+      ops.push(...this.blockOps(b, td));
+      parentHash = b.hash;
+    });
+    const filled = gap.filled + blocks.length;
+    let result: HistoryResult = 'open';
+    const swaps: Array<[Uint8Array, bigint]> = [];
+    let newHead: ChainHead | undefined;
+    if (filled === gap.anchor - 1 && filled >= 0) {
+      const anchorHash = await this.canonicalHash(gap.anchor);
+      const anchor = anchorHash === undefined ? undefined : await this.headerByHash(anchorHash);
+      const head = this.current as ChainHead;
+      if (anchor !== undefined && equalBytes(anchor.header.parentHash, parentHash as Uint8Array)) {
+        result = 'joined';
+        // The segment's TDs came from the node: rewrite them to the summed ones where they differ.
+        let t = td;
+        for (let n = gap.anchor; n <= head.number; n++) {
+          const hash = (await this.canonicalHash(n)) as Uint8Array;
+          const h = (await this.headerByHash(hash)) as StoredHeader;
+          t += h.header.difficulty;
+          if ((await this.td(hash)) !== t) swaps.push([hash, t]);
+        }
+        for (const [hash, t2] of swaps) ops.push({ type: 'put', key: hash, value: encodeTd(t2), ns: this.tds });
+        newHead = { ...head, td: t };
+      } else {
+        result = 'dropped';
+        for (let n = gap.anchor; n <= head.number; n++) {
+          const hash = await this.canonicalHash(n);
+          const txs = hash === undefined ? undefined : await this.blockTxs.get(hash);
+          for (const tx of txs === undefined ? [] : decodeHashList(txs)) ops.push({ type: 'del', key: tx, ns: this.lookups });
+          ops.push({ type: 'del', key: numberKey(n), ns: this.canonical });
+        }
+        const last = blocks[blocks.length - 1] as ChainBlock;
+        newHead = { hash: last.hash, number: last.number, td };
+        ops.push({ type: 'put', key: HEAD_KEY, value: last.hash, ns: this.meta });
+      }
+      ops.push({ type: 'del', key: GAP_KEY, ns: this.meta });
+    } else {
+      ops.push({ type: 'put', key: GAP_KEY, value: encodeGap({ ...gap, filled }), ns: this.meta });
+    }
+    await this.kv.batch(ops);
+    blocks.forEach((b, i) => this.cacheBlock(b, tds[i] as bigint));
+    for (const [hash, t2] of swaps) this.tdCache.set(hexKey(hash), t2);
+    if (result === 'dropped') for (let n = gap.anchor; n <= (this.current as ChainHead).number; n++) this.canonicalCache.delete(n);
+    if (newHead !== undefined) this.current = newHead;
+    this.gap = result === 'open' ? { ...gap, filled } : undefined;
+    return { result, tds };
+  }
+
+  /** The writes that store one block as canonical at its number with total difficulty `td`. */
+  private blockOps(b: ChainBlock, td: bigint): KvOp[] {
+    const ops: KvOp[] = [
+      { type: 'put', key: b.hash, value: b.rlp, ns: this.headers },
+      { type: 'put', key: b.hash, value: encodeTd(td), ns: this.tds },
+      { type: 'put', key: numberKey(b.number), value: b.hash, ns: this.canonical },
+      { type: 'put', key: b.hash, value: encodeHashList(b.txHashes), ns: this.blockTxs },
+    ];
+    b.txHashes.forEach((tx, txIndex) => ops.push({ type: 'put', key: tx, value: encodeTxLocation({ blockHash: b.hash, blockNumber: b.number, txIndex }), ns: this.lookups }));
+    if (b.body !== undefined) ops.push({ type: 'put', key: b.hash, value: encodeBody(b.body), ns: this.bodies });
+    if (b.receipts !== undefined) ops.push({ type: 'put', key: b.hash, value: encodeReceiptList(b.receipts), ns: this.receipts });
+    return ops;
+  }
+
+  private cacheBlock(b: ChainBlock, td: bigint): void {
+    this.canonicalCache.set(b.number, b.hash);
+    this.tdCache.set(hexKey(b.hash), td);
+    this.headerCache.set(hexKey(b.hash), { hash: b.hash, number: b.number, rlp: b.rlp, header: b.header });
   }
 
   async headerByHash(hash: Uint8Array): Promise<StoredHeader | undefined> {
@@ -270,6 +435,7 @@ export class ChainStore implements SectionSource {
     const old = this.current;
     const oldNumber = old?.number ?? -1;
     if (ancestor > oldNumber || ancestor < -1) throw new ChainError('CHAIN_UNLINKED', `ancestor ${ancestor} is not a stored block`, { field: 'ancestor' });
+    if (this.gap !== undefined && ancestor < this.gap.anchor) throw new ChainError('CHAIN_UNLINKED', `ancestor ${ancestor} is below the recent segment (from ${this.gap.anchor}); history is not filled there yet`, { field: 'ancestor', number: ancestor });
     const ancestorHash = ancestor >= 0 ? await this.canonicalHash(ancestor) : undefined;
     if (ancestor >= 0 && ancestorHash === undefined) throw new ChainError('CHAIN_CORRUPT', `no canonical hash at ${ancestor}`, { field: 'canonical' });
     let parentHash = ancestorHash;
@@ -299,15 +465,7 @@ export class ChainStore implements SectionSource {
       // stops growing and heads are ordered by (TD, number).
       td += b.header.difficulty;
       tds.push(td);
-      ops.push({ type: 'put', key: b.hash, value: b.rlp, ns: this.headers });
-      ops.push({ type: 'put', key: b.hash, value: encodeTd(td), ns: this.tds });
-      ops.push({ type: 'put', key: numberKey(b.number), value: b.hash, ns: this.canonical });
-      ops.push({ type: 'put', key: b.hash, value: encodeHashList(b.txHashes), ns: this.blockTxs });
-      b.txHashes.forEach((tx, txIndex) =>
-        ops.push({ type: 'put', key: tx, value: encodeTxLocation({ blockHash: b.hash, blockNumber: b.number, txIndex }), ns: this.lookups }),
-      );
-      if (b.body !== undefined) ops.push({ type: 'put', key: b.hash, value: encodeBody(b.body), ns: this.bodies });
-      if (b.receipts !== undefined) ops.push({ type: 'put', key: b.hash, value: encodeReceiptList(b.receipts), ns: this.receipts });
+      ops.push(...this.blockOps(b, td));
     }
     const last = blocks[blocks.length - 1];
     const head: ChainHead | undefined = last !== undefined ? { hash: last.hash, number: last.number, td } : ancestorHash === undefined ? undefined : { hash: ancestorHash, number: ancestor, td };
@@ -316,11 +474,7 @@ export class ChainStore implements SectionSource {
     await this.kv.batch(ops);
 
     for (let n = ancestor + 1; n <= oldNumber; n++) this.canonicalCache.delete(n);
-    blocks.forEach((b, i) => {
-      this.canonicalCache.set(b.number, b.hash);
-      this.tdCache.set(hexKey(b.hash), tds[i] as bigint);
-      this.headerCache.set(hexKey(b.hash), { hash: b.hash, number: b.number, rlp: b.rlp, header: b.header });
-    });
+    blocks.forEach((b, i) => this.cacheBlock(b, tds[i] as bigint));
     this.current = head;
     return { head, ancestor, reorgDepth: Math.max(0, oldNumber - ancestor), tds };
   }

@@ -74,6 +74,11 @@ export class ChainStoreReader implements ChainReader {
     return this.#store.getReceipts(hash);
   }
 
+  /** The first block whose body and receipts are served: the recent segment's anchor while the history below it is filled. */
+  chainSince(): number {
+    return this.#store.historyGap()?.anchor ?? 0;
+  }
+
   /** Only lookups confirmed by the checked body: blocks filled header-only index unbound tx hashes. */
   txLookup(hash: Uint8Array) {
     return this.#store.confirmedTx(hash);

@@ -41,6 +41,8 @@ export interface ChainReader {
   getBody(hash: Uint8Array): Promise<BlockBody | undefined>;
   /** Canonical binary forms, verified against the header; undefined when the block is unknown. */
   getReceipts(hash: Uint8Array): Promise<Uint8Array[] | undefined>;
+  /** serveChainSince: the first block whose bodies and receipts are served. Absent: 0. */
+  chainSince?(): number;
   /** Where a transaction sits on the canonical chain. */
   txLookup(hash: Uint8Array): Promise<TxLookup | undefined>;
 }

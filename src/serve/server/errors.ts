@@ -6,6 +6,7 @@ import { LespError } from '../../errors.js';
  * - SERVE_NOT_STARTED / SERVE_ALREADY_STARTED: a lifecycle call in the wrong state;
  * - SERVE_NODE_UNREACHABLE: the execution node did not answer at start;
  * - SERVE_NODE_UNSUITABLE: the node lacks a method nothing can be served without (`field` names it);
+ * - SERVE_STOPPED: stop() was called while start() was still running;
  * - SERVE_NO_CAPACITY: the capacity pool cannot give a client its minimum;
  * - SERVE_BAD_REQUEST: a client's request was malformed, over a limit or of a type not served
  *   (counted against the client, never thrown past the dispatcher).
@@ -16,6 +17,7 @@ export type ServeErrorCode =
   | 'SERVE_ALREADY_STARTED'
   | 'SERVE_NODE_UNREACHABLE'
   | 'SERVE_NODE_UNSUITABLE'
+  | 'SERVE_STOPPED'
   | 'SERVE_NO_CAPACITY'
   | 'SERVE_BAD_REQUEST';
 

@@ -3,7 +3,9 @@
  * (LevelDB under `datadir`, else memory), opens the backend (chain follower, state tracker,
  * section indexers; see stack.ts), starts an RLPx listener in the server role and serves every
  * client through LesService; `stop()` stops accepting, disconnects the clients, stops following
- * and closes (flushes) the store.
+ * and closes (flushes) the store. A store far behind the node listens as soon as the recent chain
+ * is stored, while the history is filled behind it (see ServeStack); `stop()` during `start()`
+ * ends the fill after its batch, closes the store and makes `start()` reject with SERVE_STOPPED.
  *
  * Announces order heads by (TD, number), since post-merge chains keep TD constant: a client is
  * never announced a head that is not higher by that order than the last one it got from us.
@@ -94,6 +96,8 @@ export interface LesServerStats extends ServiceStats {
   sections: number;
   stateStart: number;
   stateHead: number;
+  /** The history fill below the recent segment; undefined once every header is stored. */
+  history: { filled: number; anchor: number; headersPerSecond: number } | undefined;
 }
 
 export interface LesServerEvents {
@@ -129,6 +133,8 @@ export class LesServer extends EventEmitter<LesServerEvents> {
   readonly #log: ServeLog;
   #running: Running | undefined;
   #starting = false;
+  #abort: AbortController | undefined;
+  #startRun: Promise<unknown> | undefined;
 
   constructor(options: LesServerOptions) {
     super();
@@ -193,6 +199,14 @@ export class LesServer extends EventEmitter<LesServerEvents> {
   async start(): Promise<string> {
     if (this.#running !== undefined || this.#starting) throw new ServeError('SERVE_ALREADY_STARTED', 'start() was already called');
     this.#starting = true;
+    const run = this.#start();
+    this.#startRun = run.catch(() => undefined);
+    return run;
+  }
+
+  async #start(): Promise<string> {
+    const abort = new AbortController();
+    this.#abort = abort;
     const log = this.#log;
     const store = this.options.datadir === undefined ? openMemoryStore() : await openLevelStore(this.options.datadir);
     let stack: ServeStack | undefined;
@@ -212,6 +226,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         progressStream: this.options.progressStream,
         genesisAlloc: this.options.genesisAlloc,
         recentState: this.policy.recentState,
+        signal: abort.signal,
         onHead: async (head) => {
           this.emit('head', head);
           await late.service?.onHead(head);
@@ -255,10 +270,12 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         discovery = new Discovery({ privateKey: nodeKey, host, port: d.port ?? port, tcpPort: port, bootnodes: d.bootnodes, refreshMs: d.refreshMs, log });
         await discovery.start();
       }
+      if (abort.signal.aborted) throw new ServeError('SERVE_STOPPED', 'stopped while starting', { field: 'signal' });
       stack.start();
       this.#running = { store, stack, node, service, pool, discovery };
       const head = stack.backend.chain.head();
-      log.info({ enode: node.enode, ...(node.wsPort === undefined ? {} : { wsEnode: node.wsEnode }), head: head.number, sections: stack.indexer.sectionCount, stateStart: stack.backend.state.startBlock() }, 'serve: listening');
+      const history = stack.history();
+      log.info({ enode: node.enode, ...(node.wsPort === undefined ? {} : { wsEnode: node.wsEnode }), head: head.number, sections: stack.indexer.sectionCount, stateStart: stack.backend.state.startBlock(), ...(history === undefined ? {} : { historyFilled: history.filled, historyTo: history.anchor - 1 }) }, history === undefined ? 'serve: listening' : `serve: listening; headers ${history.filled + 1}..${history.anchor - 1} are being filled (served once stored)`);
       this.emit('started', { enode: node.enode, head: head.number });
       if (serverStartedChannel.hasSubscribers) serverStartedChannel.publish({ server: this });
       return node.enode;
@@ -271,11 +288,24 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       throw err;
     } finally {
       this.#starting = false;
+      this.#abort = undefined;
     }
   }
 
-  /** Stops accepting, disconnects every client, stops following, flushes and closes the store. Idempotent. */
+  /**
+   * Stops accepting, disconnects every client, stops following, flushes and closes the store.
+   * During start(): ends it (the header fill after its batch) and resolves once the store is closed. Idempotent.
+   */
   async stop(): Promise<void> {
+    if (this.#starting) {
+      this.#abort?.abort();
+      await this.#startRun;
+      if (this.#running === undefined) {
+        this.#log.info({}, 'serve: stopped while starting, store closed');
+        this.emit('stopped');
+        return;
+      }
+    }
     const r = this.#running;
     if (r === undefined) return;
     this.#running = undefined;
@@ -300,6 +330,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
       stateStart: r.stack.backend.state.startBlock(),
       // State comes from the node, which proves its head.
       stateHead: head.number,
+      history: r.stack.history(),
       ...r.service.stats(),
     };
   }

@@ -101,6 +101,7 @@ export class LesService extends EventEmitter<LesServiceEvents> {
       network,
       genesisHash: backend.chain.genesisHash(),
       head: backend.chain.head(),
+      chainSince: backend.chain.chainSince?.() ?? 0,
       stateSince: backend.state.startBlock(),
       // The window follows what the node can prove, narrowed by the operator's.
       policy: { ...policy, recentState: backend.state.recentState() },

@@ -5,6 +5,10 @@
  * store. Head events are handled one at a time, in order: the indexers are scheduled (told of
  * replaced canonical blocks after a reorg), the head snapshot is refreshed, the head's preimages
  * are indexed, then `onHead` hears of it (announces).
+ *
+ * A store far behind the node takes a recent segment first and fills the history below it while
+ * serving (see the chain follower): `open` returns once the segment is at the node's head; the
+ * sections are built from the filled history only (`historyHead`), so a section never spans the gap.
  */
 import type { NetworkConfig } from '../../config/network.js';
 import type { KvStore } from '../../store/kv.js';
@@ -39,6 +43,12 @@ export interface StackOptions {
   recentState?: number;
   /** Blocks behind the node's head at start whose preimages are indexed. Default 8192. */
   preimageHistory?: number;
+  /** Aborting ends `open` (the header fill in progress stops after its batch; nothing is left running). */
+  signal?: AbortSignal;
+  /** The follower's recent segment (0: fill the history before serving). Default 128. */
+  recentBlocks?: number;
+  /** Missing headers beyond which the segment is taken first. Default 2000. */
+  historyGapMin?: number;
   /** Called for every head after the state has caught up with it (not while filling history). */
   onHead(head: HeadEvent): Promise<void> | void;
 }
@@ -91,13 +101,18 @@ export class ServeStack {
 
   /** Opens every component and brings the chain store to the node's head. Fails fast when the node does not answer. */
   static async open(options: StackOptions): Promise<ServeStack> {
-    const { store, network, log } = options;
+    const { store, network, log, signal } = options;
+    const stopped = (): void => {
+      if (signal?.aborted === true) throw new ServeError('SERVE_STOPPED', 'stopped while starting', { field: 'signal' });
+    };
     const endpoints = nodeEndpoints(options.rpcUrl);
     const rpc = new NodeRpcClient({ url: endpoints.httpUrl, retries: 0, timeoutMs: 30_000 });
     await checkNode(rpc, network);
+    stopped();
     const chainStore = await ChainStore.open({ store: store.namespace('chain') });
     const nodeHead = readSafeNumber(await rpc.call('eth_blockNumber'), 'result', (field, detail) => new NodeRpcError('NODE_BAD_RESPONSE', 'eth_blockNumber', detail, { field }));
     const node = await probeNode(rpc, { head: nodeHead, wsUrl: endpoints.wsUrl, pollIntervalMs: options.pollIntervalMs });
+    stopped();
     const stateWindow = node.state;
     log.info({ since: stateWindow.since, recent: stateWindow.recent, receipts: node.receipts, served: node.lines }, `serving from ${rpc.url}: ${node.summary}`);
     const follower = new ChainFollower({
@@ -109,22 +124,52 @@ export class ServeStack {
       receipts: node.receipts,
       rawTxFallback: node.rawTx,
       progressStream: options.progressStream,
+      recentBlocks: options.recentBlocks ?? 128,
+      historyGapMin: options.historyGapMin,
       log,
     });
     const preimages = new PreimageIndex(store.namespace('preimages'));
-    if (options.genesisAlloc !== undefined) await preimages.add(allocPreimages(options.genesisAlloc));
     const feed = new PreimageFeed({ follower, rpc, index: preimages, fromBlock: Math.max(0, nodeHead - (options.preimageHistory ?? 8192)), log });
     const prover = new NodeStateProver({ rpc, log });
-    const indexer = await SectionIndexer.open({ store: store.namespace('indexer'), source: chainStore, network, log, progressStream: options.progressStream });
-    await follower.syncOnce();
-    if (follower.halted !== undefined) throw follower.halted;
-    const chain = await ChainStoreReader.open(chainStore);
-    if (chain === undefined) throw new ServeError('SERVE_NODE_UNREACHABLE', 'the node has no blocks to serve', { field: 'rpc' });
-    await feed.idle();
-    const state = new NodeStateReader({ chain: chainStore, prover, preimages, window: stateWindow, recentState: options.recentState ?? 0, head: () => chain.head().number });
-    const stack = new ServeStack({ rpc, chainStore, follower, preimages, feed, prover, stateWindow, indexer, chain, state, options });
-    follower.on('head', (ev) => stack.#queueHead(ev));
-    return stack;
+    // Sections are built from the history filled from genesis, never across the gap below a recent segment.
+    const sectionSource = { headNumber: () => chainStore.historyHead(), canonicalEntry: (n: number) => chainStore.canonicalEntry(n) };
+    const indexer = await SectionIndexer.open({ store: store.namespace('indexer'), source: sectionSource, network, log, progressStream: options.progressStream });
+    const abort = (): void => void follower.stop();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      if (options.genesisAlloc !== undefined) await preimages.add(allocPreimages(options.genesisAlloc));
+      await follower.syncOnce();
+      stopped();
+      if (follower.halted !== undefined) throw follower.halted;
+      const chain = await ChainStoreReader.open(chainStore);
+      if (chain === undefined) throw new ServeError('SERVE_NODE_UNREACHABLE', 'the node has no blocks to serve', { field: 'rpc' });
+      await feed.idle();
+      const state = new NodeStateReader({ chain: chainStore, prover, preimages, window: stateWindow, recentState: options.recentState ?? 0, head: () => chain.head().number });
+      const stack = new ServeStack({ rpc, chainStore, follower, preimages, feed, prover, stateWindow, indexer, chain, state, options });
+      follower.on('head', (ev) => stack.#queueHead(ev));
+      follower.on('history', (ev) => {
+        if (ev.result !== 'open') stack.#onHistoryDone();
+        else indexer.schedule();
+      });
+      return stack;
+    } catch (err) {
+      await follower.stop();
+      await feed.detach();
+      await indexer.stop();
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** The history fill below the recent segment: where it is and its rate; undefined once every header is stored. */
+  history(): { filled: number; anchor: number; headersPerSecond: number } | undefined {
+    return this.follower.history.progress();
+  }
+
+  /** Resolves when the history fill has ended (every header stored, or stopped). */
+  async historyIdle(): Promise<void> {
+    await this.follower.history.idle();
   }
 
   /** Starts following the node and building sections. */
@@ -147,6 +192,12 @@ export class ServeStack {
     await this.feed.detach();
     await this.#heads;
     await this.indexer.stop();
+  }
+
+  /** The gap closed (or its segment was dropped): the head snapshot takes the rewritten TD, the sections start. */
+  #onHistoryDone(): void {
+    const h = this.chainStore.head();
+    if (h !== undefined) this.#queueHead({ ...h, reorgDepth: 0, catchingUp: true });
   }
 
   #queueHead(ev: ChainHeadEvent): void {

@@ -2,7 +2,9 @@
  * The Status a server sends each connecting client (LES spec "Status", DESIGN §4). The head is the
  * chain store's head at connect time; the forkID is EIP-2124's at that head. What is served:
  * - serveHeaders;
- * - serveChainSince 0: bodies and receipts of any height are fetched from the node on demand;
+ * - serveChainSince: bodies and receipts are fetched from the node on demand for any stored
+ *   header, so 0 — or, while the history below a recent segment is still being filled, the
+ *   segment's first block (headers below it are answered only once filled; LES has no key for that);
  * - serveStateSince / serveRecentState = the window the node can prove (probed at start), narrowed
  *   by the configured one (serveRecentState absent when 0, i.e. every block since serveStateSince);
  * - "lesp/preimages" = 1: this server accepts preimages in state requests (a compatible
@@ -21,6 +23,8 @@ export interface StatusInputs {
   network: NetworkConfig;
   genesisHash: Uint8Array;
   head: ServeHead;
+  /** serveChainSince. Default 0. */
+  chainSince?: number;
   stateSince: number;
   policy: ServePolicy;
   mrc: MrcTable;
@@ -41,7 +45,7 @@ export function buildServerStatus(i: StatusInputs): Status {
     genesisHash: i.genesisHash,
     forkID: forkIdAt(i.network, i.genesisHash, i.head.number, i.head.timestamp),
     serveHeaders: true,
-    serveChainSince: 0,
+    serveChainSince: i.chainSince ?? 0,
     serveStateSince: i.stateSince,
     txRelay: i.policy.txRelay,
     recentTxLookup: i.policy.recentTxLookup,
