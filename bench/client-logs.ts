@@ -70,7 +70,7 @@ try {
   const head = Number(await anvil.rpc<string>('eth_blockNumber'));
 
   servers.push(...(await startServers(anvil.url, 2, { sectionSize: SIZE })));
-  for (const s of servers) await until('the servers to build the sections', async () => ((await s.stats()).sections >= SECTIONS ? true : undefined), 120_000, 100);
+  for (const s of servers) await until('the servers to build the sections', async () => ((await s.stats()).sections >= SECTIONS ? true : undefined), Math.max(120_000, SECTIONS * SIZE * 5), 100);
   // A header window of 32: as on a chain far longer than the window, the client holds only recent
   // headers (with the default 4096 it would link this short chain back to genesis at start,
   // fetching every header before any query).
