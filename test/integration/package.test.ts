@@ -1,8 +1,8 @@
 /**
- * The package as a user installs it. Built and packed as `npm pack` does it (its `prepare` is
- * `tsc -p tsconfig.build.json`; built here into a staging copy so that the shared dist/ is left
- * alone), installed into a fresh project outside the repository with npm (dependencies from the
- * registry, cache first), and used there:
+ * The package as a user installs it: the package's `prepare` build and `npm pack` of a copy of
+ * its sources, so that the shared dist/ is left alone, installed into a fresh
+ * project outside the repository with npm (dependencies from the registry, cache first), and used
+ * there:
  * - without anvil installed, startDevnet() fails at once with one line saying how to get it;
  * - `import` of every entry (les-provider, /viem, /devnet, /serve, /proxy) works, a path that is
  *   not exported is refused, and TypeScript resolves their types (a wrong option is an error);
@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -46,11 +46,14 @@ describe('the packed package, installed in a fresh project', { timeout: 900_000 
   let tarball: string;
 
   before(() => {
-    // What `npm pack` packs: the files of package.json's "files", after its `prepare` build.
+    // `npm pack` of a copy of the repository's package sources (its `prepare` build then writes the
+    // copy's dist/, not the shared one other test runs may be reading), on the repository's node_modules.
     const stage = join(work, 'stage');
     mkdirSync(stage);
-    for (const f of ['package.json', 'README.md', 'bin']) cpSync(join(ROOT, f), join(stage, f), { recursive: true });
-    ok(sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], ROOT, 240_000), 'the build (tsc -p tsconfig.build.json)');
+    for (const f of ['package.json', 'README.md', 'bin', 'src', 'scripts', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(ROOT, f), join(stage, f), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
+    // What `npm pack` runs first; run on its own so that the build's output stays out of pack's JSON.
+    ok(sh('npm', ['run', 'prepare'], stage, 600_000), 'the package\'s prepare (its build)');
     const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], stage)) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = join(work, packed[0]?.filename as string);
     const files = (packed[0]?.files ?? []).map((f) => f.path);
