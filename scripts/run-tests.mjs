@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Runs the node:test suites on the TypeScript sources (through tsx) and prints node:test's closing
 // summary. Node 20's `--test` takes no globs, so the files are listed here.
-// Usage: node scripts/run-tests.mjs [unit|integration|examples ...]   (default: all three)
+// Usage: node scripts/run-tests.mjs [unit|integration|browser|examples ...]   (default: all four)
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const suites = { unit: 'test/unit', integration: 'test/integration', examples: 'examples' };
+const suites = { unit: 'test/unit', integration: 'test/integration', browser: 'test/browser', examples: 'examples' };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = wanted.length > 0 ? wanted : Object.keys(suites);
 for (const name of chosen) {

@@ -44,8 +44,19 @@ export function hex0x(b: Uint8Array): string {
   return `0x${toHex(b)}`;
 }
 
-/** Bytes of a hex string (optional 0x; an odd length gets a leading zero). Callers validate input. */
+/**
+ * Bytes of a hex string (optional 0x; an odd length gets a leading zero). Callers validate input;
+ * like Node's Buffer.from(hex, 'hex') it stops at the first pair that is not hex. No Buffer, so
+ * it runs in a browser too.
+ */
 export function hexToBytes(hex: string): Uint8Array {
   const clean = hex.startsWith('0x') ? hex.slice(2) : hex;
-  return new Uint8Array(Buffer.from(clean.length % 2 === 0 ? clean : `0${clean}`, 'hex'));
+  const even = clean.length % 2 === 0 ? clean : `0${clean}`;
+  const out = new Uint8Array(even.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const pair = even.slice(2 * i, 2 * i + 2);
+    if (!/^[0-9a-fA-F]{2}$/.test(pair)) return out.slice(0, i);
+    out[i] = parseInt(pair, 16);
+  }
+  return out;
 }

@@ -50,6 +50,8 @@ export interface WsDialOptions {
   frameReadTimeoutMs?: number;
   /** Default: globalThis.WebSocket. */
   WebSocket?: WebSocketConstructor;
+  /** Called as the Status handshake completes, before the peer's next message is dispatched. */
+  onHandshake?(peer: LesPeer): void;
 }
 
 /** The ws:// or wss:// URL an enode with a WebSocket transport names. */
@@ -188,6 +190,10 @@ export function dialWs(target: string | Enode, options: WsDialOptions): Promise<
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
         requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       });
+      if (options.onHandshake !== undefined) {
+        const onHandshake = options.onHandshake;
+        peer.once('handshake', () => onHandshake(peer));
+      }
       peer.start().then(
         () => settle(peer),
         (err: Error) => settle(err),

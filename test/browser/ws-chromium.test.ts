@@ -1,0 +1,129 @@
+/**
+ * The browser bundle in a real browser: Debian's Chromium (headless, driven by playwright-core,
+ * which downloads nothing) loads les-provider/browser from a local page and dials a real
+ * LesServer's WebSocket listener with the page's own WebSocket. The RLPx handshake and frames
+ * come from the bundle's pure-JS code and are checked by the server's devp2p; the headers the
+ * page receives hash to anvil's blocks and link to the genesis hash the page was given; a wrong
+ * node key is refused in the page with a typed error; the server lists the page's session as ws.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { secp256k1 } from 'ethereum-cryptography/secp256k1.js';
+// @ts-expect-error a plain .mjs build script without types
+import { buildBrowserBundle } from '../../scripts/build-browser.mjs';
+import { computeForkId } from '../../src/config/forkid.js';
+import { formatEnode, nodeIdFromPrivateKey, parseEnode } from '../../src/net/index.js';
+import { LesServer } from '../../src/serve/index.js';
+import { type Anvil, startAnvil } from '../helpers/anvil.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** What the page runs: dial, fetch headers, check their links; returns what a user would read. */
+const PAGE_SCRIPT = `
+const m = await import('/les-provider.browser.js');
+const fromHex = (h) => Uint8Array.from(h.match(/../g).map((b) => parseInt(b, 16)));
+const toHex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+window.lesDial = async (enode, s, count) => {
+  const status = { protocolVersion: 4, networkId: BigInt(s.networkId), headTd: 0n, headHash: fromHex(s.genesis), headNum: 0,
+    genesisHash: fromHex(s.genesis), forkID: { hash: fromHex(s.forkHash), next: BigInt(s.forkNext) }, announceType: 1, unknown: [] };
+  try {
+    const peer = await m.dialWs(enode, { status, dialTimeoutMs: 8000 });
+    const reply = await peer.request(m.Code.GetBlockHeaders, (reqID) => m.encodeGetBlockHeaders({ reqID, origin: { number: 0 }, amount: count, skip: 0, reverse: false }));
+    const headers = m.codecOf(m.Code.BlockHeaders).fromRlp(reply.item).headers.map((h) => m.decodeHeader(h));
+    // Verified against what the page trusts: block 0 is the genesis it was given, each next names its parent.
+    const hashes = headers.map((h) => toHex(m.headerHash(h)));
+    const linked = hashes[0] === s.genesis && headers.every((h, i) => i === 0 || toHex(h.parentHash) === hashes[i - 1]);
+    const out = { ok: true, version: peer.version, hashes, linked, numbers: headers.map((h) => h.number) };
+    peer.disconnect(8);
+    return out;
+  } catch (err) {
+    return { ok: false, name: err.constructor.name, code: err.code, message: err.message };
+  }
+};
+window.lesReady = true;
+`;
+
+describe('les-provider/browser in headless Chromium against a real LesServer', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (.ci/run installs it)` }, () => {
+  let anvil: Anvil;
+  let server: LesServer;
+  let http: Server;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  let status: { networkId: string; genesis: string; forkHash: string; forkNext: string };
+  let bundleSize: { min: number; gzip: number };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lesp-browser-'));
+    bundleSize = (await buildBrowserBundle(join(dir, 'les-provider.browser.js'))) as { min: number; gzip: number };
+    anvil = await startAnvil({ hardfork: 'prague' });
+    const [acct] = await anvil.rpc<string[]>('eth_accounts');
+    for (let i = 0; i < 3; i++) await anvil.rpc('eth_sendTransaction', [{ from: acct, to: acct, value: '0x1' }]);
+    server = new LesServer({ rpcUrl: anvil.url, host: '127.0.0.1', port: 0, wsPort: 0, pollIntervalMs: 50 });
+    await server.start();
+    const genesis = (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash.slice(2);
+    const fork = computeForkId(Uint8Array.from(Buffer.from(genesis, 'hex')), { blocks: [], timestamps: [] }, 0, 0);
+    status = { networkId: '31337', genesis, forkHash: hex(fork.hash), forkNext: fork.next.toString() };
+    const bundle = readFileSync(join(dir, 'les-provider.browser.js'));
+    http = createServer((req, res) => {
+      if (req.url === '/les-provider.browser.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' });
+        res.end(bundle);
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<!doctype html><meta charset="utf-8"><title>les</title><script type="module">${PAGE_SCRIPT}</script>`);
+      }
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${(http.address() as { port: number }).port}/`);
+    await page.waitForFunction(() => (globalThis as unknown as { lesReady?: boolean }).lesReady === true, undefined, { timeout: 15_000 }).catch((e: unknown) => {
+      throw new Error(`the page did not load the bundle: ${errors.join('; ') || String(e)}`);
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => (http === undefined ? r(undefined) : http.close(r)));
+    await server?.stop();
+    await anvil?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the bundle is within its budget', () => {
+    assert.ok(bundleSize.min < 400 * 1024, `${bundleSize.min} bytes minified`);
+    assert.ok(bundleSize.gzip < bundleSize.min);
+  });
+
+  it("the page completes RLPx and Status over its WebSocket, and the headers it checks are anvil's", async () => {
+    const n = Number(await anvil.rpc<string>('eth_blockNumber'));
+    const got = (await page.evaluate(([e, s, c]) => (globalThis as unknown as { lesDial: (...a: unknown[]) => Promise<unknown> }).lesDial(e, s, c), [server.wsEnode, status, n + 1] as const)) as {
+      ok: boolean; version?: number; hashes?: string[]; linked?: boolean; numbers?: number[]; message?: string;
+    };
+    assert.equal(got.ok, true, got.message);
+    assert.equal(got.version, 4);
+    assert.equal(got.linked, true);
+    assert.deepEqual(got.numbers, Array.from({ length: n + 1 }, (_, i) => i));
+    for (let i = 0; i <= n; i++) {
+      const want = await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', [`0x${i.toString(16)}`, false]);
+      assert.equal(`0x${got.hashes![i]}`, want.hash);
+    }
+  });
+
+  it('a wrong node key is refused in the page with a typed error, and the server stays up', async () => {
+    const { host, port } = parseEnode(server.wsEnode as string);
+    const wrong = formatEnode({ id: nodeIdFromPrivateKey(secp256k1.utils.randomPrivateKey()), host, port, transport: 'ws' });
+    const got = (await page.evaluate(([e, s]) => (globalThis as unknown as { lesDial: (...a: unknown[]) => Promise<unknown> }).lesDial(e, s, 1), [wrong, status] as const)) as { ok: boolean; name?: string; code?: string };
+    assert.deepEqual({ ok: got.ok, name: got.name, code: got.code }, { ok: false, name: 'DialError', code: 'AUTH_DROPPED' });
+    const again = (await page.evaluate(([e, s]) => (globalThis as unknown as { lesDial: (...a: unknown[]) => Promise<unknown> }).lesDial(e, s, 1), [server.wsEnode, status] as const)) as { ok: boolean };
+    assert.equal(again.ok, true);
+  });
+});
