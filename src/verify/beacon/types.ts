@@ -142,7 +142,22 @@ export const DenebExecutionPayloadHeaderType = ssz.container({
 export const ForkDataType = ssz.container({ current_version: ssz.bytevector(4), genesis_validators_root: B32 });
 export const SigningDataType = ssz.container({ object_root: B32, domain: B32 });
 
-function formTypes(size: number, form: LightClientForm) {
+/**
+ * The containers of one form, typed by the values they code. Named explicitly: the inferred type of
+ * these nested containers is too large for the compiler to write into a declaration file. A Capella
+ * form's headers code without the blob fields; decode.ts normalizes them to the Deneb shape.
+ */
+export interface FormTypes {
+  readonly SyncCommittee: ssz.SSZCoder<SyncCommittee>;
+  readonly SyncAggregate: ssz.SSZCoder<SyncAggregate>;
+  readonly LightClientHeader: ssz.SSZCoder<LightClientHeader>;
+  readonly LightClientBootstrap: ssz.SSZCoder<LightClientBootstrap>;
+  readonly LightClientUpdate: ssz.SSZCoder<LightClientUpdate>;
+  readonly LightClientFinalityUpdate: ssz.SSZCoder<LightClientFinalityUpdate>;
+  readonly LightClientOptimisticUpdate: ssz.SSZCoder<LightClientOptimisticUpdate>;
+}
+
+function formTypes(size: number, form: LightClientForm): FormTypes {
   const electra = form === 'electra';
   const SyncCommittee = ssz.container({ pubkeys: ssz.vector(size, ssz.bytevector(48)), aggregate_pubkey: ssz.bytevector(48) });
   const SyncAggregate = ssz.container({ sync_committee_bits: ssz.bitvector(size), sync_committee_signature: ssz.bytevector(96) });
@@ -154,7 +169,7 @@ function formTypes(size: number, form: LightClientForm) {
   const currentBranch = branch(electra ? CURRENT_SYNC_COMMITTEE_GINDEX_ELECTRA : CURRENT_SYNC_COMMITTEE_GINDEX);
   const nextBranch = branch(electra ? NEXT_SYNC_COMMITTEE_GINDEX_ELECTRA : NEXT_SYNC_COMMITTEE_GINDEX);
   const finalityBranch = branch(electra ? FINALIZED_ROOT_GINDEX_ELECTRA : FINALIZED_ROOT_GINDEX);
-  return {
+  const types = {
     SyncCommittee,
     SyncAggregate,
     LightClientHeader,
@@ -185,9 +200,9 @@ function formTypes(size: number, form: LightClientForm) {
       signature_slot: ssz.uint64,
     }),
   };
+  return types as unknown as FormTypes;
 }
 
-export type FormTypes = ReturnType<typeof formTypes>;
 /** The containers of one preset, by form; SyncCommittee and SyncAggregate are the same in every form. */
 export interface PresetTypes {
   readonly SyncCommittee: FormTypes['SyncCommittee'];
