@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ChainFollower, ChainStore } from '../src/serve/chain/index.js';
 import { NodeRpcClient } from '../src/serve/rpc/client.js';
 import { openLevelStore } from '../src/store/level.js';
-import { startAnvil } from '../test/helpers/anvil.js';
+import { startAnvil } from './lib/anvil.js';
 import { emit, load1 } from './lib/report.js';
 
 const blocks = Number(process.argv[2] ?? 20_000);

@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
 import { LesServer } from '../src/serve/index.js';
 import { ProofNodeSet, readAccount } from '../src/verify/index.js';
-import { startAnvil } from '../test/helpers/anvil.js';
+import { startAnvil } from './lib/anvil.js';
 import { LesTestClient } from '../test/helpers/les-client.js';
 
 if (process.argv[2] === '--serve') {
