@@ -18,6 +18,8 @@ export interface DevnetSummary {
   nodeNote: string;
   head: number;
   enodes: string[];
+  /** The servers' WebSocket listeners (`?transport=ws` enodes), for browsers. */
+  wsEnodes?: string[];
   proxyUrl: string;
   wsUrl: string;
   accounts: DevAccount[];
@@ -55,6 +57,7 @@ export function formatSummary(s: DevnetSummary): string {
   row('Genesis', s.genesisHash);
   row('Node RPC', `${s.nodeUrl}  (${s.nodeNote}; head ${s.head})`);
   s.enodes.forEach((e, i) => row(i === 0 ? 'LES servers' : '', e));
+  (s.wsEnodes ?? []).forEach((e, i) => row(i === 0 ? 'LES over WS' : '', `${e}${i === 0 ? '  (the same servers, for browsers)' : ''}`));
   row('Proxy', `${s.proxyUrl}  (WebSocket ${s.wsUrl}; every answer verified over LES)`);
   if (s.beaconApiUrl !== undefined) {
     row('Beacon API', `${s.beaconApiUrl}  (a devnet beacon chain: its sync committee signs the node's heads)`);

@@ -122,6 +122,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
         nodeNote: `${running.node.clientVersion}; ${running.node.note}`,
         head: running.readyHead,
         enodes: running.servers.map((s) => s.enode),
+        wsEnodes: running.wsServers,
         proxyUrl: running.rpcUrl,
         wsUrl: running.wsUrl,
         accounts: running.accounts.slice(0, MAX_ACCOUNTS_SHOWN),

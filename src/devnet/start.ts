@@ -95,6 +95,8 @@ export interface Devnet {
   network: NetworkConfig;
   /** The LES servers, ready for LesClient/LesProvider's `servers` option. */
   servers: { enode: string; trusted: true }[];
+  /** The same servers' WebSocket listeners (`?transport=ws` enodes, free ports): what a browser dials. */
+  wsServers: string[];
   /** The node's funded accounts, with the public test keys of anvil's well-known mnemonic. */
   accounts: DevAccount[];
   node: DevnetNode;
@@ -251,6 +253,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         rpcUrl: node.followUrl,
         host: HOST,
         port: c.lesPort === 0 ? 0 : c.lesPort + i,
+        // Browsers cannot open TCP: each server also takes LES over WebSocket, on a free port.
+        wsPort: 0,
         nodeKey: devnetNodeKey(c.seed, i),
         network,
         pollIntervalMs: 250,
@@ -324,6 +328,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       genesisHash,
       network,
       servers,
+      wsServers: lesServers.map((s) => s.wsEnode as string),
       accounts,
       node: { url: node.url, clientVersion: node.clientVersion, note: node.note },
       readyHead,
