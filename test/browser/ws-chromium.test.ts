@@ -4,7 +4,8 @@
  * LesServer's WebSocket listener with the page's own WebSocket. The RLPx handshake and frames
  * come from the bundle's pure-JS code and are checked by the server's devp2p; the headers the
  * page receives hash to anvil's blocks and link to the genesis hash the page was given; a wrong
- * node key is refused in the page with a typed error; the server lists the page's session as ws.
+ * node key is refused in the page with a typed error; a server that alters headers (TEST-ONLY
+ * tamperer) is caught by the page's own check.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { computeForkId } from '../../src/config/forkid.js';
 import { formatEnode, nodeIdFromPrivateKey, parseEnode } from '../../src/net/index.js';
 import { LesServer } from '../../src/serve/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
+import { Tamperer } from '../helpers/lying-server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -52,6 +54,8 @@ window.lesReady = true;
 describe('les-provider/browser in headless Chromium against a real LesServer', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (.ci/run installs it)` }, () => {
   let anvil: Anvil;
   let server: LesServer;
+  let liar: LesServer;
+  let tamperer: Tamperer;
   let http: Server;
   let browser: Browser;
   let page: Page;
@@ -67,6 +71,9 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
     for (let i = 0; i < 3; i++) await anvil.rpc('eth_sendTransaction', [{ from: acct, to: acct, value: '0x1' }]);
     server = new LesServer({ rpcUrl: anvil.url, host: '127.0.0.1', port: 0, wsPort: 0, pollIntervalMs: 50 });
     await server.start();
+    liar = new LesServer({ rpcUrl: anvil.url, host: '127.0.0.1', port: 0, wsPort: 0, pollIntervalMs: 50 });
+    await liar.start();
+    tamperer = new Tamperer(liar, { lie: 'header' });
     const genesis = (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash.slice(2);
     const fork = computeForkId(Uint8Array.from(Buffer.from(genesis, 'hex')), { blocks: [], timestamps: [] }, 0, 0);
     status = { networkId: '31337', genesis, forkHash: hex(fork.hash), forkNext: fork.next.toString() };
@@ -93,6 +100,8 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
   after(async () => {
     await browser?.close();
     await new Promise((r) => (http === undefined ? r(undefined) : http.close(r)));
+    tamperer?.uninstall();
+    await liar?.stop();
     await server?.stop();
     await anvil?.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -125,5 +134,18 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
     assert.deepEqual({ ok: got.ok, name: got.name, code: got.code }, { ok: false, name: 'DialError', code: 'AUTH_DROPPED' });
     const again = (await page.evaluate(([e, s]) => (globalThis as unknown as { lesDial: (...a: unknown[]) => Promise<unknown> }).lesDial(e, s, 1), [server.wsEnode, status] as const)) as { ok: boolean };
     assert.equal(again.ok, true);
+  });
+
+  it('a server altering headers is caught by the page: they do not link to the genesis it trusts', async () => {
+    const n = Number(await anvil.rpc<string>('eth_blockNumber'));
+    const got = (await page.evaluate(([e, s, c]) => (globalThis as unknown as { lesDial: (...a: unknown[]) => Promise<unknown> }).lesDial(e, s, c), [liar.wsEnode, status, n + 1] as const)) as {
+      ok: boolean; linked?: boolean; hashes?: string[]; message?: string;
+    };
+    assert.equal(got.ok, true, got.message);
+    assert.ok(tamperer.told.header > 0, 'the liar lied');
+    assert.equal(got.linked, false);
+    // The altered header is one the node never had: its hash is not anvil's block hash.
+    const real = await Promise.all(got.hashes!.map((_, i) => anvil.rpc<{ hash: string }>('eth_getBlockByNumber', [`0x${i.toString(16)}`, false])));
+    assert.ok(got.hashes!.some((h, i) => `0x${h}` !== real[i]!.hash));
   });
 });
