@@ -155,6 +155,8 @@ export function operatorMethods(o: OperatorContext): Map<string, AdminMethod> {
           db_height: st.head.number,
           state_height: st.stateHead,
           sections: st.sections,
+          // The header fill below the recent chain: null once every header from genesis is stored.
+          history: st.history === undefined ? null : { filled: st.history.filled, anchor: st.history.anchor, headers_per_second: st.history.headersPerSecond },
           peers: peers.summary(),
           pid: process.pid,
           txs_sent: st.requests.txs,
