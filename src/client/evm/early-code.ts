@@ -1,7 +1,8 @@
 /**
  * Code asked before its account is proven. GetContractCodes names an account by [blockHash,
- * keccak(address)] only, so the code of a call's target can go out in the same round trip as the
- * target's account proof instead of one round trip later. The reply cannot be verified on
+ * keccak(address)] (plus the address, to a server taking the preimage extension), not by codeHash,
+ * so the code of a call's target can go out in the same round trip as the target's account proof
+ * instead of one round trip later. The reply cannot be verified on
  * arrival (the codeHash is not known yet): the fetcher checks keccak(code) against the proven
  * account's codeHash before anything uses it, and on a mismatch discards it and asks again
  * through the Odr's verified `code` (which scores the server down if it lies again).
@@ -25,8 +26,14 @@ export const earlyCodeKind: OdrKind<EarlyCodeItem, Uint8Array> = {
   units: () => 1,
   canServe: (server, item) => servesState(server, item.header.header.number),
   key: (item) => `early-code:${toHex(item.header.hash)}:${toHex(item.address)}`,
-  encode: (reqID, items) =>
-    encodeGetContractCodes({ reqID, reqs: items.map((i) => ({ blockHash: i.header.hash, accountKey: keccak256(i.address) })) }),
+  // With the address where the server takes it (preimage extension): a server that never saw
+  // the address in a transaction (a contract a factory created) could not serve the key alone,
+  // and the call would wait for the code until the scheduler gave up on every server.
+  encode: (reqID, items, server) =>
+    encodeGetContractCodes({
+      reqID,
+      reqs: items.map((i) => ({ blockHash: i.header.hash, accountKey: keccak256(i.address), ...(server?.caps.preimages === true ? { address: i.address } : {}) })),
+    }),
   verify(items, payload) {
     const { codes } = decodeContractCodes(payload);
     checkReplyCount(codes.length, items.length, 'ContractCodes', 'codes');
