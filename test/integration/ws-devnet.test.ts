@@ -11,6 +11,7 @@ import { type Devnet, startDevnet } from '../../src/devnet/index.js';
 import { parseEnode } from '../../src/net/index.js';
 import { type WebSocketConstructor, dialWs } from '../../src/net/ws-dial.js';
 import { headerHash } from '../../src/verify/index.js';
+import type { Status } from '../../src/wire/status.js';
 import { Code, codecOf, encodeGetBlockHeaders } from '../../src/wire/index.js';
 import { rpcCall } from '../helpers/anvil.js';
 
@@ -26,7 +27,7 @@ describe("the devnet's LES servers over WebSocket", () => {
   it('every server has a ws enode with its own node id, and answers a browser-style dial', async () => {
     assert.equal(devnet.wsServers.length, devnet.servers.length);
     const genesis = Uint8Array.from(Buffer.from(devnet.genesisHash.slice(2), 'hex'));
-    const status = {
+    const status: Status = {
       protocolVersion: 4,
       networkId: devnet.chainId,
       headTd: 0n,
