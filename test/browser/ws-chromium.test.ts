@@ -42,6 +42,19 @@ window.lesDial = async (enode, s, count) => {
     const hashes = headers.map((h) => toHex(m.headerHash(h)));
     const linked = hashes[0] === s.genesis && headers.every((h, i) => i === 0 || toHex(h.parentHash) === hashes[i - 1]);
     const out = { ok: true, version: peer.version, hashes, linked, numbers: headers.map((h) => h.number) };
+    if (s.address !== undefined && linked) {
+      // The balance at the last header, from a Merkle proof checked against that header's stateRoot.
+      const last = headers[headers.length - 1];
+      const req = { blockHash: m.headerHash(last), accountKey: m.accountKey(fromHex(s.address)), storageKey: new Uint8Array(0), fromLevel: 0 };
+      const proof = await peer.request(m.Code.GetProofsV2, (reqID) => m.encodeGetProofsV2({ reqID, reqs: [req] }));
+      const nodes = m.codecOf(m.Code.ProofsV2).fromRlp(proof.item).nodes;
+      try {
+        const account = m.verifyAccountProof(last.stateRoot, fromHex(s.address), nodes);
+        out.balance = (account?.balance ?? 0n).toString();
+      } catch (err) {
+        out.refused = { name: err.constructor.name, code: err.code, verification: err instanceof m.VerificationError, message: err.message };
+      }
+    }
     peer.disconnect(8);
     return out;
   } catch (err) {
@@ -60,7 +73,7 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
   let browser: Browser;
   let page: Page;
   let dir: string;
-  let status: { networkId: string; genesis: string; forkHash: string; forkNext: string };
+  let status: { networkId: string; genesis: string; forkHash: string; forkNext: string; address?: string };
   let bundleSize: { min: number; gzip: number };
 
   before(async () => {
@@ -76,7 +89,7 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
     tamperer = new Tamperer(liar, { lie: 'header' });
     const genesis = (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['0x0', false])).hash.slice(2);
     const fork = computeForkId(Uint8Array.from(Buffer.from(genesis, 'hex')), { blocks: [], timestamps: [] }, 0, 0);
-    status = { networkId: '31337', genesis, forkHash: hex(fork.hash), forkNext: fork.next.toString() };
+    status = { networkId: '31337', genesis, forkHash: hex(fork.hash), forkNext: fork.next.toString(), address: acct!.slice(2) };
     const bundle = readFileSync(join(dir, 'les-provider.browser.js'));
     http = createServer((req, res) => {
       if (req.url === '/les-provider.browser.js') {
@@ -112,13 +125,14 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
     assert.ok(bundleSize.gzip < bundleSize.min);
   });
 
-  it("the page completes RLPx and Status over its WebSocket, and the headers it checks are anvil's", async () => {
+  it("the page completes RLPx and Status over its WebSocket; the headers it checks are anvil's, and so is the balance it proves", async () => {
     const n = Number(await anvil.rpc<string>('eth_blockNumber'));
     const got = (await page.evaluate(([e, s, c]) => (globalThis as unknown as { lesDial: (...a: unknown[]) => Promise<unknown> }).lesDial(e, s, c), [server.wsEnode, status, n + 1] as const)) as {
-      ok: boolean; version?: number; hashes?: string[]; linked?: boolean; numbers?: number[]; message?: string;
+      ok: boolean; version?: number; hashes?: string[]; linked?: boolean; numbers?: number[]; message?: string; balance?: string;
     };
     assert.equal(got.ok, true, got.message);
     assert.equal(got.version, 4);
+    assert.equal(got.balance, BigInt(await anvil.rpc<string>('eth_getBalance', [`0x${status.address}`, `0x${n.toString(16)}`])).toString());
     assert.equal(got.linked, true);
     assert.deepEqual(got.numbers, Array.from({ length: n + 1 }, (_, i) => i));
     for (let i = 0; i <= n; i++) {
@@ -147,5 +161,23 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
     // The altered header is one the node never had: its hash is not anvil's block hash.
     const real = await Promise.all(got.hashes!.map((_, i) => anvil.rpc<{ hash: string }>('eth_getBlockByNumber', [`0x${i.toString(16)}`, false])));
     assert.ok(got.hashes!.some((h, i) => `0x${h}` !== real[i]!.hash));
+  });
+
+  it('a server altering a balance in its proof is refused by the page with a VerificationError', async () => {
+    tamperer.lie = 'balance';
+    try {
+      const n = Number(await anvil.rpc<string>('eth_blockNumber'));
+      const got = (await page.evaluate(([e, s, c]) => (globalThis as unknown as { lesDial: (...a: unknown[]) => Promise<unknown> }).lesDial(e, s, c), [liar.wsEnode, status, n + 1] as const)) as {
+        ok: boolean; linked?: boolean; balance?: string; refused?: { name: string; code: string; verification: boolean }; message?: string;
+      };
+      assert.equal(got.ok, true, got.message);
+      assert.equal(got.linked, true);
+      assert.ok(tamperer.told.balance > 0, 'the liar lied');
+      assert.equal(got.balance, undefined);
+      // The altered leaf no longer hashes to what its parent names: a VerificationError (MissingNodeError).
+      assert.equal(got.refused?.verification, true, JSON.stringify(got.refused));
+    } finally {
+      tamperer.lie = 'header';
+    }
   });
 });
