@@ -61,6 +61,33 @@ window.lesDial = async (enode, s, count) => {
     return { ok: false, name: err.constructor.name, code: err.code, message: err.message };
   }
 };
+// Follow a server: each announce's new headers must link to the last verified head to be adopted.
+window.lesFollow = async (enode, s) => {
+  const status = { protocolVersion: 4, networkId: BigInt(s.networkId), headTd: 0n, headHash: fromHex(s.genesis), headNum: 0,
+    genesisHash: fromHex(s.genesis), forkID: { hash: fromHex(s.forkHash), next: BigInt(s.forkNext) }, announceType: 1, unknown: [] };
+  const peer = await m.dialWs(enode, { status, dialTimeoutMs: 8000 });
+  const state = { number: 0, hash: s.genesis, rejected: 0, announces: 0 };
+  window.lesHead = state;
+  const fetch = async (from, count) => {
+    const reply = await peer.request(m.Code.GetBlockHeaders, (reqID) => m.encodeGetBlockHeaders({ reqID, origin: { number: from }, amount: count, skip: 0, reverse: false }));
+    return m.codecOf(m.Code.BlockHeaders).fromRlp(reply.item).headers.map((h) => m.decodeHeader(h));
+  };
+  let busy = Promise.resolve();
+  const advance = (to) => (busy = busy.then(async () => {
+    if (to <= state.number) return;
+    const headers = await fetch(state.number + 1, to - state.number);
+    let prev = state.hash;
+    for (const h of headers) {
+      if (toHex(h.parentHash) !== prev) { state.rejected++; return; }
+      prev = toHex(m.headerHash(h));
+      state.number = h.number;
+      state.hash = prev;
+    }
+  }));
+  peer.on('announce', (a) => { state.announces++; advance(a.headNumber); });
+  await advance(Number(s.head));
+  return state.number;
+};
 window.lesReady = true;
 `;
 
@@ -73,7 +100,7 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
   let browser: Browser;
   let page: Page;
   let dir: string;
-  let status: { networkId: string; genesis: string; forkHash: string; forkNext: string; address?: string };
+  let status: { networkId: string; genesis: string; forkHash: string; forkNext: string; address?: string; head?: string };
   let bundleSize: { min: number; gzip: number };
 
   before(async () => {
@@ -179,5 +206,18 @@ describe('les-provider/browser in headless Chromium against a real LesServer', {
     } finally {
       tamperer.lie = 'header';
     }
+  });
+
+  it('the head the page verifies advances as anvil mines', async () => {
+    const n = Number(await anvil.rpc<string>('eth_blockNumber'));
+    const start = await page.evaluate(([e, s]) => (globalThis as unknown as { lesFollow: (...a: unknown[]) => Promise<number> }).lesFollow(e, s), [server.wsEnode, { ...status, head: String(n) }] as const);
+    assert.equal(start, n);
+    await anvil.rpc('evm_mine');
+    await anvil.rpc('evm_mine');
+    await page.waitForFunction((want) => (globalThis as unknown as { lesHead?: { number: number } }).lesHead?.number === want, n + 2, { timeout: 20_000 });
+    const head = (await page.evaluate(() => (globalThis as unknown as { lesHead: { number: number; hash: string; rejected: number; announces: number } }).lesHead));
+    assert.equal(`0x${head.hash}`, (await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', [`0x${(n + 2).toString(16)}`, false])).hash);
+    assert.equal(head.rejected, 0);
+    assert.ok(head.announces > 0, 'the head moved on announces');
   });
 });
