@@ -13,7 +13,9 @@
  *   up meanwhile, and for a header in the unfilled range the empty answer — and stays connected
  *   with no bad request counted;
  * - once the fill ends, every header is served (equal to anvil's), sections are built, and CHT
- *   proofs verify against their roots and prove anvil's hashes.
+ *   proofs verify against their roots and prove anvil's hashes;
+ * - a server stopped while its background fill runs (after start) keeps the gap and the filled
+ *   headers; the restart keeps the same recent chain and continues the fill after them.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,6 +57,9 @@ class Relay {
   stripTd = false;
   holdBelow = 0;
   held = 0;
+  /** Header batches below `slowBelow` are answered `slowMs` late (a slow node). */
+  slowBelow = 0;
+  slowMs = 0;
   #release: Array<() => void> = [];
   #server: Server | undefined;
   url = '';
@@ -91,6 +96,7 @@ class Relay {
     if (Array.isArray(parsed) && parsed.length >= 2 && parsed.every((c) => c.method === 'eth_getBlockByNumber' && (c.params as unknown[])[1] === false)) {
       const numbers = parsed.map((c) => Number(BigInt((c.params as string[])[0] as string)));
       this.batches.push(numbers);
+      if ((numbers[0] as number) < this.slowBelow) await new Promise((resolve) => setTimeout(resolve, this.slowMs));
       if ((numbers[0] as number) < this.holdBelow) {
         this.held++;
         await new Promise<void>((resolve) => this.#release.push(resolve));
@@ -124,8 +130,8 @@ async function anvilBlock(n: number): Promise<{ hash: string; stateRoot: string 
   return anvil.rpc<{ hash: string; stateRoot: string }>('eth_getBlockByNumber', [`0x${n.toString(16)}`, false]);
 }
 
-function serverOn(): LesServer {
-  const s = new LesServer({ rpcUrl: relay.url, datadir, port: 0, sectionSize: SECTION, confirmations: 16, pollIntervalMs: 100, progressStream: null });
+function serverOn(dir = datadir): LesServer {
+  const s = new LesServer({ rpcUrl: relay.url, datadir: dir, port: 0, sectionSize: SECTION, confirmations: 16, pollIntervalMs: 100, progressStream: null });
   servers.push(s);
   return s;
 }
@@ -261,5 +267,42 @@ describe('lesp serve listens before the header history is filled', () => {
     assert.equal(hex(entry.hash), (await anvilBlock(n)).hash, "the CHT proves anvil's hash");
     assert.equal(hex(keccak256(r.auxData[0] as Uint8Array)), (await anvilBlock(n)).hash);
     await client.close();
+  });
+
+  it('stopped during the background fill, a restart continues after the stored headers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lesp-early-bg-'));
+    try {
+      relay.slowBelow = MINED - 1000;
+      relay.slowMs = 150;
+      const first = serverOn(dir);
+      await first.start();
+      const anchor = first.stats().history?.anchor as number;
+      await waitFor(() => (first.stats().history?.filled ?? 0) >= 2000, 60_000, 'the background fill to pass block 2000');
+      await first.stop();
+      const kv = await openLevelStore(dir);
+      let filled: number;
+      try {
+        const gap = (await ChainStore.open({ store: kv.namespace('chain') })).historyGap();
+        assert.ok(gap !== undefined, 'the gap is kept');
+        assert.equal(gap.anchor, anchor);
+        filled = gap.filled;
+        assert.ok(filled >= 2000 && filled < anchor - 1, `filled ${filled}`);
+      } finally {
+        await kv.close();
+      }
+      relay.slowBelow = 0;
+      const from = relay.batches.length;
+      const second = serverOn(dir);
+      await second.start();
+      assert.deepEqual({ filled: second.stats().history?.filled, anchor: second.stats().history?.anchor }, { filled, anchor });
+      await waitFor(() => second.stats().history === undefined, 120_000, 'the fill to end');
+      const asked = relay.numbersSince(from).filter((n) => n < anchor);
+      assert.equal(Math.min(...asked), filled + 1, 'continues after the stored headers');
+      assert.equal(asked.length, anchor - 1 - filled, 'each missing header asked once, no stored one');
+      await second.stop();
+      console.log(`# background fill stopped at ${filled}; the restart asked for ${asked.length} headers`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
