@@ -228,6 +228,9 @@ describe('lesp serve listens before the header history is filled', () => {
       const gap = await client.headers({ origin: { number: origin }, amount: 4, skip: 0, reverse: false });
       assert.equal(gap.headers.length, 0, `no header at ${origin} yet`);
     }
+    // A CHT section that cannot be built yet: the empty answer too.
+    const notBuilt = await client.helperTries([{ subType: HelperTrieType.CHT, sectionIdx: 8, key: be8(8 * SECTION + 1), fromLevel: 0, auxReq: AuxReq.Header }]);
+    assert.deepEqual([notBuilt.nodes.length, notBuilt.auxData.length], [0, 0]);
     const session = server.stats().sessions[0];
     assert.equal(session?.counters.bad, 0);
     assert.equal(client.closed, undefined);
