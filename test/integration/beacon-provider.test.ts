@@ -23,7 +23,7 @@ import { headerFromRpc } from '../../src/verify/header-rpc.js';
 import { Code, encodeAnnounce } from '../../src/wire/index.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { BeaconOverAnvil, testBeaconConfig } from '../helpers/beacon-anvil.js';
-import { type BeaconApiServer, bytesHex } from '../helpers/beacon-vectors.js';
+import { type BeaconApiServer, bytesHex, startBeaconApi } from '../helpers/beacon-vectors.js';
 import { genesisOf, serversIdle, startServers, until } from '../helpers/devnet-stack.js';
 import { Tamperer } from '../helpers/lying-server.js';
 
@@ -175,6 +175,31 @@ describe('LesProvider in beacon trust mode (no trusted LES server)', () => {
       assert.equal(client.status().synced, true, client.status().reason);
     } finally {
       await client.stop();
+    }
+  });
+
+  it('says so in status(), eth_syncing and its reason when no beacon source answers, and recovers', async () => {
+    let down = false;
+    const honest = beacon.handler();
+    const flaky = await startBeaconApi((path) => (down ? { status: 503, json: { code: 503, message: 'syncing' } } : honest(path)));
+    const client = new LesClient(options({ beaconApi: [flaky.url] }));
+    try {
+      await client.start();
+      assert.equal(client.status().synced, true, client.status().reason);
+      down = true;
+      const reason = await until('the anchor’s failed round reported', () => client.status().reason);
+      assert.match(reason, /^beacon heads not updated: http:\/\/127\.0\.0\.1:\d+: .*503/);
+      assert.equal(client.status().synced, false);
+      assert.match(String(client.status().beacon?.error), /503/);
+      const syncing = (await client.request('eth_syncing', [])) as Json;
+      assert.equal(syncing.highestBlock, hex(client.head()?.header.number ?? -1));
+      assert.match(String(syncing.stalled), /503/);
+      down = false;
+      await until('synced again', () => (client.status().synced ? true : undefined), 10_000);
+      assert.equal(await client.request('eth_syncing', []), false);
+    } finally {
+      await client.stop();
+      await flaky.close();
     }
   });
 

@@ -130,13 +130,15 @@ export class BeaconAnchor {
 
   /**
    * Syncs now and then every `intervalMs` (default one slot of the config, else 12 s) until
-   * `signal` aborts. A failed round goes to `onError` and the next round tries again.
+   * `signal` aborts. A failed round goes to `onError` and the next round tries again; a round
+   * that succeeded, moved the heads or not, to `onSynced`.
    */
-  async follow(options: { signal: AbortSignal; intervalMs?: number; onError?: (e: unknown) => void }): Promise<void> {
+  async follow(options: { signal: AbortSignal; intervalMs?: number; onError?: (e: unknown) => void; onSynced?: (heads: BeaconHeads) => void }): Promise<void> {
     const interval = options.intervalMs ?? (this.config.secondsPerSlot ?? 12) * 1000;
     while (!options.signal.aborted) {
       try {
-        await this.sync(options.signal);
+        const heads = await this.sync(options.signal);
+        options.onSynced?.(heads);
       } catch (e) {
         if (options.signal.aborted) break;
         options.onError?.(e);

@@ -5,38 +5,19 @@
  * option into those parts, runs the anchor's follow loop, reports its state, and keeps the latest
  * finalized beacon root in the datadir as the next start's checkpoint.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, type NetworkConfig } from '../../config/network.js';
-import { type BeaconConfig, type BeaconHead, MAINNET_BEACON_CONFIG, beaconConfig } from '../../verify/beacon/index.js';
+import { ConfigError } from '../../config/network.js';
+import type { BeaconHead } from '../../verify/beacon/index.js';
 import { BeaconAnchor, type BeaconHeads } from '../chain/beacon-anchor.js';
 import { BeaconHeadTracker } from '../chain/beacon-head.js';
 import { RestBeaconSource } from '../chain/beacon-rest.js';
 import type { BeaconSource } from '../chain/beacon-source.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import type { Logger } from '../scheduler/types.js';
+import { type CheckedBeaconTrust, SAVED_CHECKPOINT_FILE } from './beacon-options.js';
 
-export interface BeaconTrustOptions {
-  mode: 'beacon';
-  /** Beacon node REST URLs (http/https). None is trusted: what they send is verified and cross-checked. */
-  beaconApi?: readonly string[];
-  /** Further sources of light-client data beside the REST ones (they are not trusted either). */
-  sources?: readonly BeaconSource[];
-  /**
-   * The trusted beacon block root to start from (hex or 32 bytes), e.g. a recent finalized
-   * checkpoint. Absent: the finalized root the last run saved in `datadir`.
-   */
-  checkpoint?: string | Uint8Array;
-  /** Follow the finalized block only, never an optimistic head (about 13 minutes behind on mainnet). */
-  finalizedOnly?: boolean;
-  /** The beacon chain's config. Default: the network's (built in for mainnet). */
-  config?: BeaconConfig;
-  /** Fraction of the sync committee that must sign an update. Default 2/3 (its supermajority). */
-  minParticipation?: number;
-  /** How often the sources are asked for new updates, ms. Default one slot. */
-  pollMs?: number;
-}
+export { type BeaconTrustOptions, SAVED_CHECKPOINT_FILE, savedCheckpoint } from './beacon-options.js';
 
 /** The beacon anchor's state, for status(), eth_syncing and /health. */
 export interface BeaconTrustStatus {
@@ -58,32 +39,8 @@ export interface HeadSummary {
   blockHash: string;
 }
 
-export const SAVED_CHECKPOINT_FILE = 'beacon-checkpoint.json';
-
 const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 const summary = (h: BeaconHead): HeadSummary => ({ slot: h.slot, blockNumber: h.blockNumber, blockHash: hex(h.blockHash) });
-
-function rootOf(v: unknown, field: string): Uint8Array {
-  if (v instanceof Uint8Array && v.length === 32) return v;
-  if (typeof v === 'string' && /^(0x)?[0-9a-fA-F]{64}$/.test(v)) return Uint8Array.from(Buffer.from(v.replace(/^0x/, ''), 'hex'));
-  throw new ConfigError(field, 'expected a beacon block root (32 bytes, 64 hex digits)');
-}
-
-/** The finalized root an earlier run saved in `datadir`, if any. */
-export function savedCheckpoint(datadir: string): { root: Uint8Array; slot: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(datadir, SAVED_CHECKPOINT_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const j = JSON.parse(text) as { root?: unknown; slot?: unknown };
-    return { root: rootOf(j.root, 'root'), slot: Number(j.slot) };
-  } catch {
-    throw new ConfigError('trust.checkpoint', `${join(datadir, SAVED_CHECKPOINT_FILE)} is not a saved checkpoint {root, slot}: remove it or give a checkpoint`);
-  }
-}
 
 export class BeaconTrust {
   readonly anchor: BeaconAnchor;
@@ -96,14 +53,9 @@ export class BeaconTrust {
   #saved: string | undefined;
   #saving: Promise<void> = Promise.resolve();
 
-  /** Checks the option (ConfigErrors name `trust.*`) and builds the anchor; nothing is asked yet. */
-  constructor(o: BeaconTrustOptions, network: NetworkConfig, datadir: string | undefined, log: Logger) {
-    const urls = o.beaconApi ?? [];
-    if (!Array.isArray(urls) || urls.some((u) => typeof u !== 'string')) throw new ConfigError('trust.beaconApi', 'expected an array of beacon node URLs');
-    if (o.sources !== undefined && !Array.isArray(o.sources)) throw new ConfigError('trust.sources', 'expected an array of beacon sources');
-    if (o.finalizedOnly !== undefined && typeof o.finalizedOnly !== 'boolean') throw new ConfigError('trust.finalizedOnly', 'expected true or false');
-    if (o.pollMs !== undefined && !(typeof o.pollMs === 'number' && o.pollMs > 0)) throw new ConfigError('trust.pollMs', 'expected ms, more than 0');
-    const config = configOf(o.config, network);
+  /** Builds the anchor from the checked option (engine/beacon-options.ts); nothing is asked yet. */
+  constructor(checked: CheckedBeaconTrust, datadir: string | undefined, log: Logger) {
+    const { options: o, urls, config, checkpoint } = checked;
     const sources: BeaconSource[] = urls.map((u, i) => {
       try {
         return new RestBeaconSource(u, config);
@@ -112,17 +64,6 @@ export class BeaconTrust {
       }
     });
     sources.push(...(o.sources ?? []));
-    if (sources.length === 0) throw new ConfigError('trust.beaconApi', 'give at least one beacon node URL: the heads come from the beacon chain');
-    let checkpoint: Uint8Array;
-    if (o.checkpoint !== undefined) checkpoint = rootOf(o.checkpoint, 'trust.checkpoint');
-    else {
-      const saved = datadir === undefined ? undefined : savedCheckpoint(datadir);
-      if (saved === undefined) {
-        throw new ConfigError('trust.checkpoint', `give a trusted beacon block root to start from${datadir === undefined ? '' : ` (none saved in ${datadir})`}`);
-      }
-      checkpoint = saved.root;
-      log.info({ root: hex(saved.root), slot: saved.slot }, 'beacon checkpoint: the finalized root saved by the last run');
-    }
     try {
       this.anchor = new BeaconAnchor({
         config,
@@ -171,8 +112,8 @@ export class BeaconTrust {
         this.#error = e instanceof Error ? e.message : String(e);
         this.#log.warn({ err: this.#error }, 'beacon heads not updated');
       },
+      onSynced: () => (this.#error = undefined),
     });
-    this.anchor.onHeads(() => (this.#error = undefined));
     return tracker;
   }
 
@@ -212,16 +153,4 @@ export class BeaconTrust {
   flushed(): Promise<void> {
     return this.#saving;
   }
-}
-
-function configOf(given: BeaconConfig | undefined, network: NetworkConfig): BeaconConfig {
-  if (given !== undefined) {
-    try {
-      return beaconConfig(given);
-    } catch (e) {
-      throw new ConfigError('trust.config', e instanceof Error ? e.message : 'not a beacon config');
-    }
-  }
-  if (network.name === 'mainnet') return MAINNET_BEACON_CONFIG;
-  throw new ConfigError('trust.config', `no beacon chain config is built in for network ${network.name}: pass trust.config`);
 }
