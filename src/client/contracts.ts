@@ -38,6 +38,8 @@ export interface ServeCapabilities {
   recentTxLookup?: number;
   /** Status "lesp/preimages": state requests may carry the address/slot preimages (wire/proofs.ts). */
   preimages?: boolean;
+  /** Status "lesp/beacon": the server relays beacon light-client data (GetBeaconLightClient, wire/beacon.ts). */
+  beacon?: boolean;
 }
 
 /** The scheduler's read-only view of one connected server. */

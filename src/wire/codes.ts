@@ -1,7 +1,7 @@
 /**
  * LES message codes (les/2..les/4) and the facts that hang on them. DESIGN §4.
  * les/1 codes (GetProofs 0x08, GetHeaderProofs 0x0d, SendTx 0x0c, ...) are not supported: les/2
- * dropped them.
+ * dropped them. 0x08/0x09 carry the beacon light-client extension between peers that announce it.
  */
 export const Code = {
   Status: 0x00,
@@ -12,6 +12,9 @@ export const Code = {
   BlockBodies: 0x05,
   GetReceipts: 0x06,
   Receipts: 0x07,
+  /** The beacon light-client extension (wire/beacon.ts), on les/1's retired GetProofs/Proofs codes. */
+  GetBeaconLightClient: 0x08,
+  BeaconLightClient: 0x09,
   GetContractCodes: 0x0a,
   ContractCodes: 0x0b,
   GetProofsV2: 0x0f,
@@ -53,6 +56,7 @@ export const REPLY_OF = new Map<number, number>([
   [Code.GetHelperTrieProofs, Code.HelperTrieProofs],
   [Code.SendTxV2, Code.TxStatus],
   [Code.GetTxStatus, Code.TxStatus],
+  [Code.GetBeaconLightClient, Code.BeaconLightClient],
 ]);
 
 export type RequestCode =
@@ -63,7 +67,8 @@ export type RequestCode =
   | typeof Code.GetProofsV2
   | typeof Code.GetHelperTrieProofs
   | typeof Code.SendTxV2
-  | typeof Code.GetTxStatus;
+  | typeof Code.GetTxStatus
+  | typeof Code.GetBeaconLightClient;
 
 export const REQUEST_CODES: readonly RequestCode[] = [
   Code.GetBlockHeaders,
@@ -74,6 +79,7 @@ export const REQUEST_CODES: readonly RequestCode[] = [
   Code.GetHelperTrieProofs,
   Code.SendTxV2,
   Code.GetTxStatus,
+  Code.GetBeaconLightClient,
 ];
 
 export function isRequestCode(code: number): code is RequestCode {

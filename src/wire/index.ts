@@ -1,5 +1,6 @@
 /** The public API of src/wire: LES message codes, limits, RLP readers and every message codec. */
 export * from './announce.js';
+export * from './beacon.js';
 export * from './bodies.js';
 export * from './codes.js';
 export * from './contract-codes.js';

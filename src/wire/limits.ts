@@ -16,6 +16,7 @@ export const MAX_ITEMS: Readonly<Record<RequestCode, number>> = {
   [Code.GetHelperTrieProofs]: 64,
   [Code.SendTxV2]: 64,
   [Code.GetTxStatus]: 256,
+  [Code.GetBeaconLightClient]: 4,
 };
 
 /** Bad requests (malformed, over a limit, unserved type) tolerated before a server disconnects. */

@@ -4,6 +4,16 @@
  */
 import { type Announce, announceFromRlp, decodeAnnounce, encodeAnnounce } from './announce.js';
 import {
+  type BeaconLightClient,
+  type GetBeaconLightClient,
+  beaconLightClientFromRlp,
+  decodeBeaconLightClient,
+  decodeGetBeaconLightClient,
+  encodeBeaconLightClient,
+  encodeGetBeaconLightClient,
+  getBeaconLightClientFromRlp,
+} from './beacon.js';
+import {
   type BlockBodies,
   type GetBlockBodies,
   blockBodiesFromRlp,
@@ -115,6 +125,8 @@ export interface MessageTypes {
   TxStatus: TxStatus;
   StopMsg: undefined;
   ResumeMsg: ResumeMsg;
+  GetBeaconLightClient: GetBeaconLightClient;
+  BeaconLightClient: BeaconLightClient;
 }
 
 export interface MessageCodec<T> {
@@ -176,6 +188,8 @@ export const MESSAGES: readonly AnyMessageCodec[] = [
     return undefined;
   }),
   row('ResumeMsg', 'other', encodeResumeMsg, decodeResumeMsg, resumeMsgFromRlp),
+  row('GetBeaconLightClient', 'request', encodeGetBeaconLightClient, decodeGetBeaconLightClient, getBeaconLightClientFromRlp),
+  row('BeaconLightClient', 'reply', encodeBeaconLightClient, decodeBeaconLightClient, beaconLightClientFromRlp),
 ];
 
 const BY_CODE = new Map<number, AnyMessageCodec>(MESSAGES.map((m) => [m.code, m]));

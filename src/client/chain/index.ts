@@ -16,4 +16,5 @@ export { ChainStore, type ChainWrite } from './store.js';
 export { BeaconAnchor, type BeaconAnchorOptions, type BeaconHeads, type BeaconSourceFault } from './beacon-anchor.js';
 export { type BeaconHeadOptions, BeaconHeadTracker, type BeaconHeadsSource } from './beacon-head.js';
 export { MAX_REQUEST_LIGHT_CLIENT_UPDATES, RestBeaconSource, type RestBeaconSourceOptions } from './beacon-rest.js';
+export { LesBeaconSource, type LesBeaconSourceOptions, beaconQueryKind } from './beacon-les.js';
 export { type BeaconSource, BeaconSourceError, type BeaconSourceErrorCode } from './beacon-source.js';

@@ -6,6 +6,7 @@
  */
 import type { MaxRequestCost } from '../../flow/index.js';
 import type { Announce } from '../../wire/announce.js';
+import { BEACON_STATUS_KEY } from '../../wire/beacon.js';
 import { PREIMAGES_STATUS_KEY } from '../../wire/proofs.js';
 import { ProtocolError } from '../../wire/errors.js';
 import { type RlpItem, readList, readUint } from '../../wire/rlp.js';
@@ -30,7 +31,9 @@ export function paramsFromStatus(s: Status): ServerParams {
   if (s.serveStateSince !== undefined) caps.serveStateSince = s.serveStateSince;
   if (s.serveRecentState !== undefined) caps.serveRecentState = s.serveRecentState;
   if (s.recentTxLookup !== undefined) caps.recentTxLookup = s.recentTxLookup;
-  if (s.unknown.some((e) => e.key === PREIMAGES_STATUS_KEY && e.value instanceof Uint8Array && e.value.length === 1 && e.value[0] === 1)) caps.preimages = true;
+  const flag = (key: string) => s.unknown.some((e) => e.key === key && e.value instanceof Uint8Array && e.value.length === 1 && e.value[0] === 1);
+  if (flag(PREIMAGES_STATUS_KEY)) caps.preimages = true;
+  if (flag(BEACON_STATUS_KEY)) caps.beacon = true;
   return { caps, bl: s.flowControlBL ?? 0, mrr: s.flowControlMRR ?? 0, mrc: [...(s.flowControlMRC ?? [])] };
 }
 

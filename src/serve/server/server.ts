@@ -25,6 +25,7 @@ import type { HeadEvent } from './backend.js';
 import { ClientPool, type ClientPoolOptions } from '../pool/client-pool.js';
 import { ServeError } from './errors.js';
 import { type ServeLog, type ServePolicy, silentLog } from './handlers/types.js';
+import { BeaconRelay } from './beacon-relay.js';
 import { DEFAULT_MAX_BAD_REQUESTS, LesService, type ServiceStats } from './service.js';
 import type { SessionInfo } from './session.js';
 import { ServeStack } from './stack.js';
@@ -79,6 +80,8 @@ export interface LesServerOptions {
   discovery?: { bootnodes?: readonly string[]; port?: number; refreshMs?: number };
   /** Where the section-building progress bar goes (TTY only); null for none. */
   progressStream?: ProgressStream | null;
+  /** A beacon node's REST API whose light-client data this server relays to its clients (the beacon extension). */
+  beaconApi?: string;
   log?: ServeLog;
 }
 
@@ -256,6 +259,7 @@ export class LesServer extends EventEmitter<LesServerEvents> {
         policy: this.policy,
         capacity: pool,
         maxBadRequests: this.options.maxBadRequests ?? DEFAULT_MAX_BAD_REQUESTS,
+        ...(this.options.beaconApi === undefined ? {} : { beacon: new BeaconRelay({ url: this.options.beaconApi }) }),
         log,
       });
       service.on('client', (info) => this.emit('client', info));

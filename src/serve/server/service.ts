@@ -18,7 +18,8 @@ import type { Scheduler } from './client-flow.js';
 import { BAD_REQUEST_PENALTY, type DispatchTotals, RequestDispatcher } from './dispatcher.js';
 import { type ServeContext, type ServeLog, type ServePolicy, silentLog } from './handlers/types.js';
 import { ClientSession, type SessionInfo } from './session.js';
-import { buildServerStatus } from './status.js';
+import type { BeaconRelay } from './beacon-relay.js';
+import { buildServerStatus, withBeaconCost } from './status.js';
 
 export interface LesServiceOptions {
   backend: ServeBackend;
@@ -31,6 +32,8 @@ export interface LesServiceOptions {
   maxBadRequests?: number;
   /** The max-cost table announced and charged. Default: the reference costs × 2. */
   mrc?: MrcTable;
+  /** Relays the beacon node's light-client data to clients that ask (the beacon extension). */
+  beacon?: BeaconRelay;
   log?: ServeLog;
   clock?: Clock;
   timers?: Scheduler;
@@ -71,8 +74,8 @@ export class LesService extends EventEmitter<LesServiceEvents> {
     this.#options = options;
     this.#log = options.log ?? silentLog;
     this.pool = options.capacity instanceof CapacityPool ? options.capacity : new CapacityPool(options.capacity);
-    this.mrc = options.mrc ?? deriveMrcTable();
-    this.#ctx = { backend: options.backend, policy: options.policy, log: this.#log };
+    this.mrc = withBeaconCost(options.mrc ?? deriveMrcTable());
+    this.#ctx = { backend: options.backend, policy: options.policy, log: this.#log, beacon: options.beacon };
     this.dispatcher = new RequestDispatcher(this.#ctx, this.mrc, {
       maxBadRequests: options.maxBadRequests ?? DEFAULT_MAX_BAD_REQUESTS,
       onCharge: (session, cost) => this.pool.charge(session.id, cost),
@@ -106,6 +109,7 @@ export class LesService extends EventEmitter<LesServiceEvents> {
       // The window follows what the node can prove, narrowed by the operator's.
       policy: { ...policy, recentState: backend.state.recentState() },
       mrc: this.mrc,
+      beacon: this.#options.beacon !== undefined,
       capacity: this.pool.capacityFor(Buffer.from(ctx.remoteId).toString('hex')),
       version: ctx.version as LesVersion,
     });

@@ -9,12 +9,14 @@
  *   by the configured one (serveRecentState absent when 0, i.e. every block since serveStateSince);
  * - "lesp/preimages" = 1: this server accepts preimages in state requests (a compatible
  *   extension: other implementations ignore the unknown key; see wire/proofs.ts);
+ * - "lesp/beacon" = 1 (with a beacon node to relay from): GetBeaconLightClient is served and priced
+ *   in MRC (see wire/beacon.ts);
  * - txRelay when relaying is on; recentTxLookup (les/4; 0 = all, N = the N−1 latest blocks);
  * - flowControl/BL and /MRR from the capacity the client is offered, /MRC the max-cost table.
  */
 import { type NetworkConfig, forkIdAt } from '../../config/network.js';
-import type { MrcTable } from '../../flow/index.js';
-import { PREIMAGES_STATUS_KEY, type Status } from '../../wire/index.js';
+import { type MrcTable, deriveMrcTable } from '../../flow/index.js';
+import { BEACON_STATUS_KEY, Code, PREIMAGES_STATUS_KEY, type Status } from '../../wire/index.js';
 import type { ServeHead } from './backend.js';
 import { flowParamsFor } from './capacity.js';
 import type { ServePolicy } from './handlers/types.js';
@@ -32,6 +34,19 @@ export interface StatusInputs {
   capacity: number;
   /** The agreed les version. */
   version: number;
+  /** The server relays beacon light-client data (the beacon extension). */
+  beacon?: boolean;
+}
+
+/**
+ * Average cost of one beacon query (a fetch from the beacon node, a few ms), ×2 in the MRC row.
+ * The row is always priced (the dispatcher prices a request before it knows it is not served) and
+ * announced only with the extension, so other implementations never see the code.
+ */
+const BEACON_COST = { code: Code.GetBeaconLightClient, baseCost: 0, reqCost: 2_000_000 };
+
+export function withBeaconCost(mrc: MrcTable): MrcTable {
+  return mrc.some((r) => r.code === BEACON_COST.code) ? mrc : [...mrc, ...deriveMrcTable([BEACON_COST])];
 }
 
 export function buildServerStatus(i: StatusInputs): Status {
@@ -51,9 +66,10 @@ export function buildServerStatus(i: StatusInputs): Status {
     recentTxLookup: i.policy.recentTxLookup,
     flowControlBL: bl,
     flowControlMRR: mrr,
-    flowControlMRC: i.mrc.map((r) => ({ ...r })),
+    flowControlMRC: i.mrc.filter((r) => i.beacon === true || r.code !== Code.GetBeaconLightClient).map((r) => ({ ...r })),
     unknown: [{ key: PREIMAGES_STATUS_KEY, value: Uint8Array.of(1) }],
   };
+  if (i.beacon === true) status.unknown.push({ key: BEACON_STATUS_KEY, value: Uint8Array.of(1) });
   if (i.policy.recentState > 0) status.serveRecentState = i.policy.recentState;
   return status;
 }

@@ -11,7 +11,7 @@ import { type FakeTransport, fakePair, until } from './fake-transport.js';
 import { clientStatus, serverStatus } from './fixtures.js';
 
 // Message codes and the 10 MiB limit from the LES spec / DESIGN §4.
-const C = { Status: 0, Announce: 1, GetBlockHeaders: 2, BlockHeaders: 3, GetProofs: 8, GetTxStatus: 0x14, TxStatus: 0x15, StopMsg: 0x16, ResumeMsg: 0x17 } as const;
+const C = { Status: 0, Announce: 1, GetBlockHeaders: 2, BlockHeaders: 3, SendTx: 0x0c, GetTxStatus: 0x14, TxStatus: 0x15, StopMsg: 0x16, ResumeMsg: 0x17 } as const;
 const TEN_MIB = 10 * 1024 * 1024;
 const SUBPROTOCOL_ERROR = 0x10;
 const hash = (b: number) => new Uint8Array(32).fill(b);
@@ -270,9 +270,9 @@ describe('LesPeer routing', () => {
     const errors = violations(client);
     const got = once(client, 'message');
     st.send(C.Status, encodeStatus(serverStatus()));
-    st.send(C.GetProofs, RLP.encode([1, []]));
+    st.send(C.SendTx, RLP.encode([1, []]));
     const [code] = await got;
-    assert.equal(code, C.GetProofs);
+    assert.equal(code, C.SendTx);
     assert.equal(errors[0]?.kind, 'unexpected-message');
   });
 });

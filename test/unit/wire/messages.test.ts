@@ -21,19 +21,21 @@ describe('message table', () => {
       GetReceipts: 0x06, Receipts: 0x07, GetContractCodes: 0x0a, ContractCodes: 0x0b, GetProofsV2: 0x0f, ProofsV2: 0x10,
       GetHelperTrieProofs: 0x11, HelperTrieProofs: 0x12, SendTxV2: 0x13, GetTxStatus: 0x14, TxStatus: 0x15, StopMsg: 0x16,
       ResumeMsg: 0x17,
+      // The beacon extension (wire/beacon.ts), on les/1's retired GetProofs/Proofs codes.
+      GetBeaconLightClient: 0x08, BeaconLightClient: 0x09,
     };
     assert.deepEqual(Object.fromEntries(MESSAGES.map((m) => [m.name, m.code])), spec);
     assert.equal(new Set(MESSAGES.map((m) => m.code)).size, MESSAGES.length);
     for (const [name, code] of Object.entries(Code)) assert.equal(codecOf(code)?.name, name);
   });
 
-  it('has no codec for les/1 codes or codes past the message space', () => {
-    for (const code of [0x08, 0x09, 0x0c, 0x0d, 0x0e, 0x18, 0xff]) assert.equal(codecOf(code), undefined);
+  it('has no codec for les/1 codes (but the two the beacon extension took over) or codes past the message space', () => {
+    for (const code of [0x0c, 0x0d, 0x0e, 0x18, 0xff]) assert.equal(codecOf(code), undefined);
   });
 
   it('marks requests, replies and the rest as the spec does, with the per-request limits of DESIGN §4', () => {
-    const limits: Record<number, number> = { 0x02: 192, 0x04: 32, 0x06: 128, 0x0a: 64, 0x0f: 64, 0x11: 64, 0x13: 64, 0x14: 256 };
-    const replies = [0x03, 0x05, 0x07, 0x0b, 0x10, 0x12, 0x15];
+    const limits: Record<number, number> = { 0x02: 192, 0x04: 32, 0x06: 128, 0x08: 4, 0x0a: 64, 0x0f: 64, 0x11: 64, 0x13: 64, 0x14: 256 };
+    const replies = [0x03, 0x05, 0x07, 0x09, 0x0b, 0x10, 0x12, 0x15];
     for (const m of MESSAGES) {
       const expected = m.code in limits ? 'request' : replies.includes(m.code) ? 'reply' : 'other';
       assert.equal(m.kind, expected, m.name);

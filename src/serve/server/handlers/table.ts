@@ -3,6 +3,7 @@
  * here and nowhere else switches on codes.
  */
 import { Code, type MessageOf, type RequestCode } from '../../../wire/index.js';
+import { getBeaconLightClient } from './beacon.js';
 import { getBlockBodies, getReceipts } from './chain-data.js';
 import { getBlockHeaders } from './headers.js';
 import { getHelperTrieProofs } from './helper-tries.js';
@@ -21,4 +22,5 @@ export const HANDLERS: HandlerTable = {
   [Code.GetHelperTrieProofs]: getHelperTrieProofs,
   [Code.SendTxV2]: sendTxV2,
   [Code.GetTxStatus]: getTxStatus,
+  [Code.GetBeaconLightClient]: getBeaconLightClient,
 };

@@ -7,6 +7,7 @@
  */
 import type { RequestCode } from '../../../wire/index.js';
 import type { ServeBackend } from '../backend.js';
+import type { BeaconRelay } from '../beacon-relay.js';
 
 /** pino-compatible logger. */
 export interface ServeLog {
@@ -31,6 +32,8 @@ export interface ServeContext {
   backend: ServeBackend;
   policy: ServePolicy;
   log: ServeLog;
+  /** The beacon extension's source: set when the server relays its beacon node's light-client data. */
+  beacon?: BeaconRelay;
 }
 
 /** Builds the reply `[reqID, BV, data]` once the BV is known. */
