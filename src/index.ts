@@ -42,7 +42,7 @@ export {
   toRpcError,
 } from './client/methods/index.js';
 export { CallAbortedError, CallFailedError, CallTimeoutError, EvmError, type EvmErrorCode } from './client/evm/index.js';
-export { ChainError, type ChainErrorCode } from './client/chain/index.js';
+export { ChainError, type ChainErrorCode } from './client/chain/errors.js';
 export { OdrError, type OdrErrorCode } from './client/odr/index.js';
 export { SchedulerError, type SchedulerErrorCode, VerificationFailedError } from './client/scheduler/index.js';
 export { VerificationError } from './verify/errors.js';

@@ -42,7 +42,8 @@ import { ConfigError } from '../../config/network.js';
 import { CLIENT_DEFAULTS, type LesClientOptions, quorumOf, resolveGenesis, resolveNetwork, resolveServers, trustedIds, configuredTrusted } from './options.js';
 import { type ClientStatus, type TrustStatus, agreementReason, beaconReason } from './status.js';
 import { checkClientOptions } from './option-checks.js';
-import { BeaconTrust } from './beacon-trust.js';
+import { type CheckedBeaconTrust, checkBeaconTrust } from './beacon-options.js';
+import type { BeaconTrust } from './beacon-trust.js';
 import type { AnnounceSink } from '../chain/head-tracker.js';
 
 export type { ClientStatus, TrustStatus } from './status.js';
@@ -85,7 +86,9 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   readonly #quorum: TrustQuorum;
   readonly #staleHeadSec: number;
   #stalled: string | undefined;
-  readonly #beacon: BeaconTrust | undefined;
+  /** Beacon trust mode: its checked option; the beacon light client itself loads at start. */
+  readonly #beaconMode: CheckedBeaconTrust | undefined;
+  #beacon: BeaconTrust | undefined;
 
   constructor(options: LesClientOptions) {
     super();
@@ -98,8 +101,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     this.#log = options.logger ?? silentLogger;
     const trust = options.trust;
     if (trust !== undefined && trust.mode !== 'servers' && trust.mode !== 'beacon') throw new ConfigError('trust.mode', "expected 'servers' or 'beacon'");
-    this.#beacon = trust?.mode === 'beacon' ? new BeaconTrust(trust, this.network, options.datadir, this.#log) : undefined;
-    this.#quorum = quorumOf(options, this.#beacon !== undefined);
+    this.#beaconMode = trust?.mode === 'beacon' ? checkBeaconTrust(trust, this.network, options.datadir, this.#log) : undefined;
+    this.#quorum = quorumOf(options, this.#beaconMode !== undefined);
     this.#staleHeadSec = options.staleHeadSec ?? this.network.staleHeadSec ?? 0;
     if (!Number.isSafeInteger(this.#staleHeadSec) || this.#staleHeadSec < 0) throw new ConfigError('staleHeadSec', 'expected seconds, 0 or more');
     for (const [k, v] of Object.entries(options.backfill ?? {})) {
@@ -136,6 +139,10 @@ export class LesClient extends EventEmitter<LesClientEvents> {
 
   async #start(): Promise<void> {
     const o = this.options;
+    if (this.#beaconMode !== undefined) {
+      const { BeaconTrust } = await import('./beacon-trust.js');
+      this.#beacon = new BeaconTrust(this.#beaconMode, o.datadir, this.#log);
+    }
     const t = o.timeouts ?? {};
     const ours: { chain?: HeaderChain } = {};
     const configured = resolveServers(o);
@@ -290,7 +297,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   /** A trusted server's Status head counts as its vote (the RLPx session authenticated it). */
   async #statusVote(server: ConnectedServer): Promise<void> {
     const r = this.#running;
-    if (r === undefined || !server.trusted || this.#beacon !== undefined) return;
+    if (r === undefined || !server.trusted || this.#beaconMode !== undefined) return;
     const { hash, number, td } = server.head;
     try {
       if (!r.chain.isKnown(hash)) await r.chain.fetchRun(hash, number, 1, { server: server.id });
@@ -305,8 +312,8 @@ export class LesClient extends EventEmitter<LesClientEvents> {
   #checkAgreed(): void {
     const r = this.#running;
     if (r === undefined || this.#headKnown === undefined) return;
-    if (this.#beacon !== undefined) {
-      const target = this.#beacon.tracker?.target();
+    if (this.#beaconMode !== undefined) {
+      const target = this.#beacon?.tracker?.target();
       if (target !== undefined && Buffer.compare(target.blockHash, r.chain.head().hash) === 0) {
         this.#headKnown();
         this.#headKnown = undefined;
@@ -322,7 +329,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
 
   /** Emits `quorum` (and logs once) when enough trusted servers for agreement come or go. */
   #checkQuorum(): void {
-    if (this.#beacon !== undefined) return;
+    if (this.#beaconMode !== undefined) return;
     const t = this.#trust();
     if (t.stalled === this.#stalled) return;
     const was = this.#stalled;
@@ -336,7 +343,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     const q = this.#quorum;
     const connected = this.#running?.tracker.connectedTrusted().length ?? this.#partial?.scheduler.servers().filter((s) => s.trusted).length ?? 0;
     // Beacon trust: no head agreement, so nothing is needed of trusted servers.
-    if (this.#beacon !== undefined) return { configured: configuredTrusted(this.options), connected, needed: 0 };
+    if (this.#beaconMode !== undefined) return { configured: configuredTrusted(this.options), connected, needed: 0 };
     const stalled = q.shortfall(connected);
     return stalled === undefined ? { configured: q.configured, connected, needed: q.needed } : { configured: q.configured, connected, needed: q.needed, stalled };
   }
@@ -395,7 +402,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     if (r === undefined || head === undefined) return { ...out, reason: 'not started' };
     out.head = { number: head.header.number, hash: hex(head.hash) };
     out.headAgeSec = Math.max(0, Math.floor(Date.now() / 1000) - head.header.timestamp);
-    if (this.#beacon !== undefined) return this.#beaconStatus(out, head.header.number);
+    if (this.#beaconMode !== undefined) return this.#beaconStatus(out, head.header.number);
     const highest = r.tracker.votes.highest(r.tracker.connectedTrusted()) ?? head.header.number;
     out.reason = agreementReason({ agreed: this.#headKnown === undefined, stalled: trust.stalled, head: head.header.number, highest, headAgeSec: out.headAgeSec, staleHeadSec: this.#staleHeadSec });
     out.synced = out.reason === undefined;
