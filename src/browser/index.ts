@@ -13,7 +13,7 @@ export type { LesPeer } from '../net/peer.js';
 export { Code } from '../wire/codes.js';
 export { encodeGetBlockHeaders } from '../wire/headers.js';
 export { codecOf } from '../wire/messages.js';
-export { encodeGetProofsV2 } from '../wire/proofs.js';
+export { PREIMAGES_STATUS_KEY, encodeGetProofsV2 } from '../wire/proofs.js';
 export { decodeHeader, headerHash } from '../verify/header.js';
 export { accountKey, verifyAccountProof } from '../verify/state.js';
 export { VerificationError } from '../verify/errors.js';

@@ -26,6 +26,7 @@ import { DEVNET_HARDFORK, startAnvil } from './anvil.js';
 import { type DevnetBeaconOptions, DevnetBeacon, startBeaconRest } from './beacon/index.js';
 import { DevnetEngine } from './engine.js';
 import { DevnetError } from './errors.js';
+import { demoPages } from './page.js';
 import { DevnetParts } from './parts.js';
 import { TEST_METHODS } from './test-methods.js';
 
@@ -298,6 +299,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       corsOrigins: options.corsOrigins,
       unverified: TEST_METHODS,
       upstream: engine.testMethods,
+      pages: demoPages({ network, chainId, genesisHash, wsEnodes: lesServers.map((s) => s.wsEnode as string) }),
       log: log.child({ part: 'proxy' }),
     }).catch((err: unknown) => {
       throw portInUse(err, `${c.httpHost}:${c.httpPort}`, 'httpPort');

@@ -25,6 +25,13 @@ export interface HttpDeps {
   log: Logger;
   maxBodyBytes: number;
   cors: CorsPolicy;
+  /** Fixed documents served at GET of their exact path (the devnet's demo page and its bundle). */
+  pages?: ReadonlyMap<string, ProxyPage>;
+}
+
+export interface ProxyPage {
+  type: string;
+  body: string | Uint8Array;
 }
 
 const JSON_TYPES = new Set(['application/json', 'application/json-rpc', 'application/jsonrequest']);
@@ -159,6 +166,14 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
         case 'HEAD':
           if (path === '/health') return health(res);
           if (path === '/metrics') return prometheus(res);
+          {
+            const page = path === undefined ? undefined : deps.pages?.get(path);
+            if (page !== undefined) {
+              res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store', 'content-length': String(typeof page.body === 'string' ? Buffer.byteLength(page.body) : page.body.length) });
+              res.end(req.method === 'HEAD' ? undefined : page.body);
+              return;
+            }
+          }
           return send(res, 404, 'text/plain', 'not found: POST JSON-RPC to any path; GET /health, GET /metrics\n');
         default:
           return send(res, 405, 'text/plain', 'method not allowed\n', { allow: 'POST, GET, OPTIONS' });

@@ -14,7 +14,7 @@ import { ProxyError, rpcErrorOf } from './errors.js';
 import { HeadFeed, type HeadFeedOptions } from './head-feed.js';
 import { NULL_ID, errorText } from './jsonrpc.js';
 import { allowedOrigin, corsPolicy } from './cors.js';
-import { createHttpHandler } from './http.js';
+import { type ProxyPage, createHttpHandler } from './http.js';
 import { ProxyMetrics } from './metrics.js';
 import { type ProxyUpstream, Upstream } from './upstream.js';
 import { WsSession } from './ws.js';
@@ -58,6 +58,8 @@ export interface ProxyOptions {
   maxInFlightPerSocket?: number;
   /** Open WebSocket connections. Default 1000. */
   maxConnections?: number;
+  /** Fixed documents served at GET of their exact path (the devnet's demo page and its bundle). */
+  pages?: ReadonlyMap<string, ProxyPage>;
   /** Methods the operator allows unverified: forwarded to `upstream` (required with them). */
   unverified?: readonly string[];
   /** An http(s) URL, or an object that answers the unverified methods itself. */
@@ -133,7 +135,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       // Node checks these deadlines only this often (30 s by default, which would double them).
       connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
     },
-    createHttpHandler({ dispatcher, metrics, backend, log, maxBodyBytes, cors }),
+    createHttpHandler({ dispatcher, metrics, backend, log, maxBodyBytes, cors, pages: options.pages }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
