@@ -13,7 +13,7 @@ import { DEFAULT_LES_PORT, LesServer } from '../serve/index.js';
 import { allocPreimages } from '../serve/state/preimages.js';
 import { CliFailure, runAction } from './failure.js';
 import { createLogger } from './logging.js';
-import { type DiscoveryFlags, discoveryOptions, discoverySettings, intArg, logLevelOption, urlArg } from './options.js';
+import { type DiscoveryFlags, discoveryOptions, discoverySettings, httpUrlArg, intArg, logLevelOption, urlArg } from './options.js';
 import { stopOnSignals } from './signals.js';
 
 interface ServeFlags extends DiscoveryFlags {
@@ -29,6 +29,7 @@ interface ServeFlags extends DiscoveryFlags {
   confirmations?: number;
   recentState?: number;
   genesisAlloc?: string;
+  beaconApi?: string;
   logLevel: string;
 }
 
@@ -125,6 +126,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     confirmations: flags.confirmations,
     recentState: flags.recentState,
     genesisAlloc,
+    beaconApi: flags.beaconApi,
     discovery: discovery.on ? { bootnodes: discovery.bootnodes } : undefined,
     log,
   });
@@ -155,7 +157,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--section-size <n>', 'blocks per CHT/BloomBits section (overrides the network)').argParser(intArg(8)).default(undefined, "the network's"))
     .addOption(new Option('--confirmations <n>', 'confirmations before a section is built (overrides the network)').argParser(intArg(0)).default(undefined, "the network's"))
     .addOption(new Option('--recent-state <n>', 'serve state of at most the N latest blocks (0: as far back as the node proves, probed at start)').argParser(intArg(0)).default(undefined, '0'))
-    .option('--genesis-alloc <file>', 'a genesis file or its alloc (go-ethereum notation): its addresses and slots seed the preimage index, so standard les/4 requests for them are served');
+    .option('--genesis-alloc <file>', 'a genesis file or its alloc (go-ethereum notation): its addresses and slots seed the preimage index, so standard les/4 requests for them are served')
+    .option('--beacon-api <url>', "a beacon node REST API whose light-client data is relayed to clients that ask (the \"lesp/beacon\" extension; they verify it themselves)", httpUrlArg);
   for (const o of discoveryOptions('answer, advertise this server and find peers, on --host and the --port number')) serve.addOption(o);
   serve
     .addOption(logLevelOption())

@@ -260,6 +260,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         network,
         pollIntervalMs: 250,
         progressStream: null,
+        // With the beacon chain, each server relays it too (the "lesp/beacon" extension).
+        ...(beacon === undefined ? {} : { beaconApi: beacon.url }),
         log: log.child({ part: `server${i}` }),
       });
       parts.add({ name: `server${i}`, stop: () => server.stop() });

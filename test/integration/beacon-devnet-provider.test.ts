@@ -2,7 +2,8 @@
  * `startDevnet({ beacon })` end to end: the devnet's beacon chain signs anvil's heads and serves
  * them on its beacon API; a LesProvider in beacon mode, trusting none of the devnet's LES servers,
  * follows anvil's head from it, and `eth_getBlockByNumber('finalized')` answers the block the
- * anchor finalized (checked against anvil's own block of that number).
+ * anchor finalized (checked against anvil's own block of that number). The devnet's LES servers
+ * relay the beacon chain too (they announce "lesp/beacon").
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -46,6 +47,7 @@ describe('startDevnet({ beacon }) and a LesProvider in beacon mode', () => {
       await provider.start();
       const client = provider.engine as LesClient;
       assert.equal(client.status().trust.configured, 0, 'no LES server trusted');
+      assert.ok(client.parts?.scheduler.servers().every((s) => s.caps.beacon === true), 'the devnet servers relay the beacon chain (lesp/beacon)');
       // A block a slot: the beacon chain signs each, finality follows three slots behind.
       for (let i = 0; i < 6; i++) {
         await node('evm_mine');
