@@ -15,6 +15,7 @@ import { LesClient } from '../../src/index.js';
 import { CarrierError, DialError, LesNode, nodeIdFromPrivateKey, parseEnode, formatEnode, type PeerFailure } from '../../src/net/index.js';
 import { MAX_WS_MESSAGE } from '../../src/net/ws-carrier.js';
 import { LesServer } from '../../src/serve/index.js';
+import { sessionRows } from '../../src/admin/methods/operator.js';
 import { type Anvil, startAnvil } from '../helpers/anvil.js';
 import { clientStatus, serverStatus } from '../unit/net/fixtures.js';
 
@@ -101,6 +102,8 @@ describe('LES over WebSocket (a real LesServer following anvil)', () => {
     assert.equal(w.bl, t.bl);
     assert.equal(w.mrr, t.mrr);
     assert.equal(w.capacity, t.capacity);
+    // The operator's sessions view names each session's transport.
+    assert.deepEqual(sessionRows(server).map((r) => r.transport).sort(), ['tcp', 'ws']);
     // Requests over WebSocket were charged like any other: the ws session's buffer was spent and counted.
     assert.ok(Object.values(w.counters).some((v) => typeof v === 'number' && v > 0), JSON.stringify(w.counters));
     for (const c of clients.splice(0)) await c.stop();

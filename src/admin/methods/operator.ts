@@ -48,6 +48,8 @@ export interface SessionRow {
   sent_kb: number;
   time: number;
   peer: string;
+  /** What carries the session: TCP, or a WebSocket (a browser). */
+  transport: 'tcp' | 'ws';
   group: string;
   node: string;
 }
@@ -100,6 +102,7 @@ function sessionRow(s: ClientSession, view: PoolClientView | undefined): Session
     sent_kb: Math.round(info.peer.bytesOut / 1024),
     time: Math.max(0, Math.round((Date.now() - info.peer.connectedAt) / 1000)),
     peer: `${info.remote.host}:${info.remote.port}`,
+    transport: info.remote.transport,
     group: view?.group ?? '',
     node: s.id,
   };
