@@ -100,3 +100,51 @@ describe('the devnet beacon chain (minimal preset) over anvil', () => {
     });
   }
 });
+
+describe('the devnet beacon chain across a sync-committee period', () => {
+  let anvil: Anvil;
+  let beacon: DevnetBeacon;
+  let rest: BeaconRestServer;
+
+  before(async () => {
+    // A genesis 58 s ago: slot 58 now, period 1 (minimal: 64 slots) begins in about 6 s.
+    anvil = await startAnvil({ args: ['--timestamp', String(Math.floor(Date.now() / 1000) - 58)] });
+    await anvil.rpc('evm_mine');
+    beacon = await DevnetBeacon.create({ call: (m, p) => anvil.rpc(m, p) }, { preset: 'minimal', finalityDelaySlots: 2 });
+    beacon.start();
+    rest = await startBeaconRest(beacon);
+  });
+
+  after(async () => {
+    await beacon?.stop();
+    await rest?.close();
+    await anvil?.stop();
+  });
+
+  it('the next committee takes over: an anchor bootstrapped in period 0 follows heads signed by period 1’s committee', async () => {
+    const anchor = new BeaconAnchor({ config: beacon.config, checkpoint: hexBytes(beacon.checkpoint), source: new RestBeaconSource(rest.url, beacon.config) });
+    const start = beacon.bootstrap(beacon.checkpoint)?.header.beacon.slot ?? 0n;
+    assert.ok(start < 64n, `checkpoint at slot ${start}, in period 0`);
+    await until('a block mined and signed', async () => {
+      await anvil.rpc('evm_mine');
+      return beacon.signed() !== undefined ? true : undefined;
+    }, 10_000);
+    await anchor.sync();
+    // A block a second until the finalized block is in period 1.
+    await until('finality in period 1', async () => {
+      await anvil.rpc('evm_mine');
+      await new Promise((r) => setTimeout(r, 1000));
+      return (beacon.signed()?.finalized.slot ?? 0n) >= 66n ? true : undefined;
+    }, 30_000);
+    const heads = await anchor.sync();
+    assert.ok(heads.finalized.slot >= 64n, `finalized slot ${heads.finalized.slot}`);
+    assert.ok(heads.optimistic.slot > heads.finalized.slot);
+    assert.equal(bytesHex(heads.optimistic.blockHash), beacon.signed()?.attested.blockHash);
+    // Period 1's update is signed by period 1's committee and names period 2's: the keys rotate.
+    const [u1] = beacon.updates(1n, 1);
+    assert.ok(u1 !== undefined);
+    assert.deepEqual(u1.next_sync_committee.pubkeys[0], beacon.chain.committee(2n).pubkeys[0]);
+    assert.notDeepEqual(beacon.chain.committee(1n).pubkeys[0], beacon.chain.committee(0n).pubkeys[0]);
+    assert.equal(anchor.faults().size, 0);
+  });
+});
