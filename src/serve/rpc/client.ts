@@ -1,5 +1,6 @@
 /**
- * A small typed JSON-RPC 2.0 client for the execution node the server follows (HTTP, `fetch`).
+ * A small typed JSON-RPC 2.0 client for the execution node the server follows (HTTP, node:http with
+ * keep-alive; rpc/post.ts).
  * Single and batch calls, a timeout per call, typed errors (NodeRpcError), and retries of
  * transient failures only for reads: a write (eth_sendRawTransaction, anvil_mine, ...) that timed
  * out may have happened, so it is never sent twice.
@@ -9,6 +10,7 @@
  * the list at run time and rotates back to its first URL (the operator's `rpc_url` command).
  */
 import { NodeRpcError } from './errors.js';
+import { type Post, fetchPost, httpPost } from './post.js';
 
 export interface RpcCall {
   method: string;
@@ -30,7 +32,7 @@ export interface NodeRpcClientOptions {
   headers?: Record<string, string>;
   /** Largest answer body read; a longer one is refused (a broken or hostile node cannot exhaust memory). Default 256 MiB. */
   maxResponseBytes?: number;
-  /** Injected for tests. */
+  /** Injected for tests: requests go through it instead of node:http. */
   fetch?: typeof fetch;
 }
 
@@ -67,7 +69,7 @@ export class NodeRpcClient {
   private readonly retryDelayMs: number;
   private readonly headers: Record<string, string>;
   private readonly maxResponseBytes: number;
-  private readonly fetchFn: typeof fetch;
+  readonly #post: Post;
   private nextId = 1;
 
   constructor(options: NodeRpcClientOptions) {
@@ -77,7 +79,7 @@ export class NodeRpcClient {
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.headers = { 'content-type': 'application/json', ...options.headers };
     this.maxResponseBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
-    this.fetchFn = options.fetch ?? fetch;
+    this.#post = options.fetch === undefined ? httpPost() : fetchPost(options.fetch);
   }
 
   /** The URL calls go to now. */
@@ -141,16 +143,13 @@ export class NodeRpcClient {
     let text: string;
     let status: number;
     try {
-      const res = await this.fetchFn(url, {
-        method: 'POST',
-        headers: this.headers,
-        body: JSON.stringify(asBatch ? bodies : bodies[0]),
-        signal: controller.signal,
-      });
-      status = res.status;
-      const read = await readBounded(res, this.maxResponseBytes, controller);
-      if (read === undefined) throw new NodeRpcError('NODE_BAD_RESPONSE', label, `answer longer than ${this.maxResponseBytes} bytes`, { field: 'body' });
-      text = read;
+      const answer = await this.#post(url, this.headers, JSON.stringify(asBatch ? bodies : bodies[0]), controller.signal, this.maxResponseBytes);
+      status = answer.status;
+      if (answer.text === undefined) {
+        controller.abort();
+        throw new NodeRpcError('NODE_BAD_RESPONSE', label, `answer longer than ${this.maxResponseBytes} bytes`, { field: 'body' });
+      }
+      text = answer.text;
     } catch (cause) {
       if (cause instanceof NodeRpcError) throw cause;
       this.#failedOver(url);
@@ -198,27 +197,6 @@ export class NodeRpcClient {
     }
     return new NodeRpcError('NODE_RPC_ERROR', method, error.message, { rpcCode: error.code, data: error.data });
   }
-}
-
-/** The body as text; undefined (and the request aborted) past `max` bytes. */
-async function readBounded(res: Response, max: number, controller: AbortController): Promise<string | undefined> {
-  const body = res.body as ReadableStream<Uint8Array> | null | undefined;
-  if (body === null || body === undefined) {
-    const text = await res.text();
-    return text.length > max ? undefined : text;
-  }
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = '';
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > max) break;
-    text += decoder.decode(chunk, { stream: true });
-  }
-  if (size <= max) return text + decoder.decode();
-  // After the loop: the stream is cancelled by then, and the connection is dropped.
-  controller.abort();
-  return undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
