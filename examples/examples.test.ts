@@ -29,11 +29,11 @@ interface Summary {
   proxyUrl: string;
 }
 
-/** The devnet's summary lines: "Node RPC  <url>  (…)", "LES servers  <enode>" and following enodes, "Proxy  <url>  (…)". */
+/** The devnet's summary lines: "Node RPC  <url>  (…)", "LES servers  <enode>" and following enodes (not the "LES over WS" rows: the same servers), "Proxy  <url>  (…)". */
 function parseSummary(text: string): Summary | undefined {
   const nodeUrl = /^Node RPC\s+(http:\/\/\S+)/m.exec(text)?.[1];
   const proxyUrl = /^Proxy\s+(http:\/\/\S+)/m.exec(text)?.[1];
-  const enodes = [...text.matchAll(/^(?:LES servers)?\s+(enode:\/\/\S+)$/gm)].map((m) => m[1] as string);
+  const enodes = [...text.matchAll(/^(?:LES servers)?\s+(enode:\/\/[^\s?]+)$/gm)].map((m) => m[1] as string);
   if (nodeUrl === undefined || proxyUrl === undefined || enodes.length === 0) return undefined;
   return { nodeUrl, enodes, proxyUrl };
 }
