@@ -70,4 +70,31 @@ describe('startDevnet({ beacon }) and a LesProvider in beacon mode', () => {
       await provider.destroy();
     }
   });
+
+  it('LES servers alone carry beacon trust: no beacon API URL, the anchor fed by their relay (lesp/beacon)', async () => {
+    const provider = new LesProvider({
+      network: devnet.network,
+      genesisHash: devnet.genesisHash,
+      servers: devnet.servers.map((s) => s.enode),
+      timeouts: { startMs: 30_000 },
+      trust: { mode: 'beacon', checkpoint: devnet.checkpoint, config: devnet.beaconConfig, pollMs: 200 },
+    });
+    try {
+      await provider.start();
+      const client = provider.engine as LesClient;
+      assert.equal(client.status().trust.configured, 0, 'no LES server trusted');
+      for (let i = 0; i < 3; i++) {
+        await node('evm_mine');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const head = Number(await node<string>('eth_blockNumber'));
+      await until('the provider at anvil’s head', async () => ((await provider.getBlockNumber()) === head ? true : undefined), 20_000);
+      assert.equal((await provider.getBlock('latest'))?.hash, (await node<Json>('eth_getBlockByNumber', ['latest', false])).hash);
+      const status = client.status().beacon;
+      assert.ok(status?.optimistic !== undefined && status.optimistic.blockNumber >= head - 1, `the anchor's head ${status?.optimistic?.blockNumber} follows anvil's ${head}`);
+      assert.deepEqual(Object.values(status.faults).filter((n) => n > 0), [], 'no source sent data that failed verification');
+    } finally {
+      await provider.destroy();
+    }
+  });
 });

@@ -225,7 +225,10 @@ describe('LesProvider in beacon trust mode (no trusted LES server)', () => {
       }
       return undefined;
     };
-    assert.equal(field({ ...base, trust: { mode: 'beacon', checkpoint: beacon.root(1), config: beacon.config } }), 'trust.beaconApi');
+    // No URL and no source: the LES servers' relay is the source unless turned off.
+    assert.equal(field({ ...base, trust: { mode: 'beacon', checkpoint: beacon.root(1), config: beacon.config } }), undefined);
+    assert.equal(field({ ...base, trust: { mode: 'beacon', les: false, checkpoint: beacon.root(1), config: beacon.config } }), 'trust.beaconApi');
+    assert.equal(field({ ...base, trust: { mode: 'beacon', les: 'yes' as never, beaconApi: [honestApi.url], checkpoint: beacon.root(1), config: beacon.config } }), 'trust.les');
     assert.equal(field({ ...base, trust: { mode: 'beacon', beaconApi: [honestApi.url], config: beacon.config } }), 'trust.checkpoint');
     assert.equal(field({ ...base, trust: { mode: 'beacon', beaconApi: [honestApi.url], checkpoint: '0x12', config: beacon.config } }), 'trust.checkpoint');
     assert.equal(field({ ...base, trust: { mode: 'beacon', beaconApi: ['ftp://x'], checkpoint: beacon.root(1), config: beacon.config } }), 'trust.beaconApi[0]');

@@ -18,6 +18,12 @@ export interface BeaconTrustOptions {
   /** Further sources of light-client data beside the REST ones (they are not trusted either). */
   sources?: readonly BeaconSource[];
   /**
+   * Also ask the LES servers that relay their beacon node's light-client data (they announce
+   * "lesp/beacon" in Status); verified like any source's. Default: true when no beaconApi URL and
+   * no source is given, so LES servers alone can carry beacon trust.
+   */
+  les?: boolean;
+  /**
    * The trusted beacon block root to start from (hex or 32 bytes), e.g. a recent finalized
    * checkpoint. Absent: the finalized root the last run saved in `datadir`.
    */
@@ -36,6 +42,8 @@ export interface BeaconTrustOptions {
 export interface CheckedBeaconTrust {
   options: BeaconTrustOptions;
   urls: readonly string[];
+  /** Whether the LES servers' beacon relay is a source. */
+  les: boolean;
   config: BeaconConfig;
   checkpoint: Uint8Array;
 }
@@ -85,7 +93,11 @@ export function checkBeaconTrust(o: BeaconTrustOptions, network: NetworkConfig, 
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`trust.beaconApi[${i}]`, `${u}: must be an http(s):// URL`);
   });
-  if (urls.length + (o.sources?.length ?? 0) === 0) throw new ConfigError('trust.beaconApi', 'give at least one beacon node URL: the heads come from the beacon chain');
+  if (o.les !== undefined && typeof o.les !== 'boolean') throw new ConfigError('trust.les', 'expected true or false');
+  const les = o.les ?? urls.length + (o.sources?.length ?? 0) === 0;
+  if (!les && urls.length + (o.sources?.length ?? 0) === 0) {
+    throw new ConfigError('trust.beaconApi', 'give at least one beacon node URL (or les: true): the heads come from the beacon chain');
+  }
   let checkpoint: Uint8Array;
   if (o.checkpoint !== undefined) checkpoint = rootOf(o.checkpoint, 'trust.checkpoint');
   else {
@@ -96,7 +108,7 @@ export function checkBeaconTrust(o: BeaconTrustOptions, network: NetworkConfig, 
     checkpoint = saved.root;
     log.info({ root: hex(saved.root), slot: saved.slot }, 'beacon checkpoint: the finalized root saved by the last run');
   }
-  return { options: o, urls, config, checkpoint };
+  return { options: o, urls, les, config, checkpoint };
 }
 
 function configOf(given: BeaconConfig | undefined, network: NetworkConfig): BeaconConfig {

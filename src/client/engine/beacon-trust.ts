@@ -11,8 +11,10 @@ import { ConfigError } from '../../config/network.js';
 import type { BeaconHead } from '../../verify/beacon/index.js';
 import { BeaconAnchor, type BeaconHeads } from '../chain/beacon-anchor.js';
 import { BeaconHeadTracker } from '../chain/beacon-head.js';
+import { LesBeaconSource } from '../chain/beacon-les.js';
 import { RestBeaconSource } from '../chain/beacon-rest.js';
-import type { BeaconSource } from '../chain/beacon-source.js';
+import { type BeaconSource, BeaconSourceError } from '../chain/beacon-source.js';
+import type { Retriever } from '../contracts.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import type { Logger } from '../scheduler/types.js';
 import { type CheckedBeaconTrust, SAVED_CHECKPOINT_FILE } from './beacon-options.js';
@@ -48,13 +50,17 @@ export class BeaconTrust {
   readonly #pollMs: number | undefined;
   readonly #datadir: string | undefined;
   readonly #log: Logger;
+  readonly #les: boolean;
   #tracker: BeaconHeadTracker | undefined;
   #error: string | undefined;
   #saved: string | undefined;
   #saving: Promise<void> = Promise.resolve();
 
-  /** Builds the anchor from the checked option (engine/beacon-options.ts); nothing is asked yet. */
-  constructor(checked: CheckedBeaconTrust, datadir: string | undefined, log: Logger) {
+  /**
+   * Builds the anchor from the checked option (engine/beacon-options.ts); nothing is asked yet.
+   * `retriever` is the client's scheduler once it exists (the LES relay source asks through it).
+   */
+  constructor(checked: CheckedBeaconTrust, datadir: string | undefined, log: Logger, retriever: () => Retriever | undefined = () => undefined) {
     const { options: o, urls, config, checkpoint } = checked;
     const sources: BeaconSource[] = urls.map((u, i) => {
       try {
@@ -64,6 +70,8 @@ export class BeaconTrust {
       }
     });
     sources.push(...(o.sources ?? []));
+    if (checked.les) sources.push(new LesBeaconSource(retriever, config));
+    this.#les = checked.les;
     try {
       this.anchor = new BeaconAnchor({
         config,
@@ -87,9 +95,33 @@ export class BeaconTrust {
     return this.#tracker;
   }
 
-  /** The anchor's first sync: bootstrap from the checkpoint (refused when too old) and catch up. */
+  /**
+   * The anchor's first sync: bootstrap from the checkpoint (refused when too old) and catch up.
+   * With the LES relay as a source it runs while the servers are still being dialed: a round that
+   * reached no source is tried again until `signal` aborts (the start deadline ends the wait);
+   * data that failed verification is not.
+   */
   async firstSync(signal: AbortSignal): Promise<BeaconHeads> {
-    const heads = await this.anchor.sync(signal);
+    let heads: BeaconHeads;
+    for (;;) {
+      try {
+        heads = await this.anchor.sync(signal);
+        break;
+      } catch (e) {
+        const unreached = e instanceof BeaconSourceError && (e.code === 'SOURCE_FAILED' || e.code === 'NOT_FOUND');
+        if (!this.#les || !unreached || signal.aborted) throw e;
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(t);
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const t = setTimeout(done, 250);
+          signal.addEventListener('abort', done, { once: true });
+        });
+        if (signal.aborted) throw e;
+      }
+    }
     this.#log.info({ slot: heads.optimistic.slot, block: heads.optimistic.blockNumber, finalizedSlot: heads.finalized.slot }, 'beacon heads verified');
     return heads;
   }

@@ -141,7 +141,7 @@ export class LesClient extends EventEmitter<LesClientEvents> {
     const o = this.options;
     if (this.#beaconMode !== undefined) {
       const { BeaconTrust } = await import('./beacon-trust.js');
-      this.#beacon = new BeaconTrust(this.#beaconMode, o.datadir, this.#log);
+      this.#beacon = new BeaconTrust(this.#beaconMode, o.datadir, this.#log, () => this.#partial?.scheduler);
     }
     const t = o.timeouts ?? {};
     const ours: { chain?: HeaderChain } = {};
