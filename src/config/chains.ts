@@ -31,6 +31,18 @@ const GENESIS_HASHES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Total difficulty at the merge, which every later block keeps (what go-ethereum reported as
+ * totalDifficulty before it dropped the field). Mainnet's is the totalDifficulty of its post-merge
+ * blocks in viem's recorded mainnet fixtures and in `cast block` output; Sepolia's is Nethermind's
+ * sepolia config (Sync.PivotTotalDifficulty) and the totalDifficulty of its post-merge blocks.
+ * Holesky and Hoodi started merged: their nodes report it.
+ */
+const FINAL_TOTAL_DIFFICULTY: Readonly<Record<string, bigint>> = {
+  mainnet: 58750003716598352816469n,
+  sepolia: 17000018015853232n,
+};
+
+/**
  * The fork id's schedule as go-ethereum gathers it: every block fork after genesis except the
  * merge (paris is reached by total difficulty in go-ethereum, so it is no fork id point; its
  * block in common only records where that happened), then every timestamp fork.
@@ -82,6 +94,7 @@ function publicNetwork(chain: CommonChain): NetworkConfig {
     hardforks,
     // Five 12 s slots.
     staleHeadSec: 60,
+    ...(FINAL_TOTAL_DIFFICULTY[chain.name] === undefined ? {} : { finalTotalDifficulty: FINAL_TOTAL_DIFFICULTY[chain.name] }),
   };
 }
 

@@ -111,6 +111,7 @@ function intList(v: Json, field: string): number[] {
 const KNOWN_KEYS = new Set([
   'name', 'base', 'chainId', 'networkId', 'genesisHash', 'forks', 'sectionSize', 'buildConfirmations',
   'useConfirmations', 'hardfork', 'hardforks', 'checkpoint', 'checkpointOracle', 'staleHeadSec',
+  'finalTotalDifficulty',
 ]);
 
 const HARDFORK_NAME = /^[a-zA-Z][a-zA-Z0-9]{0,31}$/;
@@ -186,6 +187,7 @@ export function parseNetworkConfig(input: Json): NetworkConfig {
     if (o.hardforks === undefined) delete out.hardforks;
   }
   if (o.staleHeadSec !== undefined) out.staleHeadSec = int(o.staleHeadSec, 'staleHeadSec', 1, 1 << 30);
+  if (o.finalTotalDifficulty !== undefined) out.finalTotalDifficulty = bigint(o.finalTotalDifficulty, 'finalTotalDifficulty');
   if (o.checkpoint !== undefined) {
     const c = obj(o.checkpoint, 'checkpoint');
     out.checkpoint = {

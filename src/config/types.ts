@@ -63,4 +63,10 @@ export interface NetworkConfig {
    * that mines on demand may rightly sit still).
    */
   staleHeadSec?: number;
+  /**
+   * Total difficulty at the merge (every later block's TD), for a server in front of a node that
+   * no longer reports totalDifficulty: it can then announce a recent chain before its history is
+   * filled. Undefined: learned from the node or summed.
+   */
+  finalTotalDifficulty?: bigint;
 }

@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { keccak256 } from 'ethereum-cryptography/keccak.js';
+import { DEVNET } from '../../src/config/network.js';
 import { ChainStore } from '../../src/serve/chain/index.js';
 import { LesServer } from '../../src/serve/index.js';
 import { openLevelStore } from '../../src/store/level.js';
@@ -305,6 +306,36 @@ describe('lesp serve listens before the header history is filled', () => {
       await second.stop();
       console.log(`# background fill stopped at ${filled}; the restart asked for ${asked.length} headers`);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a node without totalDifficulty on a network whose TD at the merge is known: listens at once, announcing that TD", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lesp-early-td-'));
+    const head = await anvil.rpc<Json>('eth_getBlockByNumber', ['latest', false]);
+    assert.equal(BigInt(head.difficulty as string), 0n, 'a proof-of-stake chain');
+    // The node's own figure, read before the relay hides it: what a server must announce.
+    const td = BigInt((head.totalDifficulty as string | undefined) ?? '0x0') + 7n;
+    relay.stripTd = true;
+    relay.slowBelow = MINED - 1000;
+    relay.slowMs = 150;
+    try {
+      const s = new LesServer({ rpcUrl: relay.url, datadir: dir, port: 0, sectionSize: SECTION, confirmations: 16, pollIntervalMs: 100, progressStream: null, network: { ...DEVNET, finalTotalDifficulty: td } });
+      servers.push(s);
+      await s.start();
+      const history = s.stats().history;
+      assert.ok(history !== undefined && history.filled < history.anchor - 1, 'listening while the history is still to fill');
+      const c = await LesTestClient.connect({ enode: s.enode, networkId: 31337n, genesisHash: genesis });
+      try {
+        assert.equal(c.server.headTd, td, "the Status carries the network's TD at the merge");
+        assert.equal(c.server.serveChainSince, history.anchor);
+      } finally {
+        await c.close();
+      }
+      await s.stop();
+    } finally {
+      relay.stripTd = false;
+      relay.slowBelow = 0;
       rmSync(dir, { recursive: true, force: true });
     }
   });

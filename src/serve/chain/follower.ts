@@ -60,6 +60,12 @@ export interface ChainFollowerOptions {
   maxReorgDepth?: number;
   /** The network's genesis hash, when configured: block 0 must be it. */
   genesisHash?: Uint8Array;
+  /**
+   * The network's total difficulty at the merge (every later block has it): the recent segment's
+   * TD when the node no longer reports totalDifficulty (go-ethereum dropped it) and the anchor is
+   * a proof-of-stake block. The sum over the filled history must come to it when the gap closes.
+   */
+  finalTotalDifficulty?: bigint;
   rawTxFallback?: boolean;
   /** How the node gives receipts (probed at start). Default 'block'. */
   receipts?: ReceiptsMethod;
@@ -93,6 +99,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   /** The history below the recent segment, filled beside the head. */
   readonly history: HistoryFill;
   private readonly genesisHash: Uint8Array | undefined;
+  private readonly finalTd: bigint | undefined;
   private subscription: NewHeadsSubscription | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -118,6 +125,7 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
     this.recentBlocks = Math.max(0, options.recentBlocks ?? 0);
     this.historyGapMin = Math.max(this.recentBlocks, options.historyGapMin ?? 2000);
     this.genesisHash = options.genesisHash;
+    this.finalTd = options.finalTotalDifficulty;
     this.progressStream = options.progressStream === null ? undefined : (options.progressStream ?? process.stderr);
     if (options.wsUrl !== undefined) this.subscription = this.newHeads(options.wsUrl);
     this.history = new HistoryFill({
@@ -348,7 +356,11 @@ export class ChainFollower extends EventEmitter<ChainFollowerEvents> {
   private async openSegment(n: number): Promise<boolean> {
     const b = await this.source.fullBlock(n);
     if (b === undefined) return false;
-    const td = await this.source.totalDifficulty(b.hash);
+    let td = await this.source.totalDifficulty(b.hash);
+    if (td === undefined && this.finalTd !== undefined && b.head.difficulty === 0n) {
+      td = this.finalTd;
+      this.log.info({ anchor: n, td: td.toString() }, "chain: the node reports no totalDifficulty; the recent chain takes the network's TD at the merge");
+    }
     if (td === undefined) {
       this.nodeTd = false;
       this.log.warn({ anchor: n }, 'chain: the node reports no totalDifficulty, so the recent chain cannot be served before the history is filled');

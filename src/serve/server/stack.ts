@@ -120,6 +120,7 @@ export class ServeStack {
       rpc,
       wsUrl: endpoints.wsUrl,
       genesisHash: network.genesisHash,
+      finalTotalDifficulty: network.finalTotalDifficulty,
       pollIntervalMs: options.pollIntervalMs,
       receipts: node.receipts,
       rawTxFallback: node.rawTx,
