@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BUILTIN_NETWORKS, BUILTIN_NETWORK_NAMES, type Checkpoint, type NetworkConfig, parseNetworkConfig } from '../config/network.js';
 import { parseEnode, parseNodeId } from '../net/enode.js';
+import { BEACON_CONFIGS } from '../verify/beacon/config.js';
 import type { AdminEndpoint } from '../admin/index.js';
 import { ClientError, LesClient } from '../client/engine/index.js';
 import { failureSummary } from '../client/servers/index.js';
@@ -155,7 +156,9 @@ export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpo
     throw new CliFailure('no trusted server: name at least one of the --server nodes with --trusted (the head is what trusted servers agree on), or verify heads from the beacon chain with --beacon-api');
   }
   const network = loadNetwork(flags.network);
-  if (beacon && network.name !== 'mainnet') throw new CliFailure(`--beacon-api: no beacon chain config is built in for network ${network.name} (mainnet only, so far)`);
+  if (beacon && BEACON_CONFIGS[network.name] === undefined) {
+    throw new CliFailure(`--beacon-api: no beacon chain config is built in for network ${network.name} (${Object.keys(BEACON_CONFIGS).join(', ')})`);
+  }
   const checkpoint = flags.checkpoint === undefined ? undefined : loadCheckpoint(flags.checkpoint);
   if (network.genesisHash === undefined && flags.genesisHash === undefined) {
     throw new CliFailure(`--network ${network.name} names no genesis hash: give --genesis-hash <hex>`);

@@ -43,12 +43,15 @@ describe('lesp proxy --beacon-api', () => {
   it('needs no trusted server; refuses beacon flags without --beacon-api, no checkpoint without a datadir, and networks without a beacon config', () => {
     assert.doesNotThrow(() => checkFlags(flags({ beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT })));
     assert.doesNotThrow(() => checkFlags(flags({ beaconApi: ['http://127.0.0.1:5052'], datadir: '/tmp/x' })));
+    for (const network of ['sepolia', 'holesky', 'hoodi']) {
+      assert.doesNotThrow(() => checkFlags(flags({ beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT, network })), network);
+    }
     const refused: Array<[Partial<ProxyFlags>, RegExp]> = [
       [{}, /no trusted server: .*--beacon-api/],
       [{ beaconCheckpoint: ROOT }, /^--beacon-checkpoint needs --beacon-api/],
       [{ finalizedOnly: true }, /^--finalized-only needs --beacon-api/],
       [{ beaconApi: ['http://127.0.0.1:5052'] }, /^--beacon-api needs --beacon-checkpoint/],
-      [{ beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT, network: 'sepolia' }, /^--beacon-api: no beacon chain config is built in for network sepolia/],
+      [{ beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT, network: 'devnet' }, /^--beacon-api: no beacon chain config is built in for network devnet/],
     ];
     for (const [over, re] of refused) assert.throws(() => checkFlags(flags(over)), (e: Error) => re.test(e.message) && !e.message.includes('\n'), JSON.stringify(over));
   });

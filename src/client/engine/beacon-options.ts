@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type NetworkConfig } from '../../config/network.js';
-import { type BeaconConfig, MAINNET_BEACON_CONFIG, beaconConfig } from '../../verify/beacon/config.js';
+import { BEACON_CONFIGS, type BeaconConfig, beaconConfig } from '../../verify/beacon/config.js';
 import type { BeaconSource } from '../chain/beacon-source.js';
 import type { Logger } from '../scheduler/types.js';
 
@@ -119,6 +119,7 @@ function configOf(given: BeaconConfig | undefined, network: NetworkConfig): Beac
       throw new ConfigError('trust.config', e instanceof Error ? e.message : 'not a beacon config');
     }
   }
-  if (network.name === 'mainnet') return MAINNET_BEACON_CONFIG;
-  throw new ConfigError('trust.config', `no beacon chain config is built in for network ${network.name}: pass trust.config`);
+  const builtIn = BEACON_CONFIGS[network.name];
+  if (builtIn !== undefined) return builtIn;
+  throw new ConfigError('trust.config', `no beacon chain config is built in for network ${network.name} (${Object.keys(BEACON_CONFIGS).join(', ')}): pass trust.config`);
 }

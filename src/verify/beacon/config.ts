@@ -104,3 +104,47 @@ export const MAINNET_BEACON_CONFIG: BeaconConfig = Object.freeze<BeaconConfig>({
     { name: 'fulu', version: v('06000000'), epoch: 411392n },
   ],
 });
+
+/*
+ * The public testnets, from their published configs (eth-clients/{sepolia,holesky,hoodi}
+ * metadata/config.yaml, as Lodestar and Lighthouse carry them): genesis time = MIN_GENESIS_TIME +
+ * GENESIS_DELAY; genesis validators roots as go-ethereum's beacon light client and Helios list them.
+ */
+const testnet = (genesisValidatorsRoot: string, genesisTime: number, versions: readonly string[], epochs: readonly bigint[]): BeaconConfig =>
+  Object.freeze<BeaconConfig>({
+    preset: MAINNET_PRESET,
+    genesisValidatorsRoot: v(genesisValidatorsRoot),
+    genesisTime,
+    secondsPerSlot: 12,
+    minEpochsForBlockRequests: 33024,
+    forks: FORK_ORDER.map((name, i) => ({ name, version: v(versions[i] as string), epoch: epochs[i] as bigint })),
+  });
+
+export const SEPOLIA_BEACON_CONFIG: BeaconConfig = testnet(
+  'd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078',
+  1655733600,
+  ['90000069', '90000070', '90000071', '90000072', '90000073', '90000074', '90000075'],
+  [0n, 50n, 100n, 56832n, 132608n, 222464n, 272640n],
+);
+
+export const HOLESKY_BEACON_CONFIG: BeaconConfig = testnet(
+  '9143aa7c615a7f7115e2b6aac319c03529df8242ae705fba9df39b79c59fa8b1',
+  1695902400,
+  ['01017000', '02017000', '03017000', '04017000', '05017000', '06017000', '07017000'],
+  [0n, 0n, 0n, 256n, 29696n, 115968n, 165120n],
+);
+
+export const HOODI_BEACON_CONFIG: BeaconConfig = testnet(
+  '212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f',
+  1742213400,
+  ['10000910', '20000910', '30000910', '40000910', '50000910', '60000910', '70000910'],
+  [0n, 0n, 0n, 0n, 0n, 2048n, 50688n],
+);
+
+/** The built-in beacon chain configs, by execution network name. */
+export const BEACON_CONFIGS: Readonly<Record<string, BeaconConfig>> = Object.freeze({
+  mainnet: MAINNET_BEACON_CONFIG,
+  sepolia: SEPOLIA_BEACON_CONFIG,
+  holesky: HOLESKY_BEACON_CONFIG,
+  hoodi: HOODI_BEACON_CONFIG,
+});
