@@ -13,7 +13,7 @@ import { BUILTIN_NETWORKS, BUILTIN_NETWORK_NAMES, type Checkpoint, type NetworkC
 import { parseEnode, parseNodeId } from '../net/enode.js';
 import { BEACON_CONFIGS } from '../verify/beacon/config.js';
 import type { AdminEndpoint } from '../admin/index.js';
-import { ClientError, LesClient } from '../client/engine/index.js';
+import { ClientError, LesClient, type LesClientOptions } from '../client/engine/index.js';
 import { failureSummary } from '../client/servers/index.js';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_PROXY_PORT, type RunningProxy, lesBackend, startProxy } from '../proxy/index.js';
 import { type AdminEndpointFlags, DEFAULT_CLIENT_ADMIN_PORT, addAdminOptions, printAdmin, startProxyAdmin } from './admin.js';
@@ -34,6 +34,7 @@ export interface ProxyFlags extends Partial<AdminEndpointFlags>, EvmLimitFlags, 
   beaconApi?: string[];
   beaconCheckpoint?: string;
   finalizedOnly?: boolean;
+  beaconLes?: boolean;
   network: string;
   genesisHash?: string;
   httpHost: string;
@@ -67,6 +68,13 @@ function trustedArg(value: string): string {
     throw new InvalidArgumentError(`neither an enode URL nor a 128-hex node id (${(err as Error).message})`);
   }
   return value;
+}
+
+/** Beacon trust from the flags: beacon nodes' REST APIs, the LES servers' relay, or both; none: server agreement. */
+function beaconTrust(flags: ProxyFlags): LesClientOptions['trust'] {
+  const urls = flags.beaconApi ?? [];
+  if (urls.length === 0 && flags.beaconLes !== true) return undefined;
+  return { mode: 'beacon', beaconApi: urls, les: flags.beaconLes === true || urls.length === 0, checkpoint: flags.beaconCheckpoint, finalizedOnly: flags.finalizedOnly };
 }
 
 /** `--beacon-api a,b` or repeated. */
@@ -145,19 +153,20 @@ export function checkFlags(flags: ProxyFlags): { network: NetworkConfig; checkpo
   }
   const ids = new Set(flags.server.map((s) => Buffer.from(parseEnode(s).id).toString('hex')));
   const trustedIds = flags.trusted.map((t) => Buffer.from(t.toLowerCase().startsWith('enode://') ? parseEnode(t).id : parseNodeId(t)).toString('hex'));
-  const beacon = (flags.beaconApi?.length ?? 0) > 0;
+  const beacon = (flags.beaconApi?.length ?? 0) > 0 || flags.beaconLes === true;
+  const beaconFlag = (flags.beaconApi?.length ?? 0) > 0 ? '--beacon-api' : '--beacon-les';
   if (!beacon && (flags.beaconCheckpoint !== undefined || flags.finalizedOnly === true)) {
-    throw new CliFailure(`${flags.beaconCheckpoint === undefined ? '--finalized-only' : '--beacon-checkpoint'} needs --beacon-api <url>: the beacon node(s) the heads are verified from`);
+    throw new CliFailure(`${flags.beaconCheckpoint === undefined ? '--finalized-only' : '--beacon-checkpoint'} needs --beacon-api <url> or --beacon-les: where the beacon chain's light-client data comes from`);
   }
   if (beacon && flags.beaconCheckpoint === undefined && flags.datadir === undefined) {
-    throw new CliFailure('--beacon-api needs --beacon-checkpoint <block root> (or a --datadir where an earlier run saved one)');
+    throw new CliFailure(`${beaconFlag} needs --beacon-checkpoint <block root> (or a --datadir where an earlier run saved one)`);
   }
   if (!beacon && !trustedIds.some((id) => ids.has(id)) && !(discovering && trustedIds.length > 0)) {
-    throw new CliFailure('no trusted server: name at least one of the --server nodes with --trusted (the head is what trusted servers agree on), or verify heads from the beacon chain with --beacon-api');
+    throw new CliFailure('no trusted server: name at least one of the --server nodes with --trusted (the head is what trusted servers agree on), or verify heads from the beacon chain with --beacon-api or --beacon-les');
   }
   const network = loadNetwork(flags.network);
   if (beacon && BEACON_CONFIGS[network.name] === undefined) {
-    throw new CliFailure(`--beacon-api: no beacon chain config is built in for network ${network.name} (${Object.keys(BEACON_CONFIGS).join(', ')})`);
+    throw new CliFailure(`${beaconFlag}: no beacon chain config is built in for network ${network.name} (${Object.keys(BEACON_CONFIGS).join(', ')})`);
   }
   const checkpoint = flags.checkpoint === undefined ? undefined : loadCheckpoint(flags.checkpoint);
   if (network.genesisHash === undefined && flags.genesisHash === undefined) {
@@ -195,7 +204,7 @@ async function runProxy(flags: ProxyFlags): Promise<void> {
     discovery: discovery.on ? { bootnodes: discovery.bootnodes, host: flags.discoveryHost, maxServers: flags.maxDiscovered } : undefined,
     trustedServers: flags.trusted,
     trustedFraction: flags.fraction / 100,
-    trust: flags.beaconApi === undefined || flags.beaconApi.length === 0 ? undefined : { mode: 'beacon', beaconApi: flags.beaconApi, checkpoint: flags.beaconCheckpoint, finalizedOnly: flags.finalizedOnly },
+    trust: beaconTrust(flags),
     checkpoint,
     network,
     genesisHash: flags.genesisHash,
@@ -255,6 +264,7 @@ export function registerProxy(program: Command): void {
     .addOption(new Option('--beacon-api <url>', 'a beacon node REST API to verify heads from (repeatable, or comma-separated): the head is what the sync committee signed, no server needs --trusted').argParser(urlListArg).default([]))
     .option('--beacon-checkpoint <root>', 'the trusted beacon block root to start from (with --beacon-api)', hashArg)
     .option('--finalized-only', 'with --beacon-api: follow the finalized block only, never an optimistic head')
+    .option('--beacon-les', 'verify heads from the beacon chain with the light-client data LES servers relay (lesp/beacon), beside or instead of --beacon-api')
     .option('--network <name|file>', 'mainnet, sepolia, holesky, hoodi, devnet or a network config JSON file', 'mainnet')
     .option('--genesis-hash <hex>', 'genesis hash, for a network config that has none (a devnet)', hashArg)
     .option('--http-host <addr>', 'listening address of the proxy', hostArg, '127.0.0.1')

@@ -43,6 +43,9 @@ describe('lesp proxy --beacon-api', () => {
   it('needs no trusted server; refuses beacon flags without --beacon-api, no checkpoint without a datadir, and networks without a beacon config', () => {
     assert.doesNotThrow(() => checkFlags(flags({ beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT })));
     assert.doesNotThrow(() => checkFlags(flags({ beaconApi: ['http://127.0.0.1:5052'], datadir: '/tmp/x' })));
+    // LES servers' relay as the source, alone or beside a beacon API.
+    assert.doesNotThrow(() => checkFlags(flags({ beaconLes: true, beaconCheckpoint: ROOT })));
+    assert.doesNotThrow(() => checkFlags(flags({ beaconLes: true, beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT })));
     for (const network of ['sepolia', 'holesky', 'hoodi']) {
       assert.doesNotThrow(() => checkFlags(flags({ beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT, network })), network);
     }
@@ -52,6 +55,8 @@ describe('lesp proxy --beacon-api', () => {
       [{ finalizedOnly: true }, /^--finalized-only needs --beacon-api/],
       [{ beaconApi: ['http://127.0.0.1:5052'] }, /^--beacon-api needs --beacon-checkpoint/],
       [{ beaconApi: ['http://127.0.0.1:5052'], beaconCheckpoint: ROOT, network: 'devnet' }, /^--beacon-api: no beacon chain config is built in for network devnet/],
+      [{ beaconLes: true }, /^--beacon-les needs --beacon-checkpoint/],
+      [{ beaconLes: true, beaconCheckpoint: ROOT, network: 'devnet' }, /^--beacon-les: no beacon chain config is built in for network devnet/],
     ];
     for (const [over, re] of refused) assert.throws(() => checkFlags(flags(over)), (e: Error) => re.test(e.message) && !e.message.includes('\n'), JSON.stringify(over));
   });
