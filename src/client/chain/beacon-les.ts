@@ -8,18 +8,13 @@
 import type { OdrKind, Retriever } from '../contracts.js';
 import {
   type BeaconConfig,
-  BeaconError,
-  FORK_ORDER,
-  type ForkName,
   type LightClientKind,
   type LightClientValues,
-  forkAtSlot,
-  fromBeaconJson,
 } from '../../verify/beacon/index.js';
 import { Code } from '../../wire/codes.js';
 import { type BeaconQuery, MAX_BEACON_QUERIES, MAX_BEACON_UPDATES, decodeBeaconLightClient, encodeGetBeaconLightClient } from '../../wire/beacon.js';
 import { ProtocolError } from '../../wire/errors.js';
-import { type BeaconSource, BeaconSourceError } from './beacon-source.js';
+import { type BeaconSource, BeaconSourceError, versionedLightClient } from './beacon-source.js';
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
@@ -105,16 +100,7 @@ export class LesBeaconSource implements BeaconSource {
     }
   }
 
-  /** `{version, data}` → the value; the version must name the fork of the data's slot (as the REST source reads it). */
   #data<K extends LightClientKind>(v: unknown, kind: K, slotOf: (d: LightClientValues[K]) => bigint): LightClientValues[K] {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BeaconSourceError('BAD_RESPONSE', this.name, `${kind}: expected {version, data}`);
-    const { version, data } = v as { version?: unknown; data?: unknown };
-    if (typeof version !== 'string' || !(FORK_ORDER as readonly string[]).includes(version)) {
-      throw new BeaconError('UNSUPPORTED_FORK', 'version', `${kind}: version ${String(version).slice(0, 20)} is not a fork this client knows`);
-    }
-    const value = fromBeaconJson(this.#config, version as ForkName, kind, data);
-    const fork = forkAtSlot(this.#config, slotOf(value)).name;
-    if (fork !== version) throw new BeaconSourceError('BAD_RESPONSE', this.name, `${kind}: version ${version} for a slot of ${fork}`);
-    return value;
+    return versionedLightClient(this.#config, this.name, v, kind, slotOf);
   }
 }

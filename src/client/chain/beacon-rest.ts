@@ -5,15 +5,10 @@
  */
 import {
   type BeaconConfig,
-  BeaconError,
-  FORK_ORDER,
-  type ForkName,
   type LightClientKind,
   type LightClientValues,
-  forkAtSlot,
-  fromBeaconJson,
 } from '../../verify/beacon/index.js';
-import { type BeaconSource, BeaconSourceError } from './beacon-source.js';
+import { type BeaconSource, BeaconSourceError, versionedLightClient } from './beacon-source.js';
 
 export interface RestBeaconSourceOptions {
   /** Per request. Default 10 s. */
@@ -71,17 +66,8 @@ export class RestBeaconSource implements BeaconSource {
     return this.#data(v, 'LightClientOptimisticUpdate', (d) => d.attested_header.beacon.slot);
   }
 
-  /** `{version, data}` → the value; the version must name the fork of the data's slot. */
   #data<K extends LightClientKind>(v: unknown, kind: K, slotOf: (d: LightClientValues[K]) => bigint): LightClientValues[K] {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BeaconSourceError('BAD_RESPONSE', this.name, `${kind}: expected {version, data}`);
-    const { version, data } = v as { version?: unknown; data?: unknown };
-    if (typeof version !== 'string' || !(FORK_ORDER as readonly string[]).includes(version)) {
-      throw new BeaconError('UNSUPPORTED_FORK', 'version', `${kind}: version ${String(version).slice(0, 20)} is not a fork this client knows`);
-    }
-    const value = fromBeaconJson(this.#config, version as ForkName, kind, data);
-    const fork = forkAtSlot(this.#config, slotOf(value)).name;
-    if (fork !== version) throw new BeaconSourceError('BAD_RESPONSE', this.name, `${kind}: version ${version} for a slot of ${fork}`);
-    return value;
+    return versionedLightClient(this.#config, this.name, v, kind, slotOf);
   }
 
   /**

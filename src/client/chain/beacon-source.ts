@@ -5,11 +5,19 @@
  * BeaconError from the verifier.
  */
 import { LespError } from '../../errors.js';
-import type {
-  LightClientBootstrap,
-  LightClientFinalityUpdate,
-  LightClientOptimisticUpdate,
-  LightClientUpdate,
+import {
+  type BeaconConfig,
+  BeaconError,
+  FORK_ORDER,
+  type ForkName,
+  type LightClientBootstrap,
+  type LightClientFinalityUpdate,
+  type LightClientKind,
+  type LightClientOptimisticUpdate,
+  type LightClientUpdate,
+  type LightClientValues,
+  forkAtSlot,
+  fromBeaconJson,
 } from '../../verify/beacon/index.js';
 
 export interface BeaconSource {
@@ -39,4 +47,26 @@ export class BeaconSourceError extends LespError {
   constructor(code: BeaconSourceErrorCode, source: string, detail: string, options: { cause?: unknown } = {}) {
     super(code, `${source}: ${detail}`, { field: source, cause: options.cause });
   }
+}
+
+/**
+ * A beacon-API answer `{version, data}` → the value, as every source reads one (a beacon node's REST
+ * body or the same body relayed over LES): the version must name the fork of the data's slot.
+ */
+export function versionedLightClient<K extends LightClientKind>(
+  config: BeaconConfig,
+  source: string,
+  v: unknown,
+  kind: K,
+  slotOf: (d: LightClientValues[K]) => bigint,
+): LightClientValues[K] {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BeaconSourceError('BAD_RESPONSE', source, `${kind}: expected {version, data}`);
+  const { version, data } = v as { version?: unknown; data?: unknown };
+  if (typeof version !== 'string' || !(FORK_ORDER as readonly string[]).includes(version)) {
+    throw new BeaconError('UNSUPPORTED_FORK', 'version', `${kind}: version ${String(version).slice(0, 20)} is not a fork this client knows`);
+  }
+  const value = fromBeaconJson(config, version as ForkName, kind, data);
+  const fork = forkAtSlot(config, slotOf(value)).name;
+  if (fork !== version) throw new BeaconSourceError('BAD_RESPONSE', source, `${kind}: version ${version} for a slot of ${fork}`);
+  return value;
 }
